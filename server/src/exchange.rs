@@ -1,0 +1,273 @@
+//! What the API saw and sent: one [`Exchange`] per request, kept in a bounded ring and announced live.
+//!
+//! This is the second of the sandbox's three views. A request the browser blocks still reaches the API,
+//! so its exchange is recorded like any other: the page shows it next to JavaScript's
+//! `TypeError: Failed to fetch` to prove that the server answered and the *browser* withheld the answer.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use serde::ser::{SerializeSeq, SerializeStruct};
+use serde::{Serialize, Serializer};
+use tokio::sync::broadcast;
+
+/// How many exchanges [`ExchangeLog`] keeps; older ones are dropped first.
+pub const LOG_CAPACITY: usize = 200;
+
+/// How many announcements a slow live-feed subscriber may fall behind before it skips ahead.
+const FEED_CAPACITY: usize = 256;
+
+/// One request the API received and the answer it sent.
+///
+/// Header maps are kept as received and serialized only when someone reads the log, so recording costs
+/// the API little more than a few reference-count bumps.
+#[derive(Debug)]
+pub struct Exchange {
+    /// Position in the log: 1 for the first request the API saw, then one more each time.
+    pub seq: u64,
+    /// When the request arrived, in milliseconds since the Unix epoch.
+    pub at_ms: u64,
+    /// The request's method, exactly as sent (`OPTIONS` for a preflight).
+    pub method: Method,
+    /// The request's path and query.
+    pub uri: Uri,
+    /// The request's headers, including `Origin` when the browser sent one.
+    pub request_headers: HeaderMap,
+    /// Whether this was a CORS preflight: `OPTIONS` with `Access-Control-Request-Method`.
+    pub preflight: bool,
+    /// The status the API answered with.
+    pub status: StatusCode,
+    /// The response's headers, the policy's CORS headers among them.
+    pub response_headers: HeaderMap,
+    /// The version of the policy that produced the answer.
+    pub policy_version: u64,
+}
+
+impl Exchange {
+    /// The request's `Origin` header, if it had one (browsers omit it on same-origin GETs, and curl never
+    /// sends it).
+    pub fn origin(&self) -> Option<&str> {
+        header_text(&self.request_headers, "origin")
+    }
+
+    /// The trace id the lab adds to its requests (`?trace=…`), if any.
+    pub fn trace(&self) -> Option<&str> {
+        self.uri
+            .query()?
+            .split('&')
+            .find_map(|pair| pair.strip_prefix("trace="))
+    }
+
+    /// The request header `name`, if present and readable as text.
+    pub fn request_header(&self, name: &str) -> Option<&str> {
+        header_text(&self.request_headers, name)
+    }
+
+    /// The response header `name`, if present and readable as text.
+    pub fn response_header(&self, name: &str) -> Option<&str> {
+        header_text(&self.response_headers, name)
+    }
+}
+
+fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Serializes headers as `[[name, value], …]`: repeated lines and their order are part of the lesson.
+struct HeaderLines<'a>(&'a HeaderMap);
+
+impl Serialize for HeaderLines<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
+        for (name, value) in self.0 {
+            seq.serialize_element(&(name.as_str(), String::from_utf8_lossy(value.as_bytes())))?;
+        }
+        seq.end()
+    }
+}
+
+impl Serialize for Exchange {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("Exchange", 12)?;
+        s.serialize_field("seq", &self.seq)?;
+        s.serialize_field("at_ms", &self.at_ms)?;
+        s.serialize_field("method", self.method.as_str())?;
+        s.serialize_field("path", self.uri.path())?;
+        s.serialize_field("query", &self.uri.query())?;
+        s.serialize_field("trace", &self.trace())?;
+        s.serialize_field("origin", &self.origin())?;
+        s.serialize_field("preflight", &self.preflight)?;
+        s.serialize_field("status", &self.status.as_u16())?;
+        s.serialize_field("request_headers", &HeaderLines(&self.request_headers))?;
+        s.serialize_field("response_headers", &HeaderLines(&self.response_headers))?;
+        s.serialize_field("policy_version", &self.policy_version)?;
+        s.end()
+    }
+}
+
+/// The fields of an [`Exchange`] the API fills in; the log assigns `seq` and `at_ms`.
+#[derive(Debug)]
+pub struct NewExchange {
+    pub method: Method,
+    pub uri: Uri,
+    pub request_headers: HeaderMap,
+    pub preflight: bool,
+    pub status: StatusCode,
+    pub response_headers: HeaderMap,
+    pub policy_version: u64,
+}
+
+/// The most recent exchanges, and a live feed of new ones.
+#[derive(Debug)]
+pub struct ExchangeLog {
+    recent: Mutex<VecDeque<Arc<Exchange>>>,
+    next_seq: AtomicU64,
+    feed: broadcast::Sender<Arc<Exchange>>,
+}
+
+impl Default for ExchangeLog {
+    fn default() -> ExchangeLog {
+        ExchangeLog {
+            recent: Mutex::new(VecDeque::with_capacity(LOG_CAPACITY)),
+            next_seq: AtomicU64::new(1),
+            feed: broadcast::channel(FEED_CAPACITY).0,
+        }
+    }
+}
+
+impl ExchangeLog {
+    /// Records an exchange and announces it. Never waits for subscribers: a slow one misses
+    /// announcements (and can re-read [`ExchangeLog::recent`]) rather than slowing the API down.
+    pub fn record(&self, new: NewExchange) -> Arc<Exchange> {
+        let at_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
+        // `std::sync::Mutex`, not Tokio's: the lock is held for a push and a send, never across an
+        // `.await` (see the tokio docs on "Which kind of mutex should you use?").
+        let mut recent = self
+            .recent
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        // The sequence number is taken under the lock so that the ring and the feed are in `seq` order.
+        let exchange = Arc::new(Exchange {
+            seq: self.next_seq.fetch_add(1, Ordering::Relaxed),
+            at_ms,
+            method: new.method,
+            uri: new.uri,
+            request_headers: new.request_headers,
+            preflight: new.preflight,
+            status: new.status,
+            response_headers: new.response_headers,
+            policy_version: new.policy_version,
+        });
+        if recent.len() == LOG_CAPACITY {
+            recent.pop_front();
+        }
+        recent.push_back(Arc::clone(&exchange));
+        // An error only means nobody is listening right now.
+        let _ = self.feed.send(Arc::clone(&exchange));
+        exchange
+    }
+
+    /// The most recent exchanges, oldest first (at most [`LOG_CAPACITY`]).
+    pub fn recent(&self) -> Vec<Arc<Exchange>> {
+        let recent = self
+            .recent
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        recent.iter().cloned().collect()
+    }
+
+    /// Forgets every recorded exchange (the sequence keeps counting, so old ids are never reused).
+    pub fn clear(&self) {
+        self.recent.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+
+    /// A live feed of exchanges recorded from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Exchange>> {
+        self.feed.subscribe()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn get(path: &str) -> NewExchange {
+        NewExchange {
+            method: Method::GET,
+            uri: path.parse().unwrap(),
+            request_headers: HeaderMap::new(),
+            preflight: false,
+            status: StatusCode::OK,
+            response_headers: HeaderMap::new(),
+            policy_version: 1,
+        }
+    }
+
+    #[test]
+    fn numbers_exchanges_from_one() {
+        let log = ExchangeLog::default();
+        assert_eq!(log.record(get("/api")).seq, 1);
+        assert_eq!(log.record(get("/api")).seq, 2);
+    }
+
+    #[test]
+    fn keeps_only_the_most_recent() {
+        let log = ExchangeLog::default();
+        for _ in 0..LOG_CAPACITY + 5 {
+            log.record(get("/api"));
+        }
+        let recent = log.recent();
+        assert_eq!(recent.len(), LOG_CAPACITY);
+        assert_eq!(recent[0].seq, 6);
+        assert_eq!(recent[LOG_CAPACITY - 1].seq, (LOG_CAPACITY + 5) as u64);
+    }
+
+    #[test]
+    fn a_slow_subscriber_does_not_block_recording() {
+        let log = ExchangeLog::default();
+        let mut slow = log.subscribe();
+        for _ in 0..FEED_CAPACITY * 2 {
+            log.record(get("/api"));
+        }
+        assert!(matches!(
+            slow.try_recv(),
+            Err(broadcast::error::TryRecvError::Lagged(_))
+        ));
+    }
+
+    #[test]
+    fn reads_the_trace_id_from_the_query() {
+        let log = ExchangeLog::default();
+        assert_eq!(log.record(get("/api?trace=t-1&x=2")).trace(), Some("t-1"));
+        assert_eq!(log.record(get("/api?x=trace=no")).trace(), None);
+        assert_eq!(log.record(get("/api")).trace(), None);
+    }
+
+    #[test]
+    fn serializes_header_lines_in_order_with_repeats() {
+        let log = ExchangeLog::default();
+        let mut new = get("/api");
+        new.request_headers
+            .append("origin", "http://localhost:3000".parse().unwrap());
+        new.response_headers
+            .append("access-control-allow-origin", "*".parse().unwrap());
+        new.response_headers
+            .append("access-control-allow-origin", "*".parse().unwrap());
+        let json = serde_json::to_value(&*log.record(new)).unwrap();
+        assert_eq!(json["origin"], "http://localhost:3000");
+        assert_eq!(json["path"], "/api");
+        assert_eq!(json["status"], 200);
+        assert_eq!(
+            json["response_headers"],
+            serde_json::json!([
+                ["access-control-allow-origin", "*"],
+                ["access-control-allow-origin", "*"]
+            ])
+        );
+    }
+}
