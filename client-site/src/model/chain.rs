@@ -1,0 +1,321 @@
+//! Walking the actual request's responses: redirects first, then the final response.
+//!
+//! HTTP fetch (Fetch §4.3) runs the CORS check on *every* response while the CORS flag is set
+//! — each redirect hop as well as the last response — before §4.4 decides whether to follow.
+//! The CORS flag is set once the request's URL is cross-origin to the page (in `cors` mode)
+//! and stays set, so a same-origin request redirected elsewhere becomes a CORS request there.
+
+use crate::model::cors_check::cors_check;
+use crate::model::exposure::readable_headers;
+use crate::model::failure::Failure;
+use crate::model::origin::Page;
+use crate::model::preflight;
+use crate::model::redirect::{self, MAX_REDIRECTS};
+use crate::model::request::{Credentials, Mode, RedirectMode, Response};
+use crate::model::url::{Origin, Url};
+use crate::model::verdict::{Blocked, Delivered, Trace};
+
+/// The state of the request as it moves along the redirect chain.
+pub(crate) struct Chain<'a> {
+    pub(crate) page: &'a Page,
+    pub(crate) credentials: Credentials,
+    pub(crate) mode: Mode,
+    pub(crate) redirect_mode: RedirectMode,
+    /// The request's current URL.
+    pub(crate) current: Url,
+    pub(crate) method: String,
+    pub(crate) headers: Vec<(String, String)>,
+    /// Fetch's CORS flag (response tainting "cors").
+    pub(crate) cors_flag: bool,
+    /// Fetch's tainted-origin flag: the origin is now serialized as `null`.
+    pub(crate) tainted: bool,
+    /// Response tainting "opaque" (a no-cors request that went cross-origin).
+    pub(crate) opaque: bool,
+}
+
+fn block(failure: Failure, check: &'static str, step: &'static str, url: String) -> Blocked {
+    Blocked {
+        failure,
+        check,
+        step,
+        url,
+    }
+}
+
+impl Chain<'_> {
+    /// The request's origin as the CORS check sees it.
+    fn request_origin(&self) -> Origin {
+        if self.tainted {
+            Origin::Opaque
+        } else {
+            self.page.origin.clone()
+        }
+    }
+
+    /// Follows `actual` to the response JS gets, or to the check that blocks it.
+    pub(crate) fn walk(mut self, trace: &mut Trace, actual: &[Response]) -> Result<Delivered, Blocked> {
+        let mut redirects = 0;
+        let mut responses = actual.iter();
+        loop {
+            let url = self.current.serialize();
+            let Some(response) = responses.next() else {
+                return Err(self.no_response(trace, url, redirects));
+            };
+            let location = redirect::location(response);
+            if self.cors_flag {
+                // §4.3 HTTP fetch: the CORS check on this response, redirect or not.
+                let cors = cors_check(response, &self.request_origin(), self.credentials);
+                let what = if location.is_some() {
+                    "Redirect response"
+                } else {
+                    "Response"
+                };
+                let explanation = format!("{what} from {url}: {}", cors.explanation);
+                if let Err(error) = cors.result {
+                    trace.fail("cors-check", cors.step, explanation);
+                    let failure = Failure::Access {
+                        error,
+                        preflight: false,
+                        status: response.status,
+                        on_redirect: location.is_some(),
+                        acao_lines: cors.acao_lines,
+                    };
+                    return Err(block(failure, "cors-check", cors.step, url));
+                }
+                trace.pass("cors-check", cors.step, explanation);
+            }
+            let Some(location) = location else {
+                return Ok(self.deliver(trace, response));
+            };
+            if self.redirect_mode == RedirectMode::Manual {
+                // §4.3: redirect mode "manual" hands JS an opaque-redirect filtered response.
+                trace.pass(
+                    "redirect-mode",
+                    "Fetch §4.3 HTTP fetch (redirect mode \"manual\")",
+                    format!(
+                        "redirect: \"manual\": the {} redirect is not followed; JS gets an \
+                         opaqueredirect response with status 0.",
+                        response.status
+                    ),
+                );
+                return Ok(Delivered {
+                    response_type: "opaqueredirect",
+                    status: 0,
+                    readable_headers: Vec::new(),
+                });
+            }
+            redirects += 1;
+            self.follow(trace, response, location, &url, redirects)?;
+        }
+    }
+
+    /// §4.4 for one redirect; on success `self.current` is the new URL.
+    fn follow(
+        &mut self,
+        trace: &mut Trace,
+        response: &Response,
+        location: &str,
+        url: &str,
+        count: u32,
+    ) -> Result<(), Blocked> {
+        const COUNT_STEP: &str = "Fetch §4.4 HTTP-redirect fetch, steps 6–7";
+        if count > MAX_REDIRECTS {
+            trace.fail(
+                "redirect-count",
+                COUNT_STEP,
+                "This would be redirect number 21; a request may follow at most 20.".into(),
+            );
+            let failure = Failure::Network {
+                net_error: Some("net::ERR_TOO_MANY_REDIRECTS"),
+                preflight: false,
+            };
+            return Err(block(failure, "redirect-count", COUNT_STEP, url.into()));
+        }
+        const LOCATION_STEP: &str = "Fetch §4.4 HTTP-redirect fetch, steps 2–4";
+        let Some(target) = self.current.resolve(location) else {
+            trace.fail(
+                "redirect-location",
+                LOCATION_STEP,
+                format!("The Location {location:?} is not a valid URL."),
+            );
+            let failure = Failure::Network {
+                net_error: Some("net::ERR_INVALID_REDIRECT"),
+                preflight: false,
+            };
+            return Err(block(failure, "redirect-location", LOCATION_STEP, url.into()));
+        };
+        let target_text = target.serialize();
+        let target_origin = target.origin();
+        let cross_to_page = !self.page.origin.same_origin(&target_origin);
+
+        // §4.4 steps 8–9: no credentials in a cross-origin CORS redirect.
+        const USERINFO_STEP: &str = "Fetch §4.4 HTTP-redirect fetch, steps 8–9";
+        let userinfo_fails = target.has_credentials()
+            && ((self.mode == Mode::Cors && (self.tainted || cross_to_page)) || self.cors_flag);
+        if userinfo_fails {
+            trace.fail(
+                "redirect-credentials",
+                USERINFO_STEP,
+                "The redirect's Location contains a username and password, which a \
+                 cross-origin CORS request may not follow."
+                    .into(),
+            );
+            let failure = Failure::RedirectContainsCredentials;
+            return Err(block(failure, "redirect-credentials", USERINFO_STEP, url.into()));
+        }
+
+        // §4.4 step 5: only HTTP(S) locations. Chromium reports CorsDisabledScheme once the
+        // request starts again at the new URL (the model names that URL; not measured).
+        const SCHEME_STEP: &str = "Fetch §4.4 HTTP-redirect fetch, step 5";
+        if !target.is_http() {
+            trace.fail(
+                "redirect-scheme",
+                SCHEME_STEP,
+                format!(
+                    "The redirect goes to a {}: URL; CORS only works over HTTP(S).",
+                    target.scheme
+                ),
+            );
+            let failure = if self.mode == Mode::NoCors {
+                Failure::Network {
+                    net_error: None,
+                    preflight: false,
+                }
+            } else {
+                Failure::RedirectToNonHttp {
+                    scheme: target.scheme.clone(),
+                }
+            };
+            return Err(block(failure, "redirect-scheme", SCHEME_STEP, target_text));
+        }
+
+        // §4.4 step 11: the method may become GET, dropping the body headers.
+        let new_method = redirect::method_after(response.status, &self.method);
+        if new_method != self.method {
+            self.headers
+                .retain(|(name, _)| !redirect::is_request_body_header(name));
+        }
+        // §4.4 step 12: Authorization does not follow a redirect to another origin.
+        if !self.current.origin().same_origin(&target_origin) {
+            self.headers.retain(|(name, _)| name != "authorization");
+        }
+        // §4.4 step 13: taint the origin when leaving a URL that was already cross-origin.
+        if !self.current.origin().same_origin(&target_origin)
+            && !self.page.origin.same_origin(&self.current.origin())
+        {
+            self.tainted = true;
+        }
+        trace.pass(
+            "redirect",
+            "Fetch §4.4 HTTP-redirect fetch",
+            format!(
+                "{} redirect {count} of at most {MAX_REDIRECTS}: {url} → {target_text} (method \
+                 {new_method}{}).",
+                response.status,
+                if self.tainted {
+                    "; the request's origin is now tainted and sent as Origin: null"
+                } else {
+                    ""
+                }
+            ),
+        );
+        self.method = new_method;
+
+        match self.mode {
+            // Chromium restarts the request at the new URL and fails it there
+            // (`CorsURLLoader::StartRequest`, DisallowedByMode).
+            Mode::SameOrigin if cross_to_page => {
+                const STEP: &str = "Fetch §4.1 main fetch (mode \"same-origin\")";
+                trace.fail(
+                    "mode",
+                    STEP,
+                    format!("mode: \"same-origin\" forbids following the redirect to {target_text}."),
+                );
+                return Err(block(Failure::SameOriginModeRedirect, "mode", STEP, target_text));
+            }
+            Mode::Cors if cross_to_page => self.cors_flag = true,
+            Mode::NoCors if cross_to_page => self.opaque = true,
+            _ => {}
+        }
+        if self.cors_flag
+            && let Some(reason) = preflight::reason_for(&self.method, &self.headers)
+        {
+            let origin = self.request_origin().serialize();
+            trace.pass(
+                "redirect-preflight",
+                "Fetch §4.3 HTTP fetch (a CORS-preflight fetch before each cross-origin hop)",
+                format!(
+                    "Chromium sends a new preflight to {target_text} (Origin: {origin}) \
+                         because {}. No response for it was given; the model assumes it passed.",
+                    reason.explain()
+                ),
+            );
+            trace.note(format!(
+                "Assumed: the preflight Chromium sends to {target_text} after the redirect \
+                     passed (it was not part of the recorded exchange)."
+            ));
+        }
+        self.current = target;
+        Ok(())
+    }
+
+    /// The final response: what JS gets.
+    fn deliver(&self, trace: &mut Trace, response: &Response) -> Delivered {
+        let (response_type, status) = if self.cors_flag {
+            ("cors", response.status)
+        } else if self.opaque {
+            ("opaque", 0)
+        } else {
+            ("basic", response.status)
+        };
+        let readable = readable_headers(response, response_type, self.credentials);
+        let explanation = match response_type {
+            "opaque" => "An opaque response: status 0, no headers, no body. no-cors never \
+                         lets JS read a cross-origin response."
+                .to_string(),
+            _ => format!(
+                "JS gets a {response_type} response (status {status}) and may read these \
+                 headers: {}.",
+                if readable.is_empty() {
+                    "none".to_string()
+                } else {
+                    readable.join(", ")
+                }
+            ),
+        };
+        trace.pass(
+            "exposure",
+            "Fetch §4.1 main fetch, step 14 (CORS-filtered response)",
+            explanation,
+        );
+        Delivered {
+            response_type,
+            status,
+            readable_headers: readable,
+        }
+    }
+
+    /// No response was recorded where the browser expected one.
+    fn no_response(&self, trace: &mut Trace, url: String, redirects: u32) -> Blocked {
+        const STEP: &str = "Fetch §4.6 HTTP-network fetch (network error)";
+        let explanation = if redirects == 0 {
+            format!(
+                "No response was recorded for {url}. To the browser that is a network error \
+                 (server down, connection refused): Chromium prints only a net::ERR_* line, \
+                 Firefox calls it \"CORS request did not succeed\"."
+            )
+        } else {
+            format!("The browser followed the redirect to {url}, but no response for it was recorded.")
+        };
+        trace.fail("response", STEP, explanation);
+        block(
+            Failure::Network {
+                net_error: None,
+                preflight: false,
+            },
+            "response",
+            STEP,
+            url,
+        )
+    }
+}
