@@ -1,0 +1,191 @@
+//! The control API under `/sandbox/`: JSON in, JSON out, used by the page and by teachers' scripts.
+//!
+//! | request | answer |
+//! |---|---|
+//! | `GET /sandbox/policy` | the policy object |
+//! | `PUT /sandbox/policy` | replaces the whole policy (fields left out take their defaults) |
+//! | `PATCH /sandbox/policy` | changes only the fields given |
+//! | `GET /sandbox/log[?after=N]` | the most recent exchanges, oldest first, each with the browser's verdict |
+//! | `GET /sandbox/progress` | the tutorial's steps and which are done |
+//! | `POST /sandbox/progress/console` | `{"text": …}`: checks a console line pasted by the learner |
+//! | `DELETE /sandbox/progress` | starts the tutorial over |
+//!
+//! Every refusal is a 4xx with `{"error": "<a sentence saying what was wrong and what to do>"}`, and
+//! leaves the policy as it was.
+
+use axum::body::to_bytes;
+use axum::extract::{Query, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use server::{Policy, PolicyError};
+
+use crate::events::SiteEvent;
+use crate::{Site, explain};
+
+/// The largest request body the control API reads.
+pub const MAX_BODY: usize = 16 * 1024;
+
+/// The control API's routes.
+pub fn routes() -> Router<Site> {
+    Router::new()
+        .route(
+            "/sandbox/policy",
+            get(get_policy).put(put_policy).patch(patch_policy),
+        )
+        .route("/sandbox/log", get(get_log))
+        .route("/sandbox/progress", get(get_progress).delete(reset_progress))
+        .route("/sandbox/progress/console", post(check_console))
+}
+
+/// A refusal: `status` with `{"error": message}`.
+pub fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, Json(json!({ "error": message.into() }))).into_response()
+}
+
+async fn get_policy(State(site): State<Site>) -> Json<Policy> {
+    Json(site.api.policy.snapshot().policy.clone())
+}
+
+async fn put_policy(State(site): State<Site>, request: Request) -> Response {
+    change_policy(site, request, |_current, body| Policy::from_json(body)).await
+}
+
+async fn patch_policy(State(site): State<Site>, request: Request) -> Response {
+    change_policy(site, request, |current, body| current.patched(body)).await
+}
+
+async fn change_policy(
+    site: Site,
+    request: Request,
+    change: impl FnOnce(&Policy, &Value) -> Result<Policy, PolicyError>,
+) -> Response {
+    let body = match read_json(request).await {
+        Ok(body) => body,
+        Err(refusal) => return refusal,
+    };
+    match site.api.policy.update(|current| change(current, &body)) {
+        Ok(snapshot) => {
+            let _ = site.events.send(SiteEvent::policy(&snapshot));
+            Json(snapshot.policy.clone()).into_response()
+        }
+        Err(why) => error(StatusCode::UNPROCESSABLE_ENTITY, why.0),
+    }
+}
+
+/// Reads a JSON body: `Content-Type: application/json`, at most [`MAX_BODY`] bytes, well-formed.
+async fn read_json(request: Request) -> Result<Value, Response> {
+    if !is_json(request.headers()) {
+        return Err(error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Send the policy as JSON, with the header Content-Type: application/json.",
+        ));
+    }
+    let bytes = to_bytes(request.into_body(), MAX_BODY).await.map_err(|_| {
+        error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "The request body is over {} KiB; a policy is a small JSON object.",
+                MAX_BODY / 1024
+            ),
+        )
+    })?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        error(
+            StatusCode::BAD_REQUEST,
+            format!("The body is not valid JSON ({e}); send an object such as {{\"allow_origin\": \"*\"}}."),
+        )
+    })
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
+}
+
+#[derive(Deserialize)]
+struct LogQuery {
+    /// Only exchanges with a larger `seq`.
+    after: Option<u64>,
+}
+
+async fn get_log(
+    State(site): State<Site>,
+    query: Result<Query<LogQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Ok(Query(LogQuery { after })) = query else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "`after` must be a whole number: the `seq` of the last exchange you have, e.g. /sandbox/log?after=12.",
+        );
+    };
+    let after = after.unwrap_or(0);
+    let views: Vec<Value> = site
+        .api
+        .log
+        .recent()
+        .iter()
+        .filter(|exchange| exchange.seq > after)
+        .map(|exchange| explain::view(&site.config, exchange))
+        .collect();
+    Json(views).into_response()
+}
+
+async fn get_progress(State(site): State<Site>) -> Json<Value> {
+    Json(site.progress().to_json())
+}
+
+async fn reset_progress(State(site): State<Site>) -> Json<Value> {
+    let progress = {
+        let mut progress = site.progress();
+        *progress = Default::default();
+        progress.to_json()
+    };
+    let _ = site.events.send(SiteEvent::progress(&progress));
+    Json(progress)
+}
+
+/// Step 2 of the tutorial: the learner pastes the console line; it ticks if it is the line Chromium
+/// printed (as the model predicts it) for one of the recent blocked requests.
+async fn check_console(State(site): State<Site>, request: Request) -> Response {
+    let body = match read_json(request).await {
+        Ok(body) => body,
+        Err(refusal) => return refusal,
+    };
+    let Some(text) = body.get("text").and_then(Value::as_str) else {
+        return error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Send {\"text\": \"…\"} with the console line you copied from DevTools.",
+        );
+    };
+    let pasted = text.trim();
+    let matched = site.api.log.recent().iter().rev().find_map(|exchange| {
+        let message = explain::chromium_message(&site.config, exchange)?;
+        // DevTools may add the page's file name before the line, or drop the final sentence when a
+        // learner selects only part of it; the core of the message must be there.
+        let core = message.split(" Have the server").next().unwrap_or(&message);
+        (pasted.contains(core) || (pasted.len() >= 60 && message.contains(pasted))).then_some(message)
+    });
+    match matched {
+        Some(message) => {
+            let progress = {
+                let mut progress = site.progress();
+                progress.console_read();
+                progress.to_json()
+            };
+            let _ = site.events.send(SiteEvent::progress(&progress));
+            Json(json!({ "matched": true, "message": message, "progress": progress })).into_response()
+        }
+        None => Json(json!({
+            "matched": false,
+            "hint": "That is not the line Chromium printed for a recent blocked request. In DevTools (F12), Console tab, copy the red line that starts with \"Access to fetch at\", then paste it here."
+        }))
+        .into_response(),
+    }
+}

@@ -1,0 +1,121 @@
+//! The tutorial page, rendered with askama, and the `static/` files, embedded in the binary so that the
+//! sandbox works from any directory and offline.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+
+use crate::Site;
+use crate::control::error;
+
+/// The page routes and the static files.
+pub fn routes() -> Router<Site> {
+    Router::new()
+        .route("/", get(index))
+        .route(
+            "/static/sandbox.js",
+            get(|| asset("text/javascript; charset=utf-8", SANDBOX_JS)),
+        )
+        .route(
+            "/static/sandbox.css",
+            get(|| asset("text/css; charset=utf-8", SANDBOX_CSS)),
+        )
+        .route("/static/favicon.svg", get(|| asset("image/svg+xml", FAVICON)))
+        .route("/favicon.ico", get(|| asset("image/svg+xml", FAVICON)))
+        .fallback(not_found)
+}
+
+const SANDBOX_JS: &str = include_str!("../../static/sandbox.js");
+const SANDBOX_CSS: &str = include_str!("../../static/sandbox.css");
+const FAVICON: &str = include_str!("../../static/favicon.svg");
+
+async fn asset(content_type: &'static str, body: &'static str) -> Response {
+    // `no-cache` (revalidate every time) so a rebuilt sandbox never runs yesterday's script.
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn not_found() -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        "There is no such page in the sandbox; the tutorial is at /.",
+    )
+}
+
+/// `templates/index.html`: the article's example and the tutorial.
+#[derive(Template)]
+#[template(path = "index.html")]
+struct IndexPage {
+    page_origin: String,
+    api_origin: String,
+    api_url: String,
+    /// The page origin's other loopback spelling, for step 5.
+    other_origin: String,
+    allow_origin: Option<String>,
+    fetch_code: String,
+    curl_command: String,
+    done: Vec<bool>,
+    done_count: usize,
+}
+
+/// The article's client code as the page shows and runs it.
+pub fn fetch_code(api_url: &str) -> String {
+    format!(
+        "fetch('{api_url}', {{ cache: 'no-store' }})\n  .then(res => res.json())\n  .then(res => console.log(res))\n  .catch(err => show(err)); // the error JavaScript is given"
+    )
+}
+
+async fn index(State(site): State<Site>, headers: HeaderMap) -> Response {
+    // The guard has already checked `Host` against the sandbox's own names.
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    let config = &site.config;
+    let page_origin = config.origin_for(host);
+    let api_url = config.api_url_for(host);
+    let other_host = if host.starts_with("localhost") {
+        format!("127.0.0.1:{}", config.client_port)
+    } else {
+        format!("localhost:{}", config.client_port)
+    };
+    let progress = site.progress().clone();
+    let done: Vec<bool> = (1..=6).map(|n| progress.is_done(n)).collect();
+    let page = IndexPage {
+        api_origin: api_url.trim_end_matches("/api").to_owned(),
+        fetch_code: fetch_code(&api_url),
+        curl_command: format!("curl -i {api_url}"),
+        other_origin: config.origin_for(&other_host),
+        allow_origin: site
+            .api
+            .policy
+            .snapshot()
+            .policy
+            .allow_origin
+            .as_ref()
+            .map(|v| v.as_str().to_owned()),
+        done_count: done.iter().filter(|d| **d).count(),
+        done,
+        page_origin,
+        api_url,
+    };
+    match page.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!("rendering the tutorial page failed: {e}");
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The page could not be rendered; the sandbox's log says why.",
+            )
+        }
+    }
+}
