@@ -1,0 +1,119 @@
+//! The `cors-sandbox` command: binds both ports, prints where to go, serves until Ctrl-C or SIGTERM.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use clap::Parser;
+use tokio::net::TcpListener;
+
+/// Learn CORS with a real browser: a page on one origin, an API on another, and the browser's verdict
+/// explained.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Cli {
+    /// Port of the API origin (the article's SERVER_PORT).
+    #[arg(long, env = "SERVER_PORT", default_value_t = 8000)]
+    api_port: u16,
+
+    /// Port of the tutorial page's origin.
+    #[arg(long, env = "CLIENT_PORT", default_value_t = 3000)]
+    client_port: u16,
+
+    /// Address to listen on. The default, loopback, keeps the sandbox private to this machine; a
+    /// workshop can pass this machine's address to let others in.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
+
+    // Bind both before serving either: a busy port must stop the program before anything starts.
+    let api = match bind(&cli.host, cli.api_port, "--api-port", "SERVER_PORT").await {
+        Ok(listener) => listener,
+        Err(message) => return fail(&message),
+    };
+    let client = match bind(&cli.host, cli.client_port, "--client-port", "CLIENT_PORT").await {
+        Ok(listener) => listener,
+        Err(message) => return fail(&message),
+    };
+    let (Ok(api_addr), Ok(client_addr)) = (api.local_addr(), client.local_addr()) else {
+        return fail("cors-sandbox: could not read the bound addresses back from the system.");
+    };
+
+    let name = display_name(&cli.host);
+    println!("CORS Sandbox is running.");
+    println!("  Tutorial:  http://{name}:{}", client_addr.port());
+    println!("  API:       http://{name}:{}/api", api_addr.port());
+    println!(
+        "  Policy:    Access-Control-Allow-Origin: {} (the article's)",
+        server::policy::ARTICLE_ALLOW_ORIGIN
+    );
+    println!("Press Ctrl-C to stop.");
+
+    match cors_sandbox::run(api, client, &cli.host, shutdown_signal()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&format!("cors-sandbox stopped: {e}")),
+    }
+}
+
+/// Binds `host:port`, or explains in one line why not and how to choose another port.
+async fn bind(host: &str, port: u16, flag: &str, variable: &str) -> Result<TcpListener, String> {
+    let target = match host.parse::<std::net::IpAddr>() {
+        Ok(ip) => SocketAddr::new(ip, port).to_string(),
+        Err(_) => format!("{host}:{port}"),
+    };
+    TcpListener::bind(&target).await.map_err(|e| match e.kind() {
+        std::io::ErrorKind::AddrInUse => format!(
+            "cors-sandbox: port {port} is already in use (another sandbox or dev server?); pick another with {flag} {} or {variable}={}.",
+            port.wrapping_add(1), port.wrapping_add(1)
+        ),
+        std::io::ErrorKind::PermissionDenied => format!(
+            "cors-sandbox: not allowed to listen on port {port}; pick a port above 1023 with {flag}."
+        ),
+        _ => format!("cors-sandbox: cannot listen on {target} ({e}); check --host and {flag}."),
+    })
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("{message}");
+    ExitCode::FAILURE
+}
+
+/// The name to print: loopback addresses are shown as `localhost`, the name the article uses.
+fn display_name(host: &str) -> String {
+    match host {
+        "127.0.0.1" | "::1" | "localhost" => "localhost".into(),
+        other if other.contains(':') => format!("[{other}]"),
+        other => other.into(),
+    }
+}
+
+/// Completes on Ctrl-C, or on SIGTERM on Unix (what `docker stop` and service managers send).
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

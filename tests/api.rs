@@ -1,0 +1,613 @@
+//! The sandbox over real sockets: both origins bound to port 0 through the library entry point, driven
+//! with an HTTP client the way the page, curl and a teacher's script drive them.
+
+use std::time::{Duration, Instant};
+
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::oneshot;
+
+/// A running sandbox; dropping it (or calling `stop`) shuts it down.
+struct Sandbox {
+    api: String,
+    site: String,
+    client_port: u16,
+    http: Client,
+    stop: Option<oneshot::Sender<()>>,
+    done: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+/// Starts the sandbox on two free ports, as `cargo run` would on 8000 and 3000.
+async fn spawn_sandbox() -> Sandbox {
+    let api = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let client = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let api_port = api.local_addr().unwrap().port();
+    let client_port = client.local_addr().unwrap().port();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let done = tokio::spawn(cors_sandbox::run(api, client, "127.0.0.1", async {
+        let _ = stopped.await;
+    }));
+    Sandbox {
+        api: format!("http://localhost:{api_port}"),
+        site: format!("http://localhost:{client_port}"),
+        client_port,
+        http: Client::new(),
+        stop: Some(stop),
+        done,
+    }
+}
+
+impl Sandbox {
+    async fn get_json(&self, path: &str) -> Value {
+        let res = self
+            .http
+            .get(format!("{}{path}", self.site))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "GET {path}");
+        res.json().await.unwrap()
+    }
+
+    async fn policy(&self) -> Value {
+        self.get_json("/sandbox/policy").await
+    }
+
+    /// Sends `body` as JSON to the policy endpoint with `method`; returns status and JSON answer.
+    async fn send_policy(&self, method: Method, body: &str) -> (StatusCode, Value) {
+        let res = self
+            .http
+            .request(method, format!("{}/sandbox/policy", self.site))
+            .header("content-type", "application/json")
+            .body(body.to_owned())
+            .send()
+            .await
+            .unwrap();
+        (res.status(), res.json().await.unwrap())
+    }
+
+    async fn patch(&self, body: Value) -> Value {
+        let (status, answer) = self.send_policy(Method::PATCH, &body.to_string()).await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        answer
+    }
+
+    /// A `GET /api` as the tutorial page's fetch() sends it.
+    async fn fetch_api_from(&self, origin: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}/api", self.api))
+            .header("origin", origin)
+            .header("sec-fetch-mode", "cors")
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn stop(mut self) -> Duration {
+        let started = Instant::now();
+        let _ = self.stop.take().unwrap().send(());
+        (&mut self.done).await.unwrap().unwrap();
+        started.elapsed()
+    }
+}
+
+/// Sends raw bytes to `port` and returns the status line and body (for headers a client would fix up).
+async fn raw_request(port: u16, request: &str) -> (String, String) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    let status = answer.lines().next().unwrap_or("").to_owned();
+    let body = answer.split("\r\n\r\n").nth(1).unwrap_or("").to_owned();
+    (status, body)
+}
+
+/// Reads server-sent events from an open `/sandbox/events` response until `wanted` matches one.
+async fn next_event(
+    feed: &mut reqwest::Response,
+    buffer: &mut String,
+    wanted: impl Fn(&str, &Value) -> bool,
+) -> Value {
+    tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            while let Some(end) = buffer.find("\n\n") {
+                let block: String = buffer.drain(..end + 2).collect();
+                let name = block
+                    .lines()
+                    .find_map(|l| l.strip_prefix("event: "))
+                    .unwrap_or("");
+                let data = block
+                    .lines()
+                    .find_map(|l| l.strip_prefix("data: "))
+                    .unwrap_or("null");
+                let data: Value = serde_json::from_str(data).unwrap();
+                if wanted(name, &data) {
+                    return data;
+                }
+            }
+            let chunk = feed.chunk().await.unwrap().expect("the feed ended early");
+            buffer.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    })
+    .await
+    .expect("the expected event did not arrive within 5 s")
+}
+
+// ---- The API origin --------------------------------------------------------------------------------
+
+/// The article's endpoint: `"Hello"`, the article's policy, and never cached.
+#[tokio::test]
+async fn api_answers_hello_with_the_articles_header() {
+    let sandbox = spawn_sandbox().await;
+    let res = sandbox.fetch_api_from(&sandbox.site).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.headers()["access-control-allow-origin"],
+        "https://yoursite.com"
+    );
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    assert_eq!(res.json::<Value>().await.unwrap(), json!("Hello"));
+    sandbox.stop().await;
+}
+
+/// Whatever the learner types is sent byte for byte: an empty value, two origins, a trailing slash.
+#[tokio::test]
+async fn api_sends_the_policy_verbatim() {
+    let sandbox = spawn_sandbox().await;
+    for value in [
+        "",
+        "http://a.example, http://b.example",
+        "http://localhost:3000/",
+        "null",
+        "*",
+    ] {
+        sandbox.patch(json!({ "allow_origin": value })).await;
+        let res = sandbox.fetch_api_from(&sandbox.site).await;
+        let sent: Vec<_> = res
+            .headers()
+            .get_all("access-control-allow-origin")
+            .iter()
+            .collect();
+        assert_eq!(sent, [value], "{value:?}");
+    }
+    sandbox.patch(json!({ "allow_origin": null })).await;
+    let res = sandbox.fetch_api_from(&sandbox.site).await;
+    assert!(res.headers().get("access-control-allow-origin").is_none());
+    sandbox.stop().await;
+}
+
+/// An OPTIONS with `Access-Control-Request-Method` is a preflight: the policy's status, no body.
+#[tokio::test]
+async fn api_answers_preflights_with_the_policys_status() {
+    let sandbox = spawn_sandbox().await;
+    sandbox
+        .patch(json!({ "allow_origin": "*", "allow_methods": "PUT", "preflight_status": 404 }))
+        .await;
+    let res = sandbox
+        .http
+        .request(Method::OPTIONS, format!("{}/api", sandbox.api))
+        .header("origin", &sandbox.site)
+        .header("access-control-request-method", "PUT")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert_eq!(res.headers()["access-control-allow-methods"], "PUT");
+    assert_eq!(res.headers()["access-control-allow-origin"], "*");
+    let log = sandbox.get_json("/sandbox/log").await;
+    assert_eq!(log[0]["preflight"], true);
+    assert_eq!(log[0]["status"], 404);
+    sandbox.stop().await;
+}
+
+/// Even an unknown path carries the policy's headers: every answer does.
+#[tokio::test]
+async fn api_puts_the_headers_on_errors_too() {
+    let sandbox = spawn_sandbox().await;
+    let res = sandbox
+        .http
+        .get(format!("{}/nope", sandbox.api))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        res.headers()["access-control-allow-origin"],
+        "https://yoursite.com"
+    );
+    sandbox.stop().await;
+}
+
+// ---- The control API -------------------------------------------------------------------------------
+
+/// GET shows the policy; PATCH changes only the fields named; PUT replaces the whole policy.
+#[tokio::test]
+async fn policy_can_be_read_patched_and_replaced() {
+    let sandbox = spawn_sandbox().await;
+    let policy = sandbox.policy().await;
+    assert_eq!(policy["allow_origin"], "https://yoursite.com");
+    assert_eq!(policy["allow_credentials"], Value::Null);
+
+    let patched = sandbox.patch(json!({ "allow_credentials": "true" })).await;
+    assert_eq!(patched["allow_origin"], "https://yoursite.com");
+    assert_eq!(patched["allow_credentials"], "true");
+    let patched = sandbox.patch(json!({ "allow_origin": "*" })).await;
+    assert_eq!(
+        patched["allow_credentials"], "true",
+        "PATCH keeps the other fields"
+    );
+
+    let (status, replaced) = sandbox
+        .send_policy(Method::PUT, r#"{"allow_origin": null}"#)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(replaced["allow_origin"], Value::Null);
+    assert_eq!(
+        replaced["allow_credentials"],
+        Value::Null,
+        "PUT resets what it leaves out"
+    );
+    assert_eq!(sandbox.policy().await, replaced);
+    sandbox.stop().await;
+}
+
+/// Every kind of bad input gets a 4xx and a sentence, and the policy stays exactly as it was.
+#[tokio::test]
+async fn bad_input_is_refused_and_changes_nothing() {
+    let sandbox = spawn_sandbox().await;
+    let before = sandbox.patch(json!({ "allow_origin": "*" })).await;
+    let over_4k = json!({ "allow_origin": "a".repeat(4097) }).to_string();
+    let over_16k = json!({ "vary": "a".repeat(17 * 1024) }).to_string();
+    let cases: Vec<(&str, String, StatusCode, &str)> = vec![
+        (
+            "malformed JSON",
+            "{\"allow_origin\": ".into(),
+            StatusCode::BAD_REQUEST,
+            "not valid JSON",
+        ),
+        (
+            "CR/LF",
+            r#"{"allow_origin": "*\r\nSet-Cookie: a=b"}"#.into(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "carriage return",
+        ),
+        (
+            "over 4 KiB",
+            over_4k,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "4096 bytes",
+        ),
+        ("over 16 KiB", over_16k, StatusCode::PAYLOAD_TOO_LARGE, "16 KiB"),
+        (
+            "unknown field",
+            r#"{"allow_orign": "*"}"#.into(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "`allow_orign`",
+        ),
+        (
+            "wrong type",
+            r#"{"allow_origin": 3}"#.into(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "must be a string",
+        ),
+        (
+            "not an object",
+            r#""*""#.into(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "JSON object",
+        ),
+    ];
+    for (what, body, status, says) in cases {
+        for method in [Method::PUT, Method::PATCH] {
+            let (got, answer) = sandbox.send_policy(method.clone(), &body).await;
+            assert_eq!(got, status, "{what} ({method})");
+            let sentence = answer["error"].as_str().unwrap_or_default();
+            assert!(sentence.contains(says), "{what}: {sentence}");
+            assert_eq!(sandbox.policy().await, before, "{what} changed the policy");
+        }
+    }
+    let res = sandbox
+        .http
+        .patch(format!("{}/sandbox/policy", sandbox.site))
+        .header("content-type", "text/plain")
+        .body(r#"{"allow_origin": null}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(sandbox.policy().await, before);
+    sandbox.stop().await;
+}
+
+/// A page on another origin cannot flip the learner's policy; the sandbox's own page and curl can.
+#[tokio::test]
+async fn controls_accept_only_their_own_page_or_no_origin() {
+    let sandbox = spawn_sandbox().await;
+    let patch_from = |origin: Option<String>| {
+        let mut request = sandbox
+            .http
+            .patch(format!("{}/sandbox/policy", sandbox.site))
+            .header("content-type", "application/json")
+            .body(r#"{"allow_origin": "*"}"#);
+        if let Some(origin) = origin {
+            request = request.header("origin", origin);
+        }
+        request.send()
+    };
+    for foreign in [
+        "http://evil.example",
+        "null",
+        "http://localhost:8000",
+        "http://127.0.0.1:1",
+    ] {
+        let res = patch_from(Some(foreign.into())).await.unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{foreign}");
+        let error = res.json::<Value>().await.unwrap()["error"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(error.contains(foreign), "{error}");
+        assert_eq!(sandbox.policy().await["allow_origin"], "https://yoursite.com");
+    }
+    assert_eq!(
+        patch_from(Some(sandbox.site.clone())).await.unwrap().status(),
+        StatusCode::OK
+    );
+    assert_eq!(patch_from(None).await.unwrap().status(), StatusCode::OK);
+    sandbox.stop().await;
+}
+
+/// DNS rebinding: a request naming another host is refused, page and controls alike.
+#[tokio::test]
+async fn requests_for_other_host_names_are_refused() {
+    let sandbox = spawn_sandbox().await;
+    let port = sandbox.client_port;
+    for host in ["evil.example", "localhost:1", "localhost.evil.example"] {
+        let host = if host.contains(':') {
+            host.to_owned()
+        } else {
+            format!("{host}:{port}")
+        };
+        for path in ["/", "/sandbox/policy"] {
+            let (status, body) = raw_request(
+                port,
+                &format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"),
+            )
+            .await;
+            assert!(status.starts_with("HTTP/1.1 421"), "{host} {path}: {status}");
+            assert!(body.contains("answers only to its own addresses"), "{body}");
+        }
+    }
+    for host in ["localhost", "127.0.0.1", "[::1]", "LOCALHOST"] {
+        let (status, _) = raw_request(
+            port,
+            &format!("GET / HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n"),
+        )
+        .await;
+        assert!(status.starts_with("HTTP/1.1 200"), "{host}: {status}");
+    }
+    sandbox.stop().await;
+}
+
+/// The page is rendered with the article's code and the page's own origin as a choice.
+#[tokio::test]
+async fn the_page_offers_the_four_choices_and_the_articles_code() {
+    let sandbox = spawn_sandbox().await;
+    let html = sandbox
+        .http
+        .get(&sandbox.site)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let api_url = format!("{}/api", sandbox.api);
+    // askama escapes quotes and `>` in the HTML; the text the browser shows is the article's code.
+    let code = html.replace("&#39;", "'").replace("&#62;", ">");
+    assert!(
+        code.contains(&format!(
+            "fetch('{api_url}', {{ cache: 'no-store' }})\n  .then(res => res.json())"
+        )),
+        "{html}"
+    );
+    for value in ["https://yoursite.com", "*", sandbox.site.as_str(), ""] {
+        assert!(
+            html.contains(&format!(r#"name="allow-origin" value="{value}""#)),
+            "radio {value:?}"
+        );
+    }
+    assert!(html.contains(r#"name="custom-origin""#));
+    for path in [
+        "/static/sandbox.js",
+        "/static/sandbox.css",
+        "/static/favicon.svg",
+        "/favicon.ico",
+    ] {
+        let res = sandbox
+            .http
+            .get(format!("{}{path}", sandbox.site))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+    }
+    sandbox.stop().await;
+}
+
+// ---- The log, the verdicts and the live feed -------------------------------------------------------
+
+/// A blocked request still reached the API: the log has it, with the browser's verdict and message.
+#[tokio::test]
+async fn the_log_records_a_blocked_request_with_chromiums_message() {
+    let sandbox = spawn_sandbox().await;
+    sandbox.fetch_api_from(&sandbox.site).await;
+    let log = sandbox.get_json("/sandbox/log").await;
+    let exchange = &log[0];
+    assert_eq!(exchange["method"], "GET");
+    assert_eq!(exchange["path"], "/api");
+    assert_eq!(exchange["origin"], sandbox.site);
+    assert_eq!(exchange["status"], 200);
+    assert_eq!(exchange["verdict"]["allowed"], false);
+    assert_eq!(exchange["verdict"]["failed_check"], "AllowOriginMismatch");
+    assert_eq!(
+        exchange["verdict"]["chromium_message"],
+        format!(
+            "Access to fetch at '{}/api' from origin '{}' has been blocked by CORS policy: The 'Access-Control-Allow-Origin' header has a value 'https://yoursite.com' that is not equal to the supplied origin. Have the server send the header with a valid value.",
+            sandbox.api, sandbox.site
+        )
+    );
+    let after = sandbox
+        .get_json(&format!("/sandbox/log?after={}", exchange["seq"]))
+        .await;
+    assert_eq!(after, json!([]));
+    sandbox.stop().await;
+}
+
+/// A request without `Origin` (curl) gets no verdict: CORS does not apply to it.
+#[tokio::test]
+async fn a_request_without_origin_has_no_verdict() {
+    let sandbox = spawn_sandbox().await;
+    sandbox
+        .http
+        .get(format!("{}/api", sandbox.api))
+        .send()
+        .await
+        .unwrap();
+    let log = sandbox.get_json("/sandbox/log").await;
+    assert_eq!(log[0]["verdict"], Value::Null);
+    assert!(log[0]["note"].as_str().unwrap().contains("CORS does not apply"));
+    sandbox.stop().await;
+}
+
+/// Every open tab follows a policy change and sees each new exchange with its verdict.
+#[tokio::test]
+async fn the_live_feed_announces_policy_changes_and_exchanges() {
+    let sandbox = spawn_sandbox().await;
+    let mut feed = sandbox
+        .http
+        .get(format!("{}/sandbox/events", sandbox.site))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(feed.headers()["content-type"], "text/event-stream");
+    let mut buffer = String::new();
+    let first = next_event(&mut feed, &mut buffer, |name, _| name == "policy").await;
+    assert_eq!(first["policy"]["allow_origin"], "https://yoursite.com");
+
+    sandbox.patch(json!({ "allow_origin": "*" })).await;
+    let changed = next_event(&mut feed, &mut buffer, |name, _| name == "policy").await;
+    assert_eq!(changed["policy"]["allow_origin"], "*");
+    assert_eq!(changed["version"], 2);
+
+    sandbox.fetch_api_from(&sandbox.site).await;
+    let exchange = next_event(&mut feed, &mut buffer, |name, _| name == "exchange").await;
+    assert_eq!(exchange["verdict"]["allowed"], true);
+    assert_eq!(exchange["policy_version"], 2);
+    sandbox.stop().await;
+}
+
+/// The tutorial ticks from what the sandbox sees: blocked, `*`, exact origin, other loopback name, curl.
+#[tokio::test]
+async fn tutorial_steps_tick_from_observed_exchanges() {
+    let sandbox = spawn_sandbox().await;
+    let mut feed = sandbox
+        .http
+        .get(format!("{}/sandbox/events", sandbox.site))
+        .send()
+        .await
+        .unwrap();
+    let mut buffer = String::new();
+    let done = |progress: &Value, step: usize| progress["steps"][step - 1]["done"] == true;
+
+    sandbox.fetch_api_from(&sandbox.site).await;
+    let progress = next_event(&mut feed, &mut buffer, |n, d| n == "progress" && done(d, 1)).await;
+    assert!(!done(&progress, 3));
+
+    sandbox.patch(json!({ "allow_origin": "*" })).await;
+    sandbox.fetch_api_from(&sandbox.site).await;
+    next_event(&mut feed, &mut buffer, |n, d| n == "progress" && done(d, 3)).await;
+
+    sandbox.patch(json!({ "allow_origin": sandbox.site })).await;
+    sandbox.fetch_api_from(&sandbox.site).await;
+    next_event(&mut feed, &mut buffer, |n, d| n == "progress" && done(d, 4)).await;
+
+    let other = format!("http://127.0.0.1:{}", sandbox.client_port);
+    sandbox.fetch_api_from(&other).await;
+    next_event(&mut feed, &mut buffer, |n, d| n == "progress" && done(d, 5)).await;
+
+    sandbox
+        .http
+        .get(format!("{}/api", sandbox.api))
+        .header("user-agent", "curl/8.0")
+        .send()
+        .await
+        .unwrap();
+    let progress = next_event(&mut feed, &mut buffer, |n, d| n == "progress" && done(d, 6)).await;
+    assert_eq!(progress["done"], 5, "step 2 needs the console line: {progress}");
+    sandbox.stop().await;
+}
+
+/// Step 2 ticks only for the console line Chromium printed, not for any text.
+#[tokio::test]
+async fn the_console_line_check_accepts_only_the_real_message() {
+    let sandbox = spawn_sandbox().await;
+    sandbox.fetch_api_from(&sandbox.site).await;
+    let check = |text: String| {
+        sandbox
+            .http
+            .post(format!("{}/sandbox/progress/console", sandbox.site))
+            .json(&json!({ "text": text }))
+            .send()
+    };
+    let wrong: Value = check("it is broken".into()).await.unwrap().json().await.unwrap();
+    assert_eq!(wrong["matched"], false);
+    assert!(!done_step(&sandbox.get_json("/sandbox/progress").await, 2));
+
+    let log = sandbox.get_json("/sandbox/log").await;
+    let line = log[0]["verdict"]["chromium_message"].as_str().unwrap();
+    let right: Value = check(format!("localhost/:1 {line}"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(right["matched"], true);
+    assert!(done_step(&sandbox.get_json("/sandbox/progress").await, 2));
+
+    let reset: Value = sandbox
+        .http
+        .delete(format!("{}/sandbox/progress", sandbox.site))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(reset["done"], 0);
+    sandbox.stop().await;
+}
+
+fn done_step(progress: &Value, step: usize) -> bool {
+    progress["steps"][step - 1]["done"] == true
+}
+
+// ---- Shutdown and the command line -----------------------------------------------------------------
+
+/// Shutdown completes within a second even while a tab holds the live feed open.
+#[tokio::test]
+async fn shutdown_ends_open_live_feeds_within_a_second() {
+    let sandbox = spawn_sandbox().await;
+    let mut feed = sandbox
+        .http
+        .get(format!("{}/sandbox/events", sandbox.site))
+        .send()
+        .await
+        .unwrap();
+    let mut buffer = String::new();
+    next_event(&mut feed, &mut buffer, |name, _| name == "progress").await;
+    let took = sandbox.stop().await;
+    assert!(took < Duration::from_secs(1), "shutdown took {took:?}");
+}
