@@ -1,41 +1,50 @@
-//! The API's routes, and the layer that writes the policy's CORS headers and records each exchange.
+//! The layer that writes the policy's CORS headers, answers preflights and records each exchange.
+//!
+//! Every request to the API goes through `cors_and_record`, and it is the only code that writes
+//! `Access-Control-*` headers. An endpoint that must answer differently (an error page "outside the CORS
+//! layer", a cache-friendly endpoint that reflects the `Origin`) says so with a `CorsHeaders` response
+//! extension; the layer reads it and still writes the lines itself, from the same policy snapshot.
 //!
 //! The layer writes the headers itself rather than using tower-http's `CorsLayer` on purpose: `CorsLayer`
 //! refuses some combinations (credentials with `*`, say) that the learner must be able to send in order to
 //! see the browser reject them.
+//!
+//! The endpoints themselves are in [`crate::endpoints`].
 
+use axum::Router;
+use axum::body::HttpBody;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::any;
-use axum::{Json, Router};
 
 use crate::Api;
+use crate::endpoints;
 use crate::exchange::NewExchange;
 
-/// The API origin's router: `/api` answers `"Hello"`, like the article's express server.
+/// The API origin's router: the endpoints of [`crate::endpoints`], every one behind `cors_and_record`.
 pub fn app(api: Api) -> Router {
-    Router::new()
-        .route("/api", any(hello))
-        .fallback(not_found)
-        .layer(middleware::from_fn_with_state(api, cors_and_record))
+    endpoints::routes()
+        .layer(middleware::from_fn_with_state(api.clone(), cors_and_record))
+        .with_state(api)
 }
 
-/// `GET /api`: the article's endpoint.
-async fn hello() -> Json<&'static str> {
-    Json("Hello")
-}
-
-async fn not_found(method: Method) -> Response {
-    let message = format!(
-        "This sandbox API has no such endpoint; try {method} /api. The answer still carries the policy's CORS headers."
-    );
-    (
-        StatusCode::NOT_FOUND,
-        Json(serde_json::json!({ "error": message })),
-    )
-        .into_response()
+/// Which CORS header lines the layer puts on an endpoint's answer (a response extension).
+///
+/// An endpoint that does not attach one gets [`CorsHeaders::Policy`]. Preflights never reach an endpoint:
+/// the layer answers them, always with the policy's preflight lines.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum CorsHeaders {
+    /// The policy's lines for an actual response, exactly as configured.
+    #[default]
+    Policy,
+    /// None of the policy's lines, not even its `Vary`: the answer looks as if it came from code that
+    /// runs outside the CORS layer (an error page, a proxy's redirect), whatever the policy says.
+    None,
+    /// `Access-Control-Allow-Origin` mirrors the request's `Origin` (none when the request has no
+    /// `Origin`), in place of the policy's value, as express's `origin: true` and tower-http's
+    /// `AllowOrigin::mirror_request()` do; the policy's other lines are sent as configured.
+    ReflectOrigin,
 }
 
 /// Writes the policy's headers on every answer, answers preflights, and records what happened.
@@ -53,30 +62,87 @@ async fn cors_and_record(State(api): State<Api>, request: Request, next: Next) -
     let uri = request.uri().clone();
     let request_headers = request.headers().clone();
 
-    let (mut response, cors_headers) = if preflight {
+    let mut response = if preflight {
         let status = StatusCode::from_u16(policy.policy.preflight_status).unwrap_or(StatusCode::NO_CONTENT);
-        (status.into_response(), policy.preflight_headers())
+        let mut response = status.into_response();
+        write_lines(response.headers_mut(), policy.preflight_headers());
+        if is_redirect(status) {
+            // Without a `Location` a 3xx is not a redirect at all (Fetch §4.4 step 3) and Chromium would
+            // only say "It does not have HTTP ok status". Pointing back at the same path makes it a real
+            // redirect, which a preflight may never follow: "Redirect is not allowed for a preflight
+            // request" (Fetch §4.8 step 7).
+            if let Ok(location) = HeaderValue::from_str(uri.path()) {
+                response.headers_mut().insert(header::LOCATION, location);
+            }
+        }
+        response
     } else {
-        (next.run(request).await, policy.actual_headers())
+        let mut response = next.run(request).await;
+        let wanted = response
+            .extensions()
+            .get::<CorsHeaders>()
+            .copied()
+            .unwrap_or_default();
+        let headers = response.headers_mut();
+        match wanted {
+            CorsHeaders::Policy => write_lines(headers, policy.actual_headers()),
+            CorsHeaders::None => {}
+            CorsHeaders::ReflectOrigin => {
+                if let Some(origin) = request_headers.get(header::ORIGIN) {
+                    headers.append(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
+                }
+                for (name, value) in policy.actual_headers() {
+                    if name != header::ACCESS_CONTROL_ALLOW_ORIGIN {
+                        headers.append(name.clone(), value.clone());
+                    }
+                }
+            }
+        }
+        response
     };
 
+    let status = response.status();
+    let size = response.body().size_hint().exact();
     let headers = response.headers_mut();
-    for (name, value) in cors_headers {
-        headers.append(name.clone(), value.clone());
-    }
-    // The sandbox's whole point is that a flipped toggle shows at once: never let the HTTP cache answer.
+    // The sandbox's whole point is that a flipped toggle shows at once: never let the HTTP cache answer,
+    // unless the endpoint chose its own caching (a lesson about the cache).
     headers
         .entry(header::CACHE_CONTROL)
         .or_insert(HeaderValue::from_static("no-store"));
+    // axum would add `Content-Length` after this layer, and then the record would lack a header the
+    // browser saw (and JS may read: it is CORS-safelisted). Same rule as axum's, written here instead.
+    // hyper sends none on a 204 or a 304 (on a 204 HTTP forbids it, RFC 9110 §8.6), so the record has
+    // none either.
+    if let Some(size) = size
+        && !matches!(status, StatusCode::NO_CONTENT | StatusCode::NOT_MODIFIED)
+    {
+        headers
+            .entry(header::CONTENT_LENGTH)
+            .or_insert(HeaderValue::from(size));
+    }
+    headers.entry(header::DATE).or_insert_with(crate::date::now);
 
     api.log.record(NewExchange {
         method,
         uri,
         request_headers,
         preflight,
-        status: response.status(),
+        status,
         response_headers: response.headers().clone(),
         policy_version: policy.version,
     });
     response
+}
+
+/// Appends header lines as they are: a repeated name stays repeated, which is part of what the learner
+/// may configure and must see.
+fn write_lines(headers: &mut HeaderMap, lines: &[(HeaderName, HeaderValue)]) {
+    for (name, value) in lines {
+        headers.append(name.clone(), value.clone());
+    }
+}
+
+/// The Fetch Standard's "redirect status": 301, 302, 303, 307 or 308.
+fn is_redirect(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308)
 }

@@ -77,7 +77,7 @@ fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 /// Serializes headers as `[[name, value], …]`: repeated lines and their order are part of the lesson.
-struct HeaderLines<'a>(&'a HeaderMap);
+pub(crate) struct HeaderLines<'a>(pub(crate) &'a HeaderMap);
 
 impl Serialize for HeaderLines<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
