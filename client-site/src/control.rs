@@ -9,6 +9,10 @@
 //! | `GET /sandbox/progress` | the tutorial's steps and which are done |
 //! | `POST /sandbox/progress/console` | `{"text": …}`: checks a console line pasted by the learner |
 //! | `DELETE /sandbox/progress` | starts the tutorial over |
+//! | `GET /sandbox/lessons` | the lab's lessons and which parts the sandbox has seen |
+//! | `DELETE /sandbox/lessons` | starts the lessons over |
+//! | `GET /sandbox/presets` | named policies, with the page's origin filled in |
+//! | `POST /sandbox/attempts` | the lab's report of one request; answers its three views and the verdict |
 //!
 //! Every refusal is a 4xx with `{"error": "<a sentence saying what was wrong and what to do>"}`, and
 //! leaves the policy as it was.
@@ -24,6 +28,7 @@ use serde_json::{Value, json};
 use server::{Policy, PolicyError};
 
 use crate::events::SiteEvent;
+use crate::lab::{self, Attempt};
 use crate::{Site, explain};
 
 /// The largest request body the control API reads.
@@ -39,6 +44,9 @@ pub fn routes() -> Router<Site> {
         .route("/sandbox/log", get(get_log))
         .route("/sandbox/progress", get(get_progress).delete(reset_progress))
         .route("/sandbox/progress/console", post(check_console))
+        .route("/sandbox/attempts", post(report_attempt))
+        .route("/sandbox/presets", get(get_presets))
+        .route("/sandbox/lessons", get(get_lessons).delete(reset_lessons))
 }
 
 /// A refusal: `status` with `{"error": message}`.
@@ -188,4 +196,64 @@ async fn check_console(State(site): State<Site>, request: Request) -> Response {
         }))
         .into_response(),
     }
+}
+
+/// The lab reports one request: what it sent and what JavaScript got. The answer joins that with the
+/// API's records and the browser model's verdict (`sandbox.send()` resolves to it).
+async fn report_attempt(State(site): State<Site>, headers: HeaderMap, request: Request) -> Response {
+    let body = match read_json(request).await {
+        Ok(body) => body,
+        Err(refusal) => return refusal,
+    };
+    let attempt: Attempt = match serde_json::from_value(body) {
+        Ok(attempt) => attempt,
+        Err(e) => {
+            return error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("The attempt report is not in the lab's format ({e})."),
+            );
+        }
+    };
+    if let Err(why) = attempt.validate() {
+        return error(StatusCode::UNPROCESSABLE_ENTITY, why);
+    }
+    // The guard has checked `Host`; the page's origin is this site under the name it was opened with.
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    let page_origin = site.config.origin_for(host);
+    let joined = lab::join(&page_origin, &attempt, &site.api.log.recent());
+    let view = lab::view(&attempt, &joined);
+    let _ = site.events.send(SiteEvent::verdict(&view));
+    let lessons = {
+        let mut lessons = site.lessons();
+        lessons.observe(&attempt, &joined).then(|| lessons.to_json())
+    };
+    if let Some(lessons) = lessons {
+        let _ = site.events.send(SiteEvent::lessons(&lessons));
+    }
+    Json(view).into_response()
+}
+
+async fn get_presets(headers: HeaderMap, State(site): State<Site>) -> Json<Value> {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    Json(crate::presets::list(&site.config.origin_for(host)))
+}
+
+async fn get_lessons(State(site): State<Site>) -> Json<Value> {
+    Json(site.lessons().to_json())
+}
+
+async fn reset_lessons(State(site): State<Site>) -> Json<Value> {
+    let lessons = {
+        let mut lessons = site.lessons();
+        *lessons = Default::default();
+        lessons.to_json()
+    };
+    let _ = site.events.send(SiteEvent::lessons(&lessons));
+    Json(lessons)
 }

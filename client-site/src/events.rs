@@ -5,6 +5,8 @@
 //! | `policy` | `{"version": N, "policy": {…}}`, on connect and on every change |
 //! | `exchange` | an exchange as `GET /sandbox/log` shows it, verdict included, for each request the API records |
 //! | `progress` | the tutorial's steps, on connect and whenever one ticks |
+//! | `lessons` | the lab's lessons, on connect and whenever a part is seen |
+//! | `verdict` | a lab request's three views, as `POST /sandbox/attempts` answers them |
 //! | `resync` | this tab fell behind and missed events: re-read `/sandbox/log` |
 //!
 //! A slow tab never slows the API: the API hands each exchange to a bounded broadcast channel and moves
@@ -52,6 +54,16 @@ impl SiteEvent {
         SiteEvent::new("progress", progress)
     }
 
+    /// The lab's lessons.
+    pub fn lessons(lessons: &Value) -> SiteEvent {
+        SiteEvent::new("lessons", lessons)
+    }
+
+    /// A lab request joined with the API's records and the model's verdict.
+    pub fn verdict(view: &Value) -> SiteEvent {
+        SiteEvent::new("verdict", view)
+    }
+
     /// A new exchange, as `explain::view` shows it.
     pub fn exchange(view: &Value) -> SiteEvent {
         SiteEvent::new("exchange", view)
@@ -70,6 +82,7 @@ pub async fn feed(State(site): State<Site>) -> Sse<impl Stream<Item = Result<Eve
     let first = [
         SiteEvent::policy(&site.api.policy.snapshot()),
         SiteEvent::progress(&site.progress().to_json()),
+        SiteEvent::lessons(&site.lessons().to_json()),
     ];
     let shutdown = site.shutdown.clone();
     let live = stream::unfold((receiver, shutdown), |(mut receiver, shutdown)| async move {

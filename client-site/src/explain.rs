@@ -43,7 +43,7 @@ pub fn chromium_message(config: &SiteConfig, exchange: &Exchange) -> Option<Stri
 }
 
 /// The URL the browser requested, rebuilt from the API's `Host` header and the request's path.
-fn request_url(exchange: &Exchange) -> String {
+pub fn request_url(exchange: &Exchange) -> String {
     let host = exchange.request_header("host").unwrap_or("localhost");
     format!("http://{host}{}", exchange.uri)
 }

@@ -10,7 +10,10 @@
 //! - [`control`]: the JSON control API under `/sandbox/`: policy, log, progress.
 //! - [`events`]: the Server-Sent Events feed, and the task that turns each exchange into a verdict.
 //! - [`guard`]: who may talk to this site at all: its own host names, and its own page for the controls.
+//! - [`lab`]: the request lab's join of the page's report, the API's records and the model's verdict.
+//! - [`lessons`]: the lab's lessons, ticked by what the sandbox sees.
 //! - [`explain`]: an exchange as the browser saw it: the model's verdict in the page's words.
+//! - [`presets`]: named policies: the common ones, a correct credentialed setup, the classic mistakes.
 //! - [`progress`]: the tutorial's steps, ticked by what the sandbox observes.
 //! - [`model`]: the browser model: the CORS checks of the Fetch Standard, as Chromium runs them.
 
@@ -18,8 +21,11 @@ pub mod control;
 pub mod events;
 pub mod explain;
 pub mod guard;
+pub mod lab;
+pub mod lessons;
 pub mod model;
 pub mod pages;
+pub mod presets;
 pub mod progress;
 
 use std::sync::{Arc, Mutex};
@@ -90,6 +96,8 @@ pub struct Site {
     pub api: server::Api,
     /// The tutorial's steps.
     pub progress: Arc<Mutex<Progress>>,
+    /// The lab's lessons.
+    pub lessons: Arc<Mutex<lessons::LabProgress>>,
     /// Everything the live feed announces.
     pub events: broadcast::Sender<SiteEvent>,
     /// Cancelled when the sandbox shuts down; ends the live feeds so shutdown never waits on them.
@@ -103,9 +111,17 @@ impl Site {
             config: Arc::new(config),
             api,
             progress: Arc::new(Mutex::new(Progress::default())),
+            lessons: Arc::new(Mutex::new(lessons::LabProgress::default())),
             events: broadcast::channel(256).0,
             shutdown,
         }
+    }
+
+    /// The lab's lessons (a poisoned lock only means a panic elsewhere; the flags are still valid).
+    pub fn lessons(&self) -> std::sync::MutexGuard<'_, lessons::LabProgress> {
+        self.lessons
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// The tutorial's progress; a poisoned lock only means a panic elsewhere, the flags are still valid.

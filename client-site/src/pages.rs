@@ -13,24 +13,45 @@ use crate::control::error;
 
 /// The page routes and the static files.
 pub fn routes() -> Router<Site> {
-    Router::new()
-        .route("/", get(index))
-        .route(
-            "/static/sandbox.js",
-            get(|| asset("text/javascript; charset=utf-8", SANDBOX_JS)),
-        )
-        .route(
-            "/static/sandbox.css",
-            get(|| asset("text/css; charset=utf-8", SANDBOX_CSS)),
-        )
-        .route("/static/favicon.svg", get(|| asset("image/svg+xml", FAVICON)))
-        .route("/favicon.ico", get(|| asset("image/svg+xml", FAVICON)))
-        .fallback(not_found)
+    let mut router = Router::new().route("/", get(index)).route("/lab", get(lab));
+    for &(path, content_type, body) in &ASSETS {
+        router = router.route(path, get(move || asset(content_type, body)));
+    }
+    router.fallback(not_found)
 }
 
-const SANDBOX_JS: &str = include_str!("../../static/sandbox.js");
-const SANDBOX_CSS: &str = include_str!("../../static/sandbox.css");
-const FAVICON: &str = include_str!("../../static/favicon.svg");
+const JS: &str = "text/javascript; charset=utf-8";
+
+/// `(path, content type, contents)` of every file in `static/`, embedded at compile time.
+const ASSETS: [(&str, &str, &str); 7] = [
+    ("/static/sandbox.js", JS, include_str!("../../static/sandbox.js")),
+    ("/static/lab.js", JS, include_str!("../../static/lab.js")),
+    (
+        "/static/sandbox-api.js",
+        JS,
+        include_str!("../../static/sandbox-api.js"),
+    ),
+    (
+        "/static/timeline.js",
+        JS,
+        include_str!("../../static/timeline.js"),
+    ),
+    (
+        "/static/sandbox.css",
+        "text/css; charset=utf-8",
+        include_str!("../../static/sandbox.css"),
+    ),
+    (
+        "/static/favicon.svg",
+        "image/svg+xml",
+        include_str!("../../static/favicon.svg"),
+    ),
+    (
+        "/favicon.ico",
+        "image/svg+xml",
+        include_str!("../../static/favicon.svg"),
+    ),
+];
 
 async fn asset(content_type: &'static str, body: &'static str) -> Response {
     // `no-cache` (revalidate every time) so a rebuilt sandbox never runs yesterday's script.
@@ -112,6 +133,50 @@ async fn index(State(site): State<Site>, headers: HeaderMap) -> Response {
         Ok(html) => Html(html).into_response(),
         Err(e) => {
             tracing::error!("rendering the tutorial page failed: {e}");
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The page could not be rendered; the sandbox's log says why.",
+            )
+        }
+    }
+}
+
+/// `templates/lab.html`: the request lab.
+#[derive(Template)]
+#[template(path = "lab.html")]
+struct LabPage {
+    page_origin: String,
+    api_origin: String,
+    /// `(policy field, header name)` for each header the policy can send.
+    header_fields: [(&'static str, &'static str); 7],
+}
+
+async fn lab(State(site): State<Site>, headers: HeaderMap) -> Response {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    let page = LabPage {
+        page_origin: site.config.origin_for(host),
+        api_origin: site.config.api_url_for(host).trim_end_matches("/api").to_owned(),
+        header_fields: [
+            ("allow_origin", "Access-Control-Allow-Origin"),
+            ("allow_credentials", "Access-Control-Allow-Credentials"),
+            ("allow_methods", "Access-Control-Allow-Methods"),
+            ("allow_headers", "Access-Control-Allow-Headers"),
+            ("expose_headers", "Access-Control-Expose-Headers"),
+            ("max_age", "Access-Control-Max-Age"),
+            ("vary", "Vary"),
+        ],
+    };
+    render(page)
+}
+
+fn render(page: impl Template) -> Response {
+    match page.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!("rendering a page failed: {e}");
             error(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "The page could not be rendered; the sandbox's log says why.",

@@ -88,7 +88,9 @@ impl Progress {
             }
             return changed;
         };
-        let Some(origin) = exchange.origin() else {
+        // Only a real page's fetch() counts: browsers mark it with `Sec-Fetch-Mode`, which curl
+        // pretending to send an `Origin` does not.
+        let (Some(origin), Some(_)) = (exchange.origin(), exchange.request_header("sec-fetch-mode")) else {
             return false;
         };
         if !own_origins.iter().any(|own| own == origin) {
