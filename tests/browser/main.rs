@@ -7,6 +7,7 @@
 //! Without Chromium the test prints a skip notice and passes; with `CI=true` a missing Chromium fails.
 
 mod harness;
+mod lab;
 mod sandbox;
 
 use std::time::Duration;
@@ -35,7 +36,7 @@ async fn the_tutorial_in_chromium() {
     };
     let sandbox = SandboxProcess::start().await;
     let mut failures = Vec::new();
-    let cases: [(&str, CaseFn); 9] = [
+    let cases: [(&str, CaseFn); 11] = [
         ("the page loads cleanly and stays on this machine", |b, s| {
             Box::pin(page_loads_cleanly(b, s))
         }),
@@ -63,6 +64,12 @@ async fn the_tutorial_in_chromium() {
         ),
         ("a policy change reaches every open tab", |b, s| {
             Box::pin(tabs_follow_the_policy(b, s))
+        }),
+        ("lab: the model's verdicts equal Chromium's", |b, s| {
+            Box::pin(lab_scenarios(b, s))
+        }),
+        ("lab: a cached preflight is reported", |b, s| {
+            Box::pin(async move { lab::cached_preflight_is_reported(b, s).await.map(|_| ()) })
         }),
     ];
     for (name, case) in cases {
@@ -402,4 +409,15 @@ async fn tabs_follow_the_policy(browser: &Browser, sandbox: &SandboxProcess) -> 
         return Err(format!("the custom field shows {custom}"));
     }
     Ok(())
+}
+
+/// Every lab scenario: the model's verdict, preflight, readable headers and console line equal Chromium's.
+async fn lab_scenarios(browser: &Browser, sandbox: &SandboxProcess) -> Result<(), String> {
+    let (scenarios, agreements, problems) = lab::run_all(browser, sandbox).await?;
+    println!("lab scenarios: {scenarios}, agreements with Chromium: {agreements}");
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\n"))
+    }
 }

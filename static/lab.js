@@ -1,0 +1,241 @@
+// The request lab: a form over the `sandbox` object (sandbox-api.js), the policy controls, the lessons and
+// the live log. Plain JavaScript, meant to be read in View source.
+
+import { policy, replacePolicy, presets, send } from './sandbox-api.js';
+import { timeline } from './timeline.js';
+
+const $ = (selector) => document.querySelector(selector);
+const apiOrigin = document.body.dataset.apiOrigin;
+const requestForm = $('#request-form');
+const policyForm = $('#policy-form');
+
+// ---- The request -----------------------------------------------------------------------------------
+
+// The fetch() init the form describes, and the same init as code the learner could paste.
+function currentRequest() {
+  const f = requestForm.elements;
+  const init = {};
+  const code = {};
+  const method = f.method.value.trim() || 'GET';
+  if (method !== 'GET') init.method = code.method = method;
+  const headers = f.headers.value
+    .split('\n')
+    .map((line) => line.split(/:(.*)/s).map((part) => part.trim()))
+    .filter(([name]) => name);
+  const body = f.body.value;
+  if (body === 'json') headers.push(['Content-Type', 'application/json']);
+  if (headers.length) init.headers = code.headers = Object.fromEntries(headers.map(([n, v]) => [n, v ?? '']));
+  if (body === 'text') { init.body = 'hello'; code.body = `'hello'`; }
+  if (body === 'json') { init.body = JSON.stringify({ hello: 'world' }); code.body = `JSON.stringify({ hello: 'world' })`; }
+  if (body === 'form') { init.body = new URLSearchParams({ hello: 'world' }); code.body = `new URLSearchParams({ hello: 'world' })`; }
+  if (f.credentials.value !== 'same-origin') init.credentials = code.credentials = f.credentials.value;
+  if (f.mode.value !== 'cors') init.mode = code.mode = f.mode.value;
+  init.cache = code.cache = f.cache.value;
+  return { path: f.path.value.trim() || '/api', init, code };
+}
+
+function showCode() {
+  const { path, code } = currentRequest();
+  const lines = Object.entries(code).map(([key, value]) =>
+    `  ${key}: ${key === 'body' ? value : JSON.stringify(value)},`);
+  $('#lab-code code').textContent =
+    `fetch('${apiOrigin}${path}', {\n${lines.join('\n')}\n})`;
+}
+
+requestForm.addEventListener('input', showCode);
+requestForm.addEventListener('submit', (event) => event.preventDefault());
+showCode();
+
+$('#lab-send').addEventListener('click', async () => {
+  const { path, init } = currentRequest();
+  $('#lab-send').disabled = true;
+  try {
+    showResult(await send(path, init));
+  } catch (err) {
+    $('#lab-result').replaceChildren(para(`The lab could not run this request: ${err.message}`, 'blocked'));
+  } finally {
+    $('#lab-send').disabled = false;
+  }
+});
+
+// ---- The three views and the timeline --------------------------------------------------------------
+
+function showResult(result) {
+  const { js, server, verdict } = result;
+  const views = document.createElement('div');
+  views.className = 'columns three';
+
+  const jsView = panel('1. What JavaScript got');
+  jsView.append(js.error
+    ? para(js.error, 'result blocked')
+    : definitionList([
+      ['status', String(js.status)], ['type', js.type], ['ok', String(js.ok)],
+      ['headers it could read', js.headers.map(([n]) => n).join(', ') || '(none)'],
+      ['body', js.body === '' ? '(empty)' : js.body ?? '(not read)'],
+    ]));
+
+  const serverView = panel('2. What the API saw and sent');
+  if (server.length === 0) serverView.append(para('Nothing reached the API.'));
+  for (const x of server) {
+    serverView.append(definitionList([
+      [x.preflight ? 'preflight' : 'request', `${x.method} ${x.path}`],
+      ['Origin', x.origin ?? '(none)'],
+      ['status', String(x.status)],
+      ...x.response_headers.filter(([n]) => n.startsWith('access-control-') || n === 'vary' || n === 'location'),
+    ]));
+  }
+  if (js.error && server.some((x) => !x.preflight)) {
+    serverView.append(para('The request reached the API and ran; the browser hid the answer from the page.', 'key'));
+  }
+
+  const whyView = panel('3. Why');
+  whyView.append(para(verdict.rule ?? '', verdict.allowed ? 'ok' : 'blocked'));
+  if (verdict.chromium_message) {
+    whyView.append(para('Chromium prints in the console (F12):'));
+    whyView.append(Object.assign(document.createElement('pre'), { className: 'console', textContent: verdict.chromium_message }));
+    const firefox = document.createElement('details');
+    firefox.append(Object.assign(document.createElement('summary'), { textContent: 'Firefox says' }));
+    firefox.append(Object.assign(document.createElement('pre'), { className: 'console', textContent: verdict.firefox_message ?? '' }));
+    whyView.append(firefox);
+  }
+  for (const note of verdict.notes ?? []) whyView.append(para(note, 'hint'));
+  const checks = document.createElement('details');
+  checks.append(Object.assign(document.createElement('summary'), { textContent: `Every check, in order (${verdict.checks.length})` }));
+  const list = document.createElement('ol');
+  for (const check of verdict.checks) {
+    list.append(Object.assign(document.createElement('li'), {
+      className: check.passed ? 'ok' : 'blocked',
+      textContent: `${check.passed ? '✓' : '✗'} ${check.explanation} (${check.step})`,
+    }));
+  }
+  checks.append(list);
+  whyView.append(checks);
+
+  views.append(jsView, serverView, whyView);
+  const box = $('#lab-result');
+  box.replaceChildren(views, timeline(result));
+  if (!result.agrees) {
+    for (const d of result.disagreements) box.append(para(`The model and your browser disagree: ${d}`, 'warn'));
+  }
+}
+
+// ---- The policy ------------------------------------------------------------------------------------
+
+const headerFields = ['allow_origin', 'allow_credentials', 'allow_methods', 'allow_headers', 'expose_headers', 'max_age', 'vary'];
+
+policyForm.addEventListener('change', async (event) => {
+  const name = event.target.name.replace(/^send-/, '');
+  const f = policyForm.elements;
+  let change;
+  if (headerFields.includes(name)) {
+    if (event.target.type === 'text') f[`send-${name}`].checked = true; // typing a value means "send it"
+    change = { [name]: f[`send-${name}`].checked ? f[name].value : null };
+  } else if (name === 'preflight_status') {
+    change = { preflight_status: Number(f.preflight_status.value) };
+  } else {
+    change = { [name]: event.target.value };
+  }
+  await applying(() => policy(change));
+});
+policyForm.addEventListener('submit', (event) => event.preventDefault());
+
+async function applying(action) {
+  const error = $('#lab-policy-error');
+  try {
+    showPolicy(await action());
+    error.hidden = true;
+  } catch (err) {
+    error.textContent = err.message;
+    error.hidden = false;
+  }
+}
+
+function showPolicy(p) {
+  const f = policyForm.elements;
+  for (const name of headerFields) {
+    f[`send-${name}`].checked = p[name] !== null;
+    if (document.activeElement !== f[name]) f[name].value = p[name] ?? '';
+  }
+  f.preflight_status.value = p.preflight_status;
+  f.headers_on.value = p.headers_on;
+}
+
+let namedPolicies = [];
+presets().then((list) => {
+  namedPolicies = list;
+  for (const preset of list) {
+    $('#preset').append(new Option(preset.title, preset.id));
+  }
+});
+$('#preset').addEventListener('change', async (event) => {
+  const preset = namedPolicies.find((p) => p.id === event.target.value);
+  $('#preset-about').textContent = preset?.about ?? '';
+  if (preset) await applying(() => replacePolicy(preset.policy));
+});
+
+// ---- Lessons, and the live feed --------------------------------------------------------------------
+
+function showLessons(progress) {
+  $('#lessons-count').textContent = `${progress.done}/${progress.of}`;
+  const items = progress.lessons.map((lesson) => {
+    const li = document.createElement('li');
+    li.dataset.lesson = lesson.id;
+    li.className = lesson.done ? 'done' : '';
+    li.append(Object.assign(document.createElement('h3'), { textContent: lesson.title }));
+    li.append(para(lesson.how.replace('http://localhost:API', apiOrigin)));
+    const parts = document.createElement('ul');
+    for (const part of lesson.parts) {
+      parts.append(Object.assign(document.createElement('li'), { textContent: `${part.seen ? '✓' : '○'} ${part.text}`, className: part.seen ? 'ok' : '' }));
+    }
+    li.append(parts);
+    return li;
+  });
+  $('#lessons').replaceChildren(...items);
+}
+
+$('#lessons-over').addEventListener('click', () => fetch('/sandbox/lessons', { method: 'DELETE' }));
+
+function logVerdict(result) {
+  const item = document.createElement('li');
+  const outcome = result.js.error ? 'blocked' : `read (${result.js.status}, ${result.js.type})`;
+  item.className = result.js.error ? 'blocked' : 'ok';
+  const preflight = result.server.some((x) => x.preflight) ? 'preflight + ' : '';
+  item.textContent = `${result.request.method} ${result.request.url.replace(/[?&]trace=[^&]*/, '')} — ${preflight}${result.server.filter((x) => !x.preflight).length} request(s) reached the API — ${outcome}${result.agrees ? '' : ' — the model disagreed'}`;
+  $('#lab-log').prepend(item);
+  while ($('#lab-log').children.length > 30) $('#lab-log').lastChild.remove();
+}
+
+let feed = null;
+function follow() {
+  feed = new EventSource('/sandbox/events');
+  feed.addEventListener('policy', (event) => showPolicy(JSON.parse(event.data).policy));
+  feed.addEventListener('lessons', (event) => showLessons(JSON.parse(event.data)));
+  feed.addEventListener('verdict', (event) => logVerdict(JSON.parse(event.data)));
+}
+// Close the feed when the page is left, so pages in the back/forward cache never hold connections the
+// controls need (a browser opens at most six per host).
+window.addEventListener('pagehide', () => feed?.close());
+window.addEventListener('pageshow', (event) => { if (event.persisted) follow(); });
+follow();
+
+// ---- Small helpers ---------------------------------------------------------------------------------
+
+function panel(title) {
+  const article = document.createElement('article');
+  article.className = 'panel';
+  article.append(Object.assign(document.createElement('h3'), { textContent: title }));
+  return article;
+}
+
+function para(text, className) {
+  return Object.assign(document.createElement('p'), { textContent: text, className: className ?? '' });
+}
+
+function definitionList(rows) {
+  const dl = document.createElement('dl');
+  for (const [term, value] of rows) {
+    dl.append(Object.assign(document.createElement('dt'), { textContent: term }));
+    dl.append(Object.assign(document.createElement('dd'), { textContent: value }));
+  }
+  return dl;
+}

@@ -1,0 +1,115 @@
+// The `sandbox` object: the lab's engine, also a global for the DevTools console.
+//
+//   await sandbox.policy({ allow_origin: '*' })        → the new policy
+//   await sandbox.send('/api', { method: 'PUT' })      → { js, server, verdict, agrees, disagreements }
+//   await sandbox.presets()                             → the named policies
+//
+// send() runs the request exactly as the lab's Send button does: it tags the URL with a trace id (so the
+// API's records can be found), runs fetch(), then reports what it asked for and what JavaScript got to
+// /sandbox/attempts, which joins that with the API's records and the browser model's verdict.
+
+const apiOrigin = document.body.dataset.apiOrigin; // e.g. http://localhost:8000
+
+/// Changes the API's policy (only the fields given) and resolves to the new policy.
+export async function policy(changes = {}) {
+  const res = await fetch('/sandbox/policy', {
+    method: 'PATCH',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(changes),
+  });
+  const body = await res.json();
+  if (!res.ok) throw new Error(body.error);
+  return body;
+}
+
+/// Replaces the whole policy (fields left out take their defaults).
+export async function replacePolicy(whole) {
+  const res = await fetch('/sandbox/policy', {
+    method: 'PUT',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(whole),
+  });
+  const body = await res.json();
+  if (!res.ok) throw new Error(body.error);
+  return body;
+}
+
+/// The named policies, with this page's origin filled in.
+export async function presets() {
+  return (await fetch('/sandbox/presets')).json();
+}
+
+/// Runs `fetch(apiOrigin + path, init)` and resolves to its three views.
+export async function send(path, init = {}) {
+  const cache = init.cache ?? 'no-store';
+  // The preflight cache is keyed by URL: with the browser's default cache the lab sends the same untagged
+  // URL each time (so a cached preflight can be seen) and is matched to the API's records by order.
+  const tagged = cache === 'no-store' || cache === 'reload';
+  const trace = tagged ? `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}` : null;
+  const url = apiOrigin + path + (tagged ? `${path.includes('?') ? '&' : '?'}trace=${trace}` : '');
+  const after_seq = tagged ? 0 : await lastSeq();
+  const js = await run(url, { ...init, cache });
+  const report = {
+    trace,
+    after_seq,
+    url,
+    method: init.method ?? 'GET',
+    headers: headersAsSent(init),
+    credentials: init.credentials ?? 'same-origin',
+    mode: init.mode ?? 'cors',
+    cache,
+    js,
+  };
+  const res = await fetch('/sandbox/attempts', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(report),
+  });
+  const body = await res.json();
+  if (!res.ok) throw new Error(body.error);
+  return body;
+}
+
+// What JavaScript gets: the Response's own fields, or the error fetch() rejected with. Reading the body
+// is not the fetch failing, so a body that cannot be read is just `null`.
+async function run(url, init) {
+  let res;
+  try {
+    res = await fetch(url, init);
+  } catch (err) {
+    return { ok: null, status: null, type: null, headers: [], body: null, error: String(err) };
+  }
+  let body = null;
+  try {
+    body = await res.text();
+  } catch {
+    body = null;
+  }
+  return { ok: res.ok, status: res.status, type: res.type, headers: [...res.headers], body, error: null };
+}
+
+// The request headers as the browser will see them: the ones the page set, plus the Content-Type its
+// body implies when the page set none (a string is text/plain, URLSearchParams is form-urlencoded…).
+function headersAsSent(init) {
+  const headers = [...new Headers(init.headers ?? {})];
+  if (init.body != null && !headers.some(([name]) => name === 'content-type')) {
+    const implied = impliedContentType(init.body);
+    if (implied) headers.push(['content-type', implied]);
+  }
+  return headers;
+}
+
+function impliedContentType(body) {
+  if (typeof body === 'string') return 'text/plain;charset=UTF-8';
+  if (body instanceof URLSearchParams) return 'application/x-www-form-urlencoded;charset=UTF-8';
+  if (body instanceof FormData) return 'multipart/form-data; boundary=----sandbox';
+  if (body instanceof Blob && body.type) return body.type;
+  return null;
+}
+
+async function lastSeq() {
+  const log = await (await fetch('/sandbox/log')).json();
+  return log.length ? log[log.length - 1].seq : 0;
+}
+
+window.sandbox = { policy, replacePolicy, presets, send };
