@@ -80,7 +80,8 @@ impl Attempt {
         Ok(())
     }
 
-    fn request(&self) -> Request {
+    /// The request as the browser model takes it.
+    pub fn request(&self) -> Request {
         Request {
             url: self.url.clone(),
             method: self.method.clone(),
@@ -237,6 +238,12 @@ fn compare(
     }
     if !verdict.preflight && preflight_seen {
         unseen_by_js.push("The model predicted no preflight, but the API received one.".into());
+    }
+    if exchanges.is_empty() && !resolved && attempt.uses_preflight_cache() && attempt.mode == "cors" {
+        unseen_by_js.push(
+            "No request reached the API, yet the browser blocked it: it used a response from its HTTP cache, which the model cannot see. The console names that cached response's headers."
+                .into(),
+        );
     }
     if exchanges.is_empty() && resolved {
         unseen_by_js.push(

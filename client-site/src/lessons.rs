@@ -141,12 +141,10 @@ impl LabProgress {
         if json_post && preflight_seen {
             changed |= self.see("preflight", 0);
         }
-        let simple_method = ["GET", "HEAD", "POST"].contains(&attempt.method.as_str());
-        let unsafe_header = verdict
-            .preflight_reason
-            .as_deref()
-            .is_some_and(|r| r.contains("header"));
-        if preflight_seen && resolved && !simple_method && unsafe_header {
+        // Fetch §4.1 step 12: a method outside GET/HEAD/POST and an unsafe header, both allowed.
+        let needs = crate::model::preflight_needed(&attempt.request());
+        let method_and_header = needs.is_some_and(|n| n.method.is_some() && !n.unsafe_headers.is_empty());
+        if preflight_seen && resolved && method_and_header {
             changed |= self.see("allow-method-and-header", 0);
         }
         if preflight_seen && failed.is_some_and(|f| !f.in_preflight) && !resolved {

@@ -8,6 +8,7 @@
 
 mod harness;
 mod lab;
+mod lessons;
 mod sandbox;
 
 use std::time::Duration;
@@ -36,7 +37,7 @@ async fn the_tutorial_in_chromium() {
     };
     let sandbox = SandboxProcess::start().await;
     let mut failures = Vec::new();
-    let cases: [(&str, CaseFn); 11] = [
+    let cases: [(&str, CaseFn); 12] = [
         ("the page loads cleanly and stays on this machine", |b, s| {
             Box::pin(page_loads_cleanly(b, s))
         }),
@@ -70,6 +71,9 @@ async fn the_tutorial_in_chromium() {
         }),
         ("lab: a cached preflight is reported", |b, s| {
             Box::pin(async move { lab::cached_preflight_is_reported(b, s).await.map(|_| ()) })
+        }),
+        ("lab: every lesson from the page alone", |b, s| {
+            Box::pin(lessons::every_lesson(b, s))
         }),
     ];
     for (name, case) in cases {
@@ -170,6 +174,23 @@ async fn page_loads_cleanly(browser: &Browser, sandbox: &SandboxProcess) -> Resu
     browser
         .wait_for_text("#header-line", WAIT, |t| t.contains("yoursite.com"))
         .await?;
+    no_console_noise_and_local_only(browser, "the tutorial").await?;
+    let icon = browser
+        .eval("return fetch('/favicon.ico').then(r => r.status);")
+        .await?;
+    if icon != json!(200) {
+        return Err(format!("favicon status {icon}"));
+    }
+    browser.reset().await?;
+    browser.goto(&format!("{}/lab", sandbox.site)).await?;
+    // The lessons arrive over the live feed, the named policies from /sandbox/presets.
+    browser.find("[data-lesson=\"preflight\"]").await?;
+    browser.find("#preset option[value=\"credentialed\"]").await?;
+    no_console_noise_and_local_only(browser, "the lab").await
+}
+
+/// No error or warning in the console, and nothing loaded from anywhere but this machine.
+async fn no_console_noise_and_local_only(browser: &Browser, page: &str) -> Result<(), String> {
     browser.sync_console(WAIT).await?;
     let errors: Vec<String> = browser
         .console_lines()
@@ -180,7 +201,7 @@ async fn page_loads_cleanly(browser: &Browser, sandbox: &SandboxProcess) -> Resu
         .collect();
     if !errors.is_empty() {
         return Err(format!(
-            "the page printed console errors on load:\n{}",
+            "{page} printed console errors on load:\n{}",
             errors.join("\n")
         ));
     }
@@ -189,14 +210,8 @@ async fn page_loads_cleanly(browser: &Browser, sandbox: &SandboxProcess) -> Resu
         .await?;
     for host in hosts.as_array().into_iter().flatten() {
         if host != "localhost" && host != "127.0.0.1" {
-            return Err(format!("the page loaded something from {host}"));
+            return Err(format!("{page} loaded something from {host}"));
         }
-    }
-    let icon = browser
-        .eval("return fetch('/favicon.ico').then(r => r.status);")
-        .await?;
-    if icon != json!(200) {
-        return Err(format!("favicon status {icon}"));
     }
     Ok(())
 }

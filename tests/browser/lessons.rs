@@ -1,0 +1,307 @@
+//! Every lab lesson completed in Chromium from the page alone: the request form, the named policies and
+//! the policy fields, the Send button — and each lesson must tick itself.
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::harness::Browser;
+use crate::sandbox::SandboxProcess;
+
+const WAIT: Duration = Duration::from_secs(10);
+
+/// One request through the lab's form, as a learner fills it in.
+struct Form {
+    path: &'static str,
+    method: &'static str,
+    headers: &'static str,
+    body: &'static str,
+    credentials: &'static str,
+    mode: &'static str,
+    cache: &'static str,
+}
+
+const GET: Form = Form {
+    path: "/api",
+    method: "GET",
+    headers: "",
+    body: "none",
+    credentials: "same-origin",
+    mode: "cors",
+    cache: "no-store",
+};
+
+/// Fills in the request form and presses Send; waits for the three views.
+async fn send(browser: &Browser, form: Form) -> Result<(), String> {
+    let fields = json!({
+        "path": form.path, "method": form.method, "headers": form.headers, "body": form.body,
+        "credentials": form.credentials, "mode": form.mode, "cache": form.cache,
+    });
+    browser
+        .eval(&format!(
+            "const f = document.querySelector('#request-form').elements;
+             for (const [name, value] of Object.entries({fields})) f[name].value = value;
+             document.querySelector('#request-form').dispatchEvent(new Event('input'));
+             document.querySelector('#lab-result').replaceChildren();
+             return true;"
+        ))
+        .await?;
+    browser.click("#lab-send").await?;
+    browser
+        .wait_for_nonempty_text("#lab-result .timeline", WAIT)
+        .await?;
+    Ok(())
+}
+
+/// Picks a named policy from the menu.
+async fn preset(browser: &Browser, id: &str) -> Result<(), String> {
+    browser
+        .eval(&format!(
+            "const menu = document.querySelector('#preset');
+             menu.value = {id};
+             menu.dispatchEvent(new Event('change'));
+             return true;",
+            id = json!(id)
+        ))
+        .await?;
+    // Applied once the API's policy has every field the preset names.
+    wait_until(
+        browser,
+        &format!(
+            "return Promise.all([fetch('/sandbox/presets').then(r => r.json()), fetch('/sandbox/policy').then(r => r.json())])
+               .then(([presets, policy]) => Object.entries(presets.find(p => p.id === {id}).policy)
+                 .every(([field, value]) => policy[field] === value));",
+            id = json!(id)
+        ),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Types a value into one of the policy's header fields (ticking "send"), as a learner would.
+async fn set_header(browser: &Browser, field: &str, value: &str) -> Result<(), String> {
+    let input = browser
+        .find(&format!("#policy-form input[name=\"{field}\"]"))
+        .await?;
+    input.clear().await.map_err(|e| e.to_string())?;
+    input
+        .send_keys(format!("{value}\u{E007}"))
+        .await
+        .map_err(|e| e.to_string())?;
+    // Enter does not blur a text field; Tab does, and that fires `change`.
+    input.send_keys("\u{E004}").await.map_err(|e| e.to_string())?;
+    wait_until(
+        browser,
+        &format!(
+            "return fetch('/sandbox/policy').then(r => r.json()).then(p => p.{field} === {});",
+            json!(value)
+        ),
+    )
+    .await
+}
+
+async fn wait_until(browser: &Browser, script: &str) -> Result<(), String> {
+    let deadline = Instant::now() + WAIT;
+    while browser.eval(script).await? != json!(true) {
+        if Instant::now() > deadline {
+            return Err(format!("timed out waiting for: {script}"));
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    Ok(())
+}
+
+async fn lesson_done(browser: &Browser, id: &str) -> Result<(), String> {
+    wait_until(
+        browser,
+        &format!(
+            "return document.querySelector('[data-lesson=\"{id}\"]')?.classList.contains('done') ?? false;"
+        ),
+    )
+    .await
+    .map_err(|_| format!("lesson {id} did not tick"))
+}
+
+/// Walks through every lesson as its own instructions say.
+pub async fn every_lesson(browser: &Browser, sandbox: &SandboxProcess) -> Result<(), String> {
+    let lab = format!("{}/lab", sandbox.site);
+    browser.goto(&lab).await?;
+    browser
+        .eval("return fetch('/sandbox/lessons', {method: 'DELETE'}).then(r => r.ok);")
+        .await?;
+    browser.find("[data-lesson=\"preflight\"]").await?;
+
+    preset(browser, "permissive").await?;
+    send(
+        browser,
+        Form {
+            method: "POST",
+            body: "json",
+            ..GET
+        },
+    )
+    .await?;
+    lesson_done(browser, "preflight").await?;
+
+    send(
+        browser,
+        Form {
+            method: "PUT",
+            headers: "X-Api-Key: k1",
+            ..GET
+        },
+    )
+    .await?;
+    lesson_done(browser, "allow-method-and-header").await?;
+
+    preset(browser, "preflight-only").await?;
+    send(browser, Form { method: "PUT", ..GET }).await?;
+    lesson_done(browser, "preflight-not-enough").await?;
+
+    preset(browser, "wildcard-with-credentials").await?;
+    send(
+        browser,
+        Form {
+            path: "/api/login",
+            credentials: "include",
+            ..GET
+        },
+    )
+    .await?;
+    preset(browser, "credentialed").await?;
+    send(
+        browser,
+        Form {
+            path: "/api/login",
+            credentials: "include",
+            ..GET
+        },
+    )
+    .await?;
+    send(
+        browser,
+        Form {
+            path: "/api/whoami",
+            credentials: "include",
+            ..GET
+        },
+    )
+    .await?;
+    lesson_done(browser, "credentials").await?;
+
+    preset(browser, "article").await?;
+    set_header(browser, "allow_origin", "*").await?;
+    send(
+        browser,
+        Form {
+            path: "/api/headers",
+            ..GET
+        },
+    )
+    .await?;
+    set_header(browser, "expose_headers", "X-Request-Id").await?;
+    send(
+        browser,
+        Form {
+            path: "/api/headers",
+            ..GET
+        },
+    )
+    .await?;
+    lesson_done(browser, "expose-headers").await?;
+
+    send(
+        browser,
+        Form {
+            path: "/api/error?cors=no",
+            ..GET
+        },
+    )
+    .await?;
+    send(
+        browser,
+        Form {
+            path: "/api/error?cors=yes",
+            ..GET
+        },
+    )
+    .await?;
+    lesson_done(browser, "error-status").await?;
+
+    send(
+        browser,
+        Form {
+            path: "/api/redirect?to=cross",
+            ..GET
+        },
+    )
+    .await?;
+    lesson_done(browser, "redirect").await?;
+
+    preset(browser, "cached-preflight").await?;
+    send(
+        browser,
+        Form {
+            method: "PUT",
+            cache: "default",
+            ..GET
+        },
+    )
+    .await?;
+    send(
+        browser,
+        Form {
+            method: "PUT",
+            cache: "default",
+            ..GET
+        },
+    )
+    .await?;
+    lesson_done(browser, "max-age").await?;
+
+    preset(browser, "article").await?;
+    send(
+        browser,
+        Form {
+            mode: "no-cors",
+            ..GET
+        },
+    )
+    .await?;
+    lesson_done(browser, "no-cors").await?;
+
+    send(
+        browser,
+        Form {
+            path: "/api/counter",
+            method: "POST",
+            body: "text",
+            ..GET
+        },
+    )
+    .await?;
+    lesson_done(browser, "side-effect").await?;
+
+    // The Vary lesson: the address bar caches the answer without Allow-Origin, and the lab's fetch reuses it.
+    let cacheable = sandbox.api_url.replace("/api", "/api/cacheable");
+    browser.goto(&cacheable).await?;
+    browser.goto(&lab).await?;
+    browser.find("#lab-send").await?;
+    send(
+        browser,
+        Form {
+            path: "/api/cacheable",
+            cache: "default",
+            ..GET
+        },
+    )
+    .await?;
+    lesson_done(browser, "vary").await?;
+
+    let count = browser.text("#lessons-count").await?;
+    if count != "11/11" {
+        Err(format!("lessons done: {count}"))
+    } else {
+        Ok(())
+    }
+}
