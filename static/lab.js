@@ -3,6 +3,7 @@
 
 import { policy, replacePolicy, presets, send } from './sandbox-api.js';
 import { timeline } from './timeline.js';
+import { definitionList, followFeed, para } from './page.js';
 
 const $ = (selector) => document.querySelector(selector);
 const apiOrigin = document.body.dataset.apiOrigin;
@@ -205,18 +206,11 @@ function logVerdict(result) {
   while ($('#lab-log').children.length > 30) $('#lab-log').lastChild.remove();
 }
 
-let feed = null;
-function follow() {
-  feed = new EventSource('/sandbox/events');
-  feed.addEventListener('policy', (event) => showPolicy(JSON.parse(event.data).policy));
-  feed.addEventListener('lessons', (event) => showLessons(JSON.parse(event.data)));
-  feed.addEventListener('verdict', (event) => logVerdict(JSON.parse(event.data)));
-}
-// Close the feed when the page is left, so pages in the back/forward cache never hold connections the
-// controls need (a browser opens at most six per host).
-window.addEventListener('pagehide', () => feed?.close());
-window.addEventListener('pageshow', (event) => { if (event.persisted) follow(); });
-follow();
+followFeed({
+  policy: (data) => showPolicy(data.policy),
+  lessons: showLessons,
+  verdict: logVerdict,
+});
 
 // ---- Small helpers ---------------------------------------------------------------------------------
 
@@ -225,17 +219,4 @@ function panel(title) {
   article.className = 'panel';
   article.append(Object.assign(document.createElement('h3'), { textContent: title }));
   return article;
-}
-
-function para(text, className) {
-  return Object.assign(document.createElement('p'), { textContent: text, className: className ?? '' });
-}
-
-function definitionList(rows) {
-  const dl = document.createElement('dl');
-  for (const [term, value] of rows) {
-    dl.append(Object.assign(document.createElement('dt'), { textContent: term }));
-    dl.append(Object.assign(document.createElement('dd'), { textContent: value }));
-  }
-  return dl;
 }

@@ -5,6 +5,8 @@
 //   2. drives the API's policy through the sandbox's control API (/sandbox/policy);
 //   3. follows the live feed (/sandbox/events) so every open tab shows the same policy, log and progress.
 
+import { definitionList, followFeed, para } from './page.js';
+
 const apiUrl = document.body.dataset.apiUrl;       // e.g. http://localhost:8000/api — the article's URL
 const pageOrigin = document.body.dataset.pageOrigin;
 const $ = (selector) => document.querySelector(selector);
@@ -190,47 +192,19 @@ function addToLog(exchange) {
   while ($('#log').children.length > 50) $('#log').lastChild.remove();
 }
 
-let feed = null;
-
-function follow() {
-  feed = new EventSource('/sandbox/events');
-  feed.addEventListener('policy', (event) => showPolicy(JSON.parse(event.data).policy));
-  feed.addEventListener('progress', (event) => showProgress(JSON.parse(event.data)));
-  feed.addEventListener('exchange', (event) => addToLog(JSON.parse(event.data)));
-  feed.addEventListener('resync', () => latestSeq());
-}
-
-// A browser opens at most six HTTP/1.1 connections to one host:port, and each live feed holds one open.
-// Close ours when the page is left (it may sit in the back/forward cache, still connected), and reopen it
-// if the page is shown again, so old pages never starve the controls of connections.
-window.addEventListener('pagehide', () => feed?.close());
-window.addEventListener('pageshow', (event) => {
-  if (event.persisted) {
-    follow();
-    latestSeq();
-  }
-});
-follow();
+followFeed(
+  {
+    policy: (data) => showPolicy(data.policy),
+    progress: showProgress,
+    exchange: addToLog,
+    resync: () => latestSeq(),
+  },
+  latestSeq,
+);
 latestSeq();
 
 // ---- Small helpers ---------------------------------------------------------------------------------
 
 function corsHeaders(headers) {
   return headers.filter(([name]) => name.startsWith('access-control-') || name === 'vary');
-}
-
-function para(text, className) {
-  const p = document.createElement('p');
-  p.textContent = text;
-  if (className) p.className = className;
-  return p;
-}
-
-function definitionList(rows) {
-  const dl = document.createElement('dl');
-  for (const [term, value] of rows) {
-    dl.append(Object.assign(document.createElement('dt'), { textContent: term }));
-    dl.append(Object.assign(document.createElement('dd'), { textContent: value }));
-  }
-  return dl;
 }

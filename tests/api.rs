@@ -41,12 +41,7 @@ async fn spawn_sandbox() -> Sandbox {
 
 impl Sandbox {
     async fn get_json(&self, path: &str) -> Value {
-        let res = self
-            .http
-            .get(format!("{}{path}", self.site))
-            .send()
-            .await
-            .unwrap();
+        let res = self.http.get(format!("{}{path}", self.site)).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::OK, "GET {path}");
         res.json().await.unwrap()
     }
@@ -114,14 +109,8 @@ async fn next_event(
         loop {
             while let Some(end) = buffer.find("\n\n") {
                 let block: String = buffer.drain(..end + 2).collect();
-                let name = block
-                    .lines()
-                    .find_map(|l| l.strip_prefix("event: "))
-                    .unwrap_or("");
-                let data = block
-                    .lines()
-                    .find_map(|l| l.strip_prefix("data: "))
-                    .unwrap_or("null");
+                let name = block.lines().find_map(|l| l.strip_prefix("event: ")).unwrap_or("");
+                let data = block.lines().find_map(|l| l.strip_prefix("data: ")).unwrap_or("null");
                 let data: Value = serde_json::from_str(data).unwrap();
                 if wanted(name, &data) {
                     return data;
@@ -143,10 +132,7 @@ async fn api_answers_hello_with_the_articles_header() {
     let sandbox = spawn_sandbox().await;
     let res = sandbox.fetch_api_from(&sandbox.site).await;
     assert_eq!(res.status(), StatusCode::OK);
-    assert_eq!(
-        res.headers()["access-control-allow-origin"],
-        "https://yoursite.com"
-    );
+    assert_eq!(res.headers()["access-control-allow-origin"], "https://yoursite.com");
     assert_eq!(res.headers()["cache-control"], "no-store");
     assert_eq!(res.json::<Value>().await.unwrap(), json!("Hello"));
     sandbox.stop().await;
@@ -156,20 +142,10 @@ async fn api_answers_hello_with_the_articles_header() {
 #[tokio::test]
 async fn api_sends_the_policy_verbatim() {
     let sandbox = spawn_sandbox().await;
-    for value in [
-        "",
-        "http://a.example, http://b.example",
-        "http://localhost:3000/",
-        "null",
-        "*",
-    ] {
+    for value in ["", "http://a.example, http://b.example", "http://localhost:3000/", "null", "*"] {
         sandbox.patch(json!({ "allow_origin": value })).await;
         let res = sandbox.fetch_api_from(&sandbox.site).await;
-        let sent: Vec<_> = res
-            .headers()
-            .get_all("access-control-allow-origin")
-            .iter()
-            .collect();
+        let sent: Vec<_> = res.headers().get_all("access-control-allow-origin").iter().collect();
         assert_eq!(sent, [value], "{value:?}");
     }
     sandbox.patch(json!({ "allow_origin": null })).await;
@@ -182,9 +158,7 @@ async fn api_sends_the_policy_verbatim() {
 #[tokio::test]
 async fn api_answers_preflights_with_the_policys_status() {
     let sandbox = spawn_sandbox().await;
-    sandbox
-        .patch(json!({ "allow_origin": "*", "allow_methods": "PUT", "preflight_status": 404 }))
-        .await;
+    sandbox.patch(json!({ "allow_origin": "*", "allow_methods": "PUT", "preflight_status": 404 })).await;
     let res = sandbox
         .http
         .request(Method::OPTIONS, format!("{}/api", sandbox.api))
@@ -206,17 +180,9 @@ async fn api_answers_preflights_with_the_policys_status() {
 #[tokio::test]
 async fn api_puts_the_headers_on_errors_too() {
     let sandbox = spawn_sandbox().await;
-    let res = sandbox
-        .http
-        .get(format!("{}/nope", sandbox.api))
-        .send()
-        .await
-        .unwrap();
+    let res = sandbox.http.get(format!("{}/nope", sandbox.api)).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
-    assert_eq!(
-        res.headers()["access-control-allow-origin"],
-        "https://yoursite.com"
-    );
+    assert_eq!(res.headers()["access-control-allow-origin"], "https://yoursite.com");
     sandbox.stop().await;
 }
 
@@ -234,21 +200,12 @@ async fn policy_can_be_read_patched_and_replaced() {
     assert_eq!(patched["allow_origin"], "https://yoursite.com");
     assert_eq!(patched["allow_credentials"], "true");
     let patched = sandbox.patch(json!({ "allow_origin": "*" })).await;
-    assert_eq!(
-        patched["allow_credentials"], "true",
-        "PATCH keeps the other fields"
-    );
+    assert_eq!(patched["allow_credentials"], "true", "PATCH keeps the other fields");
 
-    let (status, replaced) = sandbox
-        .send_policy(Method::PUT, r#"{"allow_origin": null}"#)
-        .await;
+    let (status, replaced) = sandbox.send_policy(Method::PUT, r#"{"allow_origin": null}"#).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(replaced["allow_origin"], Value::Null);
-    assert_eq!(
-        replaced["allow_credentials"],
-        Value::Null,
-        "PUT resets what it leaves out"
-    );
+    assert_eq!(replaced["allow_credentials"], Value::Null, "PUT resets what it leaves out");
     assert_eq!(sandbox.policy().await, replaced);
     sandbox.stop().await;
 }
@@ -261,24 +218,14 @@ async fn bad_input_is_refused_and_changes_nothing() {
     let over_4k = json!({ "allow_origin": "a".repeat(4097) }).to_string();
     let over_16k = json!({ "vary": "a".repeat(17 * 1024) }).to_string();
     let cases: Vec<(&str, String, StatusCode, &str)> = vec![
-        (
-            "malformed JSON",
-            "{\"allow_origin\": ".into(),
-            StatusCode::BAD_REQUEST,
-            "not valid JSON",
-        ),
+        ("malformed JSON", "{\"allow_origin\": ".into(), StatusCode::BAD_REQUEST, "not valid JSON"),
         (
             "CR/LF",
             r#"{"allow_origin": "*\r\nSet-Cookie: a=b"}"#.into(),
             StatusCode::UNPROCESSABLE_ENTITY,
             "carriage return",
         ),
-        (
-            "over 4 KiB",
-            over_4k,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "4096 bytes",
-        ),
+        ("over 4 KiB", over_4k, StatusCode::UNPROCESSABLE_ENTITY, "4096 bytes"),
         ("over 16 KiB", over_16k, StatusCode::PAYLOAD_TOO_LARGE, "16 KiB"),
         (
             "unknown field",
@@ -286,18 +233,8 @@ async fn bad_input_is_refused_and_changes_nothing() {
             StatusCode::UNPROCESSABLE_ENTITY,
             "`allow_orign`",
         ),
-        (
-            "wrong type",
-            r#"{"allow_origin": 3}"#.into(),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "must be a string",
-        ),
-        (
-            "not an object",
-            r#""*""#.into(),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "JSON object",
-        ),
+        ("wrong type", r#"{"allow_origin": 3}"#.into(), StatusCode::UNPROCESSABLE_ENTITY, "must be a string"),
+        ("not an object", r#""*""#.into(), StatusCode::UNPROCESSABLE_ENTITY, "JSON object"),
     ];
     for (what, body, status, says) in cases {
         for method in [Method::PUT, Method::PATCH] {
@@ -336,25 +273,14 @@ async fn controls_accept_only_their_own_page_or_no_origin() {
         }
         request.send()
     };
-    for foreign in [
-        "http://evil.example",
-        "null",
-        "http://localhost:8000",
-        "http://127.0.0.1:1",
-    ] {
+    for foreign in ["http://evil.example", "null", "http://localhost:8000", "http://127.0.0.1:1"] {
         let res = patch_from(Some(foreign.into())).await.unwrap();
         assert_eq!(res.status(), StatusCode::FORBIDDEN, "{foreign}");
-        let error = res.json::<Value>().await.unwrap()["error"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let error = res.json::<Value>().await.unwrap()["error"].as_str().unwrap().to_owned();
         assert!(error.contains(foreign), "{error}");
         assert_eq!(sandbox.policy().await["allow_origin"], "https://yoursite.com");
     }
-    assert_eq!(
-        patch_from(Some(sandbox.site.clone())).await.unwrap().status(),
-        StatusCode::OK
-    );
+    assert_eq!(patch_from(Some(sandbox.site.clone())).await.unwrap().status(), StatusCode::OK);
     assert_eq!(patch_from(None).await.unwrap().status(), StatusCode::OK);
     sandbox.stop().await;
 }
@@ -365,11 +291,7 @@ async fn requests_for_other_host_names_are_refused() {
     let sandbox = spawn_sandbox().await;
     let port = sandbox.client_port;
     for host in ["evil.example", "localhost:1", "localhost.evil.example"] {
-        let host = if host.contains(':') {
-            host.to_owned()
-        } else {
-            format!("{host}:{port}")
-        };
+        let host = if host.contains(':') { host.to_owned() } else { format!("{host}:{port}") };
         for path in ["/", "/sandbox/policy"] {
             let (status, body) = raw_request(
                 port,
@@ -381,11 +303,9 @@ async fn requests_for_other_host_names_are_refused() {
         }
     }
     for host in ["localhost", "127.0.0.1", "[::1]", "LOCALHOST"] {
-        let (status, _) = raw_request(
-            port,
-            &format!("GET / HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n"),
-        )
-        .await;
+        let (status, _) =
+            raw_request(port, &format!("GET / HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n"))
+                .await;
         assert!(status.starts_with("HTTP/1.1 200"), "{host}: {status}");
     }
     sandbox.stop().await;
@@ -395,43 +315,20 @@ async fn requests_for_other_host_names_are_refused() {
 #[tokio::test]
 async fn the_page_offers_the_four_choices_and_the_articles_code() {
     let sandbox = spawn_sandbox().await;
-    let html = sandbox
-        .http
-        .get(&sandbox.site)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = sandbox.http.get(&sandbox.site).send().await.unwrap().text().await.unwrap();
     let api_url = format!("{}/api", sandbox.api);
     // askama escapes quotes and `>` in the HTML; the text the browser shows is the article's code.
     let code = html.replace("&#39;", "'").replace("&#62;", ">");
     assert!(
-        code.contains(&format!(
-            "fetch('{api_url}', {{ cache: 'no-store' }})\n  .then(res => res.json())"
-        )),
+        code.contains(&format!("fetch('{api_url}', {{ cache: 'no-store' }})\n  .then(res => res.json())")),
         "{html}"
     );
     for value in ["https://yoursite.com", "*", sandbox.site.as_str(), ""] {
-        assert!(
-            html.contains(&format!(r#"name="allow-origin" value="{value}""#)),
-            "radio {value:?}"
-        );
+        assert!(html.contains(&format!(r#"name="allow-origin" value="{value}""#)), "radio {value:?}");
     }
     assert!(html.contains(r#"name="custom-origin""#));
-    for path in [
-        "/static/sandbox.js",
-        "/static/sandbox.css",
-        "/static/favicon.svg",
-        "/favicon.ico",
-    ] {
-        let res = sandbox
-            .http
-            .get(format!("{}{path}", sandbox.site))
-            .send()
-            .await
-            .unwrap();
+    for path in ["/static/sandbox.js", "/static/sandbox.css", "/static/favicon.svg", "/favicon.ico"] {
+        let res = sandbox.http.get(format!("{}{path}", sandbox.site)).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::OK, "{path}");
     }
     sandbox.stop().await;
@@ -459,9 +356,7 @@ async fn the_log_records_a_blocked_request_with_chromiums_message() {
             sandbox.api, sandbox.site
         )
     );
-    let after = sandbox
-        .get_json(&format!("/sandbox/log?after={}", exchange["seq"]))
-        .await;
+    let after = sandbox.get_json(&format!("/sandbox/log?after={}", exchange["seq"])).await;
     assert_eq!(after, json!([]));
     sandbox.stop().await;
 }
@@ -470,12 +365,7 @@ async fn the_log_records_a_blocked_request_with_chromiums_message() {
 #[tokio::test]
 async fn a_request_without_origin_has_no_verdict() {
     let sandbox = spawn_sandbox().await;
-    sandbox
-        .http
-        .get(format!("{}/api", sandbox.api))
-        .send()
-        .await
-        .unwrap();
+    sandbox.http.get(format!("{}/api", sandbox.api)).send().await.unwrap();
     let log = sandbox.get_json("/sandbox/log").await;
     assert_eq!(log[0]["verdict"], Value::Null);
     assert!(log[0]["note"].as_str().unwrap().contains("CORS does not apply"));
@@ -486,12 +376,7 @@ async fn a_request_without_origin_has_no_verdict() {
 #[tokio::test]
 async fn the_live_feed_announces_policy_changes_and_exchanges() {
     let sandbox = spawn_sandbox().await;
-    let mut feed = sandbox
-        .http
-        .get(format!("{}/sandbox/events", sandbox.site))
-        .send()
-        .await
-        .unwrap();
+    let mut feed = sandbox.http.get(format!("{}/sandbox/events", sandbox.site)).send().await.unwrap();
     assert_eq!(feed.headers()["content-type"], "text/event-stream");
     let mut buffer = String::new();
     let first = next_event(&mut feed, &mut buffer, |name, _| name == "policy").await;
@@ -513,12 +398,7 @@ async fn the_live_feed_announces_policy_changes_and_exchanges() {
 #[tokio::test]
 async fn tutorial_steps_tick_from_observed_exchanges() {
     let sandbox = spawn_sandbox().await;
-    let mut feed = sandbox
-        .http
-        .get(format!("{}/sandbox/events", sandbox.site))
-        .send()
-        .await
-        .unwrap();
+    let mut feed = sandbox.http.get(format!("{}/sandbox/events", sandbox.site)).send().await.unwrap();
     let mut buffer = String::new();
     let done = |progress: &Value, step: usize| progress["steps"][step - 1]["done"] == true;
 
@@ -538,13 +418,7 @@ async fn tutorial_steps_tick_from_observed_exchanges() {
     sandbox.fetch_api_from(&other).await;
     next_event(&mut feed, &mut buffer, |n, d| n == "progress" && done(d, 5)).await;
 
-    sandbox
-        .http
-        .get(format!("{}/api", sandbox.api))
-        .header("user-agent", "curl/8.0")
-        .send()
-        .await
-        .unwrap();
+    sandbox.http.get(format!("{}/api", sandbox.api)).header("user-agent", "curl/8.0").send().await.unwrap();
     let progress = next_event(&mut feed, &mut buffer, |n, d| n == "progress" && done(d, 6)).await;
     assert_eq!(progress["done"], 5, "step 2 needs the console line: {progress}");
     sandbox.stop().await;
@@ -568,12 +442,7 @@ async fn the_console_line_check_accepts_only_the_real_message() {
 
     let log = sandbox.get_json("/sandbox/log").await;
     let line = log[0]["verdict"]["chromium_message"].as_str().unwrap();
-    let right: Value = check(format!("localhost/:1 {line}"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let right: Value = check(format!("localhost/:1 {line}")).await.unwrap().json().await.unwrap();
     assert_eq!(right["matched"], true);
     assert!(done_step(&sandbox.get_json("/sandbox/progress").await, 2));
 
@@ -600,12 +469,7 @@ fn done_step(progress: &Value, step: usize) -> bool {
 #[tokio::test]
 async fn shutdown_ends_open_live_feeds_within_a_second() {
     let sandbox = spawn_sandbox().await;
-    let mut feed = sandbox
-        .http
-        .get(format!("{}/sandbox/events", sandbox.site))
-        .send()
-        .await
-        .unwrap();
+    let mut feed = sandbox.http.get(format!("{}/sandbox/events", sandbox.site)).send().await.unwrap();
     let mut buffer = String::new();
     next_event(&mut feed, &mut buffer, |name, _| name == "progress").await;
     let took = sandbox.stop().await;

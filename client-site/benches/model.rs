@@ -25,12 +25,7 @@ fn main() {
     let verdicts = per_second(|| {
         for (_name, request, preflight, actual) in &scenarios {
             let preflight = preflight.as_ref().map_or(Preflight::NotSent, Preflight::Sent);
-            black_box(judge(
-                black_box(page),
-                black_box(request),
-                preflight,
-                black_box(actual),
-            ));
+            black_box(judge(black_box(page), black_box(request), preflight, black_box(actual)));
         }
         scenarios.len()
     });
@@ -38,10 +33,7 @@ fn main() {
     println!("browser model, a mix of {} scenarios:", scenarios.len());
     println!("  judge():          {verdicts:>12.0} verdicts/s");
     println!("  baseline (clone): {baseline:>12.0} scenario copies/s");
-    println!(
-        "  one verdict costs {:.1} copies of its inputs",
-        baseline / verdicts
-    );
+    println!("  one verdict costs {:.1} copies of its inputs", baseline / verdicts);
 }
 
 /// Runs `round` repeatedly for [`RUN_FOR`] (after a short warm-up) and returns items per second.

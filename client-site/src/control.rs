@@ -37,10 +37,7 @@ pub const MAX_BODY: usize = 16 * 1024;
 /// The control API's routes.
 pub fn routes() -> Router<Site> {
     Router::new()
-        .route(
-            "/sandbox/policy",
-            get(get_policy).put(put_policy).patch(patch_policy),
-        )
+        .route("/sandbox/policy", get(get_policy).put(put_policy).patch(patch_policy))
         .route("/sandbox/log", get(get_log))
         .route("/sandbox/progress", get(get_progress).delete(reset_progress))
         .route("/sandbox/progress/console", post(check_console))
@@ -95,10 +92,7 @@ async fn read_json(request: Request) -> Result<Value, Response> {
     let bytes = to_bytes(request.into_body(), MAX_BODY).await.map_err(|_| {
         error(
             StatusCode::PAYLOAD_TOO_LARGE,
-            format!(
-                "The request body is over {} KiB; a policy is a small JSON object.",
-                MAX_BODY / 1024
-            ),
+            format!("The request body is over {} KiB; a policy is a small JSON object.", MAX_BODY / 1024),
         )
     })?;
     serde_json::from_slice(&bytes).map_err(|e| {
@@ -218,10 +212,7 @@ async fn report_attempt(State(site): State<Site>, headers: HeaderMap, request: R
         return error(StatusCode::UNPROCESSABLE_ENTITY, why);
     }
     // The guard has checked `Host`; the page's origin is this site under the name it was opened with.
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
     let page_origin = site.config.origin_for(host);
     let joined = lab::join(&page_origin, &attempt, &site.api.log.recent());
     let view = lab::view(&attempt, &joined);
@@ -237,10 +228,7 @@ async fn report_attempt(State(site): State<Site>, headers: HeaderMap, request: R
 }
 
 async fn get_presets(headers: HeaderMap, State(site): State<Site>) -> Json<Value> {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
     Json(crate::presets::list(&site.config.origin_for(host)))
 }
 

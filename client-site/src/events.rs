@@ -35,18 +35,12 @@ pub struct SiteEvent {
 
 impl SiteEvent {
     fn new(name: &'static str, data: &Value) -> SiteEvent {
-        SiteEvent {
-            name,
-            data: data.to_string().into(),
-        }
+        SiteEvent { name, data: data.to_string().into() }
     }
 
     /// A policy change.
     pub fn policy(snapshot: &PolicySnapshot) -> SiteEvent {
-        SiteEvent::new(
-            "policy",
-            &json!({ "version": snapshot.version, "policy": snapshot.policy }),
-        )
+        SiteEvent::new("policy", &json!({ "version": snapshot.version, "policy": snapshot.policy }))
     }
 
     /// The tutorial's progress.
@@ -126,15 +120,10 @@ pub fn spawn_watcher(site: Site) -> tokio::task::JoinHandle<()> {
                 },
             };
             let verdict = explain::verdict(&site.config, &exchange);
-            let _ = site.events.send(SiteEvent::exchange(&explain::view_with(
-                &exchange,
-                verdict.as_ref(),
-            )));
+            let _ = site.events.send(SiteEvent::exchange(&explain::view_with(&exchange, verdict.as_ref())));
             let progress = {
                 let mut progress = site.progress();
-                progress
-                    .observe(&exchange, verdict.as_ref(), &own_origins)
-                    .then(|| progress.to_json())
+                progress.observe(&exchange, verdict.as_ref(), &own_origins).then(|| progress.to_json())
             };
             if let Some(progress) = progress {
                 let _ = site.events.send(SiteEvent::progress(&progress));

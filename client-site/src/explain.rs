@@ -27,10 +27,7 @@ pub fn verdict(_config: &SiteConfig, exchange: &Exchange) -> Option<Verdict> {
             .response_headers
             .iter()
             .map(|(name, value)| {
-                (
-                    name.as_str().to_owned(),
-                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                )
+                (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned())
             })
             .collect(),
     };

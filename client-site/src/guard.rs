@@ -20,17 +20,9 @@ use crate::control::error;
 
 /// The middleware that applies both rules.
 pub async fn guard(State(site): State<Site>, request: Request, next: Next) -> Response {
-    let host = request
-        .headers()
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("");
+    let host = request.headers().get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
     if !is_own_host(&site, host) {
-        let shown = if host.is_empty() {
-            "nothing".to_string()
-        } else {
-            format!("`{host}`")
-        };
+        let shown = if host.is_empty() { "nothing".to_string() } else { format!("`{host}`") };
         return error(
             StatusCode::MISDIRECTED_REQUEST,
             format!(
@@ -63,9 +55,5 @@ fn is_own_host(site: &Site, host: &str) -> bool {
         _ => (host, "80"),
     };
     port == site.config.client_port.to_string()
-        && site
-            .config
-            .host_names()
-            .iter()
-            .any(|own| own.eq_ignore_ascii_case(name))
+        && site.config.host_names().iter().any(|own| own.eq_ignore_ascii_case(name))
 }

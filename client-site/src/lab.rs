@@ -71,9 +71,7 @@ impl Attempt {
     /// Checks the report's shape, with a sentence for the page when it is wrong.
     pub fn validate(&self) -> Result<(), String> {
         if self.headers.len() > MAX_REPORTED_HEADERS || self.js.headers.len() > MAX_REPORTED_HEADERS {
-            return Err(format!(
-                "An attempt may report at most {MAX_REPORTED_HEADERS} headers."
-            ));
+            return Err(format!("An attempt may report at most {MAX_REPORTED_HEADERS} headers."));
         }
         credentials(&self.credentials)?;
         mode(&self.mode)?;
@@ -93,27 +91,17 @@ impl Attempt {
     }
 
     fn uses_preflight_cache(&self) -> bool {
-        self.cache
-            .as_deref()
-            .is_some_and(|c| c != "no-store" && c != "reload")
+        self.cache.as_deref().is_some_and(|c| c != "no-store" && c != "reload")
     }
 
     /// The API's records of this attempt: by trace id, or for an untagged request the records after
     /// `after_seq` for the same path.
     pub fn exchanges(&self, recent: &[Arc<Exchange>]) -> Vec<Arc<Exchange>> {
         match &self.trace {
-            Some(trace) => recent
-                .iter()
-                .filter(|x| x.trace() == Some(trace.as_str()))
-                .cloned()
-                .collect(),
+            Some(trace) => recent.iter().filter(|x| x.trace() == Some(trace.as_str())).cloned().collect(),
             None => {
                 let path = path_of(&self.url);
-                recent
-                    .iter()
-                    .filter(|x| x.seq > self.after_seq && x.uri.path() == path)
-                    .cloned()
-                    .collect()
+                recent.iter().filter(|x| x.seq > self.after_seq && x.uri.path() == path).cloned().collect()
             }
         }
     }
@@ -124,9 +112,7 @@ fn credentials(text: &str) -> Result<Credentials, String> {
         "omit" => Ok(Credentials::Omit),
         "same-origin" => Ok(Credentials::SameOrigin),
         "include" => Ok(Credentials::Include),
-        other => Err(format!(
-            "`credentials` must be omit, same-origin or include, not {other:?}."
-        )),
+        other => Err(format!("`credentials` must be omit, same-origin or include, not {other:?}.")),
     }
 }
 
@@ -135,9 +121,7 @@ fn mode(text: &str) -> Result<Mode, String> {
         "cors" => Ok(Mode::Cors),
         "no-cors" => Ok(Mode::NoCors),
         "same-origin" => Ok(Mode::SameOrigin),
-        other => Err(format!(
-            "`mode` must be cors, no-cors or same-origin, not {other:?}."
-        )),
+        other => Err(format!("`mode` must be cors, no-cors or same-origin, not {other:?}.")),
     }
 }
 
@@ -165,11 +149,7 @@ pub struct Joined {
 pub fn join(page_origin: &str, attempt: &Attempt, recent: &[Arc<Exchange>]) -> Joined {
     let exchanges = attempt.exchanges(recent);
     let preflight = exchanges.iter().find(|x| x.preflight).map(|x| response_of(x));
-    let actual: Vec<Response> = exchanges
-        .iter()
-        .filter(|x| !x.preflight)
-        .map(|x| response_of(x))
-        .collect();
+    let actual: Vec<Response> = exchanges.iter().filter(|x| !x.preflight).map(|x| response_of(x)).collect();
     let request = attempt.request();
     let verdict = model::judge(
         page_origin,
@@ -180,12 +160,7 @@ pub fn join(page_origin: &str, attempt: &Attempt, recent: &[Arc<Exchange>]) -> J
     let (js_differences, other_differences) = compare(attempt, &verdict, &exchanges, preflight.is_some());
     let agrees = js_differences.is_empty();
     let disagreements = js_differences.into_iter().chain(other_differences).collect();
-    Joined {
-        verdict,
-        exchanges,
-        agrees,
-        disagreements,
-    }
+    Joined { verdict, exchanges, agrees, disagreements }
 }
 
 fn response_of(exchange: &Exchange) -> Response {
@@ -195,12 +170,7 @@ fn response_of(exchange: &Exchange) -> Response {
         headers: exchange
             .response_headers
             .iter()
-            .map(|(n, v)| {
-                (
-                    n.as_str().to_owned(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
+            .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
             .collect(),
     }
 }
@@ -255,15 +225,10 @@ fn compare(
         if let (Some(predicted), Some(got)) = (verdict.response_type, js.response_type.as_deref())
             && predicted != got
         {
-            differences.push(format!(
-                "The model predicted a {predicted} response; JavaScript got {got}."
-            ));
+            differences.push(format!("The model predicted a {predicted} response; JavaScript got {got}."));
         }
-        let readable: BTreeSet<String> = verdict
-            .readable_headers
-            .iter()
-            .map(|h| h.to_ascii_lowercase())
-            .collect();
+        let readable: BTreeSet<String> =
+            verdict.readable_headers.iter().map(|h| h.to_ascii_lowercase()).collect();
         let got: BTreeSet<String> = js.headers.iter().map(|(n, _)| n.to_ascii_lowercase()).collect();
         if !exchanges.is_empty() && readable != got {
             differences.push(format!(
@@ -276,11 +241,7 @@ fn compare(
 
 /// The joined attempt as the page, `sandbox.send()` and the live feed show it.
 pub fn view(attempt: &Attempt, joined: &Joined) -> Value {
-    let server: Vec<Value> = joined
-        .exchanges
-        .iter()
-        .map(|x| explain::view_with(x, None))
-        .collect();
+    let server: Vec<Value> = joined.exchanges.iter().map(|x| explain::view_with(x, None)).collect();
     let verdict = &joined.verdict;
     let mut verdict_view = explain::verdict_json(verdict);
     verdict_view["checks"] = json!(

@@ -51,10 +51,7 @@ pub const LESSONS: [Lesson; 11] = [
         id: "expose-headers",
         how: "With Allow-Origin *, send GET /api/headers: the API sends X-Request-Id but JavaScript's headers lack it. Add X-Request-Id to Expose-Headers and send again.",
         title: "Reading a custom response header needs Expose-Headers",
-        parts: &[
-            "the API sends X-Request-Id but JavaScript cannot read it",
-            "JavaScript reads X-Request-Id",
-        ],
+        parts: &["the API sends X-Request-Id but JavaScript cannot read it", "JavaScript reads X-Request-Id"],
     },
     Lesson {
         id: "max-age",
@@ -151,24 +148,15 @@ impl LabProgress {
             changed |= self.see("preflight-not-enough", 0);
         }
         if attempt.credentials == "include" {
-            if matches!(
-                failed_enum,
-                Some("WildcardOriginNotAllowed" | "PreflightWildcardOriginNotAllowed")
-            ) {
+            if matches!(failed_enum, Some("WildcardOriginNotAllowed" | "PreflightWildcardOriginNotAllowed")) {
                 changed |= self.see("credentials", 0);
             }
             if resolved && actual.iter().any(|x| x.request_header("cookie").is_some()) {
                 changed |= self.see("credentials", 1);
             }
         }
-        let sent_request_id = actual
-            .last()
-            .is_some_and(|x| x.response_header("x-request-id").is_some());
-        let read_request_id = attempt
-            .js
-            .headers
-            .iter()
-            .any(|(n, _)| n.eq_ignore_ascii_case("x-request-id"));
+        let sent_request_id = actual.last().is_some_and(|x| x.response_header("x-request-id").is_some());
+        let read_request_id = attempt.js.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("x-request-id"));
         if sent_request_id && resolved {
             changed |= self.see("expose-headers", usize::from(read_request_id));
         }

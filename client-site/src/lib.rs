@@ -53,11 +53,7 @@ pub struct SiteConfig {
 impl SiteConfig {
     /// The host names this site answers to; anything else in `Host` is refused (DNS rebinding).
     pub fn host_names(&self) -> Vec<String> {
-        let mut names = vec![
-            "localhost".to_string(),
-            "127.0.0.1".to_string(),
-            "[::1]".to_string(),
-        ];
+        let mut names = vec!["localhost".to_string(), "127.0.0.1".to_string(), "[::1]".to_string()];
         let host = if self.host.contains(':') && !self.host.starts_with('[') {
             format!("[{}]", self.host) // an IPv6 address appears in brackets in `Host`
         } else {
@@ -119,16 +115,12 @@ impl Site {
 
     /// The lab's lessons (a poisoned lock only means a panic elsewhere; the flags are still valid).
     pub fn lessons(&self) -> std::sync::MutexGuard<'_, lessons::LabProgress> {
-        self.lessons
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.lessons.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// The tutorial's progress; a poisoned lock only means a panic elsewhere, the flags are still valid.
     pub fn progress(&self) -> std::sync::MutexGuard<'_, Progress> {
-        self.progress
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.progress.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -140,10 +132,7 @@ pub fn app(site: Site) -> Router {
         .route("/sandbox/events", axum::routing::get(events::feed))
         .layer(axum::middleware::from_fn_with_state(site.clone(), guard::guard))
         // No other site may frame the controls and trick a click (clickjacking), or sniff a type.
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_FRAME_OPTIONS,
-            HeaderValue::from_static("DENY"),
-        ))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -156,11 +145,7 @@ mod tests {
     use super::*;
 
     fn config(host: &str) -> SiteConfig {
-        SiteConfig {
-            api_port: 8000,
-            client_port: 3000,
-            host: host.into(),
-        }
+        SiteConfig { api_port: 8000, client_port: 3000, host: host.into() }
     }
 
     #[test]
@@ -180,14 +165,7 @@ mod tests {
 
     #[test]
     fn an_ipv6_host_is_bracketed() {
-        assert!(
-            config("::1")
-                .host_names()
-                .iter()
-                .filter(|n| *n == "[::1]")
-                .count()
-                == 1
-        );
+        assert!(config("::1").host_names().iter().filter(|n| *n == "[::1]").count() == 1);
         assert!(config("fd00::5").host_names().contains(&"[fd00::5]".to_string()));
     }
 }

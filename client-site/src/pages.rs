@@ -23,53 +23,24 @@ pub fn routes() -> Router<Site> {
 const JS: &str = "text/javascript; charset=utf-8";
 
 /// `(path, content type, contents)` of every file in `static/`, embedded at compile time.
-const ASSETS: [(&str, &str, &str); 7] = [
+const ASSETS: [(&str, &str, &str); 8] = [
     ("/static/sandbox.js", JS, include_str!("../../static/sandbox.js")),
     ("/static/lab.js", JS, include_str!("../../static/lab.js")),
-    (
-        "/static/sandbox-api.js",
-        JS,
-        include_str!("../../static/sandbox-api.js"),
-    ),
-    (
-        "/static/timeline.js",
-        JS,
-        include_str!("../../static/timeline.js"),
-    ),
-    (
-        "/static/sandbox.css",
-        "text/css; charset=utf-8",
-        include_str!("../../static/sandbox.css"),
-    ),
-    (
-        "/static/favicon.svg",
-        "image/svg+xml",
-        include_str!("../../static/favicon.svg"),
-    ),
-    (
-        "/favicon.ico",
-        "image/svg+xml",
-        include_str!("../../static/favicon.svg"),
-    ),
+    ("/static/page.js", JS, include_str!("../../static/page.js")),
+    ("/static/sandbox-api.js", JS, include_str!("../../static/sandbox-api.js")),
+    ("/static/timeline.js", JS, include_str!("../../static/timeline.js")),
+    ("/static/sandbox.css", "text/css; charset=utf-8", include_str!("../../static/sandbox.css")),
+    ("/static/favicon.svg", "image/svg+xml", include_str!("../../static/favicon.svg")),
+    ("/favicon.ico", "image/svg+xml", include_str!("../../static/favicon.svg")),
 ];
 
 async fn asset(content_type: &'static str, body: &'static str) -> Response {
     // `no-cache` (revalidate every time) so a rebuilt sandbox never runs yesterday's script.
-    (
-        [
-            (header::CONTENT_TYPE, content_type),
-            (header::CACHE_CONTROL, "no-cache"),
-        ],
-        body,
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "no-cache")], body).into_response()
 }
 
 async fn not_found() -> Response {
-    error(
-        StatusCode::NOT_FOUND,
-        "There is no such page in the sandbox; the tutorial is at /.",
-    )
+    error(StatusCode::NOT_FOUND, "There is no such page in the sandbox; the tutorial is at /.")
 }
 
 /// `templates/index.html`: the article's example and the tutorial.
@@ -97,10 +68,7 @@ pub fn fetch_code(api_url: &str) -> String {
 
 async fn index(State(site): State<Site>, headers: HeaderMap) -> Response {
     // The guard has already checked `Host` against the sandbox's own names.
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
     let config = &site.config;
     let page_origin = config.origin_for(host);
     let api_url = config.api_url_for(host);
@@ -116,14 +84,7 @@ async fn index(State(site): State<Site>, headers: HeaderMap) -> Response {
         fetch_code: fetch_code(&api_url),
         curl_command: format!("curl -i {api_url}"),
         other_origin: config.origin_for(&other_host),
-        allow_origin: site
-            .api
-            .policy
-            .snapshot()
-            .policy
-            .allow_origin
-            .as_ref()
-            .map(|v| v.as_str().to_owned()),
+        allow_origin: site.api.policy.snapshot().policy.allow_origin.as_ref().map(|v| v.as_str().to_owned()),
         done_count: done.iter().filter(|d| **d).count(),
         done,
         page_origin,
@@ -152,10 +113,7 @@ struct LabPage {
 }
 
 async fn lab(State(site): State<Site>, headers: HeaderMap) -> Response {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
     let page = LabPage {
         page_origin: site.config.origin_for(host),
         api_origin: site.config.api_url_for(host).trim_end_matches("/api").to_owned(),

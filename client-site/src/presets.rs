@@ -120,10 +120,7 @@ mod tests {
     #[test]
     fn the_page_origin_is_filled_in() {
         let credentialed = PRESETS.iter().find(|p| p.id == "credentialed").unwrap();
-        assert_eq!(
-            credentialed.policy_for("http://127.0.0.1:3000")["allow_origin"],
-            "http://127.0.0.1:3000"
-        );
+        assert_eq!(credentialed.policy_for("http://127.0.0.1:3000")["allow_origin"], "http://127.0.0.1:3000");
     }
 
     #[test]

@@ -107,10 +107,8 @@ impl Progress {
         } else {
             changed |= self.tick(1);
             // Step 5: blocked because the policy names the *other* spelling of this same sandbox page.
-            let mismatch = verdict
-                .failed_check
-                .as_ref()
-                .is_some_and(|f| f.devtools_enum == Some("AllowOriginMismatch"));
+            let mismatch =
+                verdict.failed_check.as_ref().is_some_and(|f| f.devtools_enum == Some("AllowOriginMismatch"));
             if mismatch && allow_origin.is_some_and(|a| a != origin && own_origins.iter().any(|own| own == a))
             {
                 changed |= self.tick(5);

@@ -23,10 +23,7 @@ fn row_01_missing_allow_origin() {
                 firefox(API, "CORS header ‘Access-Control-Allow-Origin’ missing")
             ))
         );
-        assert_eq!(
-            v.chromium_network_message.as_deref(),
-            Some("Failed to load resource: net::ERR_FAILED")
-        );
+        assert_eq!(v.chromium_network_message.as_deref(), Some("Failed to load resource: net::ERR_FAILED"));
     }
 }
 
@@ -55,17 +52,8 @@ fn row_01_example_from_the_brief() {
 /// Row 2: a single origin that is not the page's: trailing slash, `null`, case.
 #[test]
 fn row_02_allow_origin_mismatch() {
-    for value in [
-        "http://localhost:3000/",
-        "null",
-        "HTTP://LOCALHOST:3000",
-        "http://localhost:4000",
-    ] {
-        let v = run(
-            &get(),
-            None,
-            &[api(200, &[("Access-Control-Allow-Origin", value)])],
-        );
+    for value in ["http://localhost:3000/", "null", "HTTP://LOCALHOST:3000", "http://localhost:4000"] {
+        let v = run(&get(), None, &[api(200, &[("Access-Control-Allow-Origin", value)])]);
         let reason = format!(
             "The 'Access-Control-Allow-Origin' header has a value '{value}' that is not equal to \
              the supplied origin.{H}"
@@ -89,13 +77,7 @@ fn row_03a_two_header_lines_are_multiple_values() {
     let v = run(
         &get(),
         None,
-        &[api(
-            200,
-            &[
-                ("Access-Control-Allow-Origin", "*"),
-                ("Access-Control-Allow-Origin", "*"),
-            ],
-        )],
+        &[api(200, &[("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Origin", "*")])],
     );
     let reason = format!(
         "The 'Access-Control-Allow-Origin' header contains multiple values '*, *', but only one \
@@ -104,10 +86,7 @@ fn row_03a_two_header_lines_are_multiple_values() {
     assert_blocked(&v, "MultipleAllowOriginValues", &chromium(API, &reason));
     assert_eq!(
         v.firefox_message,
-        Some(firefox(
-            API,
-            "Multiple CORS header ‘Access-Control-Allow-Origin’ not allowed"
-        ))
+        Some(firefox(API, "Multiple CORS header ‘Access-Control-Allow-Origin’ not allowed"))
     );
 }
 
@@ -115,11 +94,7 @@ fn row_03a_two_header_lines_are_multiple_values() {
 #[test]
 fn row_03b_one_line_with_comma_or_space() {
     for value in ["http://localhost:3000, http://localhost:4000", "not an origin"] {
-        let v = run(
-            &get(),
-            None,
-            &[api(200, &[("Access-Control-Allow-Origin", value)])],
-        );
+        let v = run(&get(), None, &[api(200, &[("Access-Control-Allow-Origin", value)])]);
         let reason = format!(
             "The 'Access-Control-Allow-Origin' header contains multiple values '{value}', but \
              only one is allowed.{H}"
@@ -139,11 +114,7 @@ fn row_03b_one_line_with_comma_or_space() {
 #[test]
 fn row_04_invalid_allow_origin_value() {
     for value in ["example.com", "http://", "", "http://exa^mple.com"] {
-        let v = run(
-            &get(),
-            None,
-            &[api(200, &[("Access-Control-Allow-Origin", value)])],
-        );
+        let v = run(&get(), None, &[api(200, &[("Access-Control-Allow-Origin", value)])]);
         let reason =
             format!("The 'Access-Control-Allow-Origin' header contains the invalid value '{value}'.{H}");
         assert_blocked(&v, "InvalidAllowOriginValue", &chromium(API, &reason));
@@ -161,11 +132,7 @@ fn row_04_invalid_allow_origin_value() {
 #[test]
 fn row_05_wildcard_with_credentials() {
     let request = get().credentials(Credentials::Include);
-    let v = run(
-        &request,
-        None,
-        &[api(200, &[("Access-Control-Allow-Origin", "*")])],
-    );
+    let v = run(&request, None, &[api(200, &[("Access-Control-Allow-Origin", "*")])]);
     let reason = "The value of the 'Access-Control-Allow-Origin' header in the response must not \
                   be the wildcard '*' when the request's credentials mode is 'include'.";
     assert_blocked(&v, "WildcardOriginNotAllowed", &chromium(API, reason));
@@ -196,10 +163,7 @@ fn row_06_invalid_allow_credentials() {
         assert_blocked(&v, "InvalidAllowCredentials", &chromium(API, &reason));
         assert_eq!(
             v.firefox_message,
-            Some(firefox(
-                API,
-                "expected ‘true’ in CORS header ‘Access-Control-Allow-Credentials’"
-            ))
+            Some(firefox(API, "expected ‘true’ in CORS header ‘Access-Control-Allow-Credentials’"))
         );
     }
 }

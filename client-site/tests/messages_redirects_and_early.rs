@@ -17,11 +17,7 @@ const OTHER: &str = "http://localhost:9000/data";
 fn row_19_final_response_fails_after_redirect() {
     let hop = api(302, &[("Location", OTHER), ("Access-Control-Allow-Origin", "*")]);
     let v = run(&get(), None, &[hop, resp(OTHER, 200, &[])]);
-    assert_blocked(
-        &v,
-        "MissingAllowOriginHeader",
-        &chromium_redirected(OTHER, API, MISSING),
-    );
+    assert_blocked(&v, "MissingAllowOriginHeader", &chromium_redirected(OTHER, API, MISSING));
     assert_eq!(
         v.firefox_message,
         Some(format!(
@@ -54,10 +50,7 @@ fn row_20_redirect_hop_without_allow_origin() {
 fn row_21_redirect_contains_credentials() {
     let hop = api(
         302,
-        &[
-            ("Location", "http://user:pass@localhost:9000/data"),
-            ("Access-Control-Allow-Origin", "*"),
-        ],
+        &[("Location", "http://user:pass@localhost:9000/data"), ("Access-Control-Allow-Origin", "*")],
     );
     let v = run(&get(), None, &[hop]);
     let reason = "Redirect location '' contains a username and password, which is disallowed \
@@ -69,26 +62,13 @@ fn row_21_redirect_contains_credentials() {
 /// Row 22: a redirect to a scheme CORS does not support.
 #[test]
 fn row_22_redirect_to_a_non_cors_scheme() {
-    let hop = api(
-        302,
-        &[("Location", "foo://bar/x"), ("Access-Control-Allow-Origin", "*")],
-    );
+    let hop = api(302, &[("Location", "foo://bar/x"), ("Access-Control-Allow-Origin", "*")]);
     let v = run(&get(), None, &[hop]);
     let reason = "Cross origin requests are only supported for protocol schemes: chrome, \
                   chrome-experimental-site-token-provider, chrome-extension, chrome-untrusted, \
                   data, http, https, isolated-app.";
-    assert_blocked(
-        &v,
-        "CorsDisabledScheme",
-        &chromium_redirected("foo://bar/x", API, reason),
-    );
-    assert_eq!(
-        v.firefox_messages,
-        vec![
-            firefox("foo://bar/x", "CORS request not http"),
-            dns("foo://bar/x")
-        ]
-    );
+    assert_blocked(&v, "CorsDisabledScheme", &chromium_redirected("foo://bar/x", API, reason));
+    assert_eq!(v.firefox_messages, vec![firefox("foo://bar/x", "CORS request not http"), dns("foo://bar/x")]);
 }
 
 /// Row 24: mode "same-origin" to another origin fails before anything is sent.
@@ -134,10 +114,7 @@ fn row_26_unsupported_scheme() {
         "CorsDisabledScheme",
         "Fetch API cannot load foo://bar/x. URL scheme \"foo\" is not supported.",
     );
-    assert_eq!(
-        v.firefox_message,
-        Some(firefox("foo://bar/x", "CORS request not http"))
-    );
+    assert_eq!(v.firefox_message, Some(firefox("foo://bar/x", "CORS request not http")));
 }
 
 /// Row 27: no response at all is a network error, not a CORS error, in Chromium.

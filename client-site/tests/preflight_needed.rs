@@ -49,11 +49,7 @@ fn header_rules() {
         ("Proxy-Authorization", "x", false),
     ];
     for (name, value, preflight) in table {
-        assert_eq!(
-            preflight_needed(&with(name, value)).is_some(),
-            preflight,
-            "{name}: {value}"
-        );
+        assert_eq!(preflight_needed(&with(name, value)).is_some(), preflight, "{name}: {value}");
     }
 }
 
@@ -91,12 +87,8 @@ fn method_rules() {
     for method in ["GET", "get", "HEAD", "POST", "post"] {
         assert_eq!(preflight_needed(&Request::new(method, API)), None, "{method}");
     }
-    for (method, shown) in [
-        ("PUT", "PUT"),
-        ("delete", "DELETE"),
-        ("patch", "patch"),
-        ("OPTIONS", "OPTIONS"),
-    ] {
+    for (method, shown) in [("PUT", "PUT"), ("delete", "DELETE"), ("patch", "patch"), ("OPTIONS", "OPTIONS")]
+    {
         let reason = preflight_needed(&Request::new(method, API)).expect("preflight");
         assert_eq!(reason.method.as_deref(), Some(shown));
     }
@@ -106,19 +98,10 @@ fn method_rules() {
 #[test]
 fn requests_fetch_refuses_to_build() {
     let cases = [
-        (
-            Request::new("CONNECT", API),
-            "'CONNECT' HTTP method is unsupported.",
-        ),
+        (Request::new("CONNECT", API), "'CONNECT' HTTP method is unsupported."),
         (Request::new("track", API), "'track' HTTP method is unsupported."),
-        (
-            Request::new("PUT", API).mode(Mode::NoCors),
-            "'PUT' is unsupported in no-cors mode.",
-        ),
-        (
-            Request::new("GET /x", API),
-            "'GET /x' is not a valid HTTP method.",
-        ),
+        (Request::new("PUT", API).mode(Mode::NoCors), "'PUT' is unsupported in no-cors mode."),
+        (Request::new("GET /x", API), "'GET /x' is not a valid HTTP method."),
         (Request::get(API).header("Bad Name", "x"), "Invalid name"),
         (
             Request::get("http://user:pw@localhost:8000/api"),
@@ -128,19 +111,9 @@ fn requests_fetch_refuses_to_build() {
     ];
     for (request, message) in cases {
         assert_eq!(preflight_needed(&request), None);
-        let v = judge(
-            "http://localhost:3000",
-            &request,
-            Preflight::NotSent,
-            &[Response::new(API, 200)],
-        );
+        let v = judge("http://localhost:3000", &request, Preflight::NotSent, &[Response::new(API, 200)]);
         assert!(!v.allowed);
-        assert_eq!(
-            v.js_error,
-            Some(format!(
-                "TypeError: Failed to execute 'fetch' on 'Window': {message}"
-            ))
-        );
+        assert_eq!(v.js_error, Some(format!("TypeError: Failed to execute 'fetch' on 'Window': {message}")));
         assert_eq!(v.chromium_message, None);
         assert!(!v.preflight);
     }
@@ -160,8 +133,6 @@ fn only_cross_origin_cors_requests_preflight() {
     assert!(!v.preflight);
     assert_eq!(v.response_type, Some("basic"));
 
-    let no_cors = Request::new("POST", API)
-        .mode(Mode::NoCors)
-        .header("X-Custom", "1");
+    let no_cors = Request::new("POST", API).mode(Mode::NoCors).header("X-Custom", "1");
     assert_eq!(preflight_needed(&no_cors), None);
 }

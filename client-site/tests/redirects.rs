@@ -22,11 +22,7 @@ fn a_cross_origin_hop_taints_the_origin_to_null() {
         "The 'Access-Control-Allow-Origin' header has a value '{PAGE}' that is not equal to the \
          supplied origin.{H}"
     );
-    assert_blocked(
-        &v,
-        "AllowOriginMismatch",
-        &chromium_redirected(OTHER, API, &reason),
-    );
+    assert_blocked(&v, "AllowOriginMismatch", &chromium_redirected(OTHER, API, &reason));
 
     for acao in ["null", "*"] {
         let final_ok = resp(OTHER, 200, &[("Access-Control-Allow-Origin", acao)]);
@@ -50,16 +46,8 @@ fn a_same_origin_request_redirected_cross_origin_is_checked_there() {
     let start = "http://localhost:3000/go";
     let hop = resp(start, 302, &[("Location", API)]);
     let v = run(&Request::get(start), None, &[hop.clone(), api(200, &[])]);
-    assert_blocked(
-        &v,
-        "MissingAllowOriginHeader",
-        &chromium_redirected(API, start, MISSING),
-    );
-    let v = run(
-        &Request::get(start),
-        None,
-        &[hop, api(200, &[("Access-Control-Allow-Origin", PAGE)])],
-    );
+    assert_blocked(&v, "MissingAllowOriginHeader", &chromium_redirected(API, start, MISSING));
+    let v = run(&Request::get(start), None, &[hop, api(200, &[("Access-Control-Allow-Origin", PAGE)])]);
     assert_readable(&v);
 }
 
@@ -68,16 +56,8 @@ fn a_same_origin_request_redirected_cross_origin_is_checked_there() {
 fn every_hop_is_checked() {
     let third = "http://localhost:9000/third";
     let second_hop_without_acao = resp(OTHER, 302, &[("Location", third)]);
-    let v = run(
-        &Request::get(API),
-        None,
-        &[hop_to(API, OTHER), second_hop_without_acao],
-    );
-    assert_blocked(
-        &v,
-        "MissingAllowOriginHeader",
-        &chromium_redirected(OTHER, API, MISSING),
-    );
+    let v = run(&Request::get(API), None, &[hop_to(API, OTHER), second_hop_without_acao]);
+    assert_blocked(&v, "MissingAllowOriginHeader", &chromium_redirected(OTHER, API, MISSING));
 }
 
 /// Userinfo in Location fails only for a cross-origin CORS redirect.
@@ -85,19 +65,12 @@ fn every_hop_is_checked() {
 fn credentials_in_location() {
     let hop = hop_to(API, "http://u:p@localhost:8000/next");
     let v = run(&Request::get(API), None, &[hop]);
-    assert_eq!(
-        v.failed_check.expect("failed").devtools_enum,
-        Some("RedirectContainsCredentials")
-    );
+    assert_eq!(v.failed_check.expect("failed").devtools_enum, Some("RedirectContainsCredentials"));
 
     // Same-origin page request redirected to its own origin with userinfo: allowed.
     let start = "http://localhost:3000/a";
     let hop = resp(start, 302, &[("Location", "http://u:p@localhost:3000/b")]);
-    let v = run(
-        &Request::get(start),
-        None,
-        &[hop, resp("http://localhost:3000/b", 200, &[])],
-    );
+    let v = run(&Request::get(start), None, &[hop, resp("http://localhost:3000/b", 200, &[])]);
     assert!(v.allowed);
     assert_eq!(v.response_type, Some("basic"));
 }
@@ -153,11 +126,7 @@ fn same_origin_mode_cannot_leave_the_origin() {
     assert_blocked(
         &v,
         "DisallowedByMode",
-        &chromium_redirected(
-            API,
-            start,
-            "Cross origin requests are not allowed by request mode.",
-        ),
+        &chromium_redirected(API, start, "Cross origin requests are not allowed by request mode."),
     );
 }
 

@@ -16,28 +16,18 @@ fn json_post() -> Request {
 /// Row 22: JSON POST / X-Requested-With against a server without OPTIONS handling.
 #[test]
 fn row_22_preflight_answered_405_without_cors_headers() {
-    for request in [
-        json_post(),
-        Request::get(API).header("X-Requested-With", "XMLHttpRequest"),
-    ] {
+    for request in [json_post(), Request::get(API).header("X-Requested-With", "XMLHttpRequest")] {
         let preflight = api(405, &[("Allow", "GET, POST")]);
         let v = run(&request, Some(&preflight), &[]);
         assert!(v.preflight);
-        assert_blocked(
-            &v,
-            "PreflightMissingAllowOriginHeader",
-            &chromium(API, &format!("{PF}{MISSING}")),
-        );
+        assert_blocked(&v, "PreflightMissingAllowOriginHeader", &chromium(API, &format!("{PF}{MISSING}")));
     }
 }
 
 /// Row 23: JSON POST with `ACAH: content-type` — readable.
 #[test]
 fn row_23_json_post_allowed() {
-    let preflight = api(
-        204,
-        &[ACAO_STAR, ("Access-Control-Allow-Headers", "content-type")],
-    );
+    let preflight = api(204, &[ACAO_STAR, ("Access-Control-Allow-Headers", "content-type")]);
     let v = run(&json_post(), Some(&preflight), &[api(200, &[ACAO_STAR])]);
     assert_readable(&v);
     assert!(v.preflight);
@@ -78,28 +68,17 @@ fn row_26_put_not_allowed() {
 #[test]
 fn row_27_put_allowed() {
     let preflight = api(204, &[ACAO_STAR, ("Access-Control-Allow-Methods", "PUT")]);
-    assert_readable(&run(
-        &Request::new("PUT", API),
-        Some(&preflight),
-        &[api(200, &[ACAO_STAR])],
-    ));
+    assert_readable(&run(&Request::new("PUT", API), Some(&preflight), &[api(200, &[ACAO_STAR])]));
 }
 
 /// Row 29: `ACAM: *` works only without credentials.
 #[test]
 fn row_29_method_wildcard_only_without_credentials() {
     let preflight = api(204, &[ACAO_STAR, ("Access-Control-Allow-Methods", "*")]);
-    assert_readable(&run(
-        &Request::new("DELETE", API),
-        Some(&preflight),
-        &[api(200, &[ACAO_STAR])],
-    ));
+    assert_readable(&run(&Request::new("DELETE", API), Some(&preflight), &[api(200, &[ACAO_STAR])]));
 
     let request = Request::new("DELETE", API).credentials(Credentials::Include);
-    let preflight = api(
-        204,
-        &[ACAO_PAGE, ACAC_TRUE, ("Access-Control-Allow-Methods", "*")],
-    );
+    let preflight = api(204, &[ACAO_PAGE, ACAC_TRUE, ("Access-Control-Allow-Methods", "*")]);
     let v = run(&request, Some(&preflight), &[api(200, &[ACAO_PAGE, ACAC_TRUE])]);
     let reason = "Method DELETE is not allowed by Access-Control-Allow-Methods in preflight response.";
     assert_blocked(&v, "MethodDisallowedByPreflightResponse", &chromium(API, reason));
@@ -109,15 +88,8 @@ fn row_29_method_wildcard_only_without_credentials() {
 #[test]
 fn row_30_credentialed_delete_allowed() {
     let request = Request::new("DELETE", API).credentials(Credentials::Include);
-    let preflight = api(
-        204,
-        &[ACAO_PAGE, ACAC_TRUE, ("Access-Control-Allow-Methods", "DELETE")],
-    );
-    assert_readable(&run(
-        &request,
-        Some(&preflight),
-        &[api(200, &[ACAO_PAGE, ACAC_TRUE])],
-    ));
+    let preflight = api(204, &[ACAO_PAGE, ACAC_TRUE, ("Access-Control-Allow-Methods", "DELETE")]);
+    assert_readable(&run(&request, Some(&preflight), &[api(200, &[ACAO_PAGE, ACAC_TRUE])]));
 }
 
 /// Row 31: `ACAH: *` works only without credentials.
@@ -128,10 +100,7 @@ fn row_31_header_wildcard_only_without_credentials() {
     assert_readable(&run(&request, Some(&preflight), &[api(200, &[ACAO_STAR])]));
 
     let request = request.credentials(Credentials::Include);
-    let preflight = api(
-        204,
-        &[ACAO_PAGE, ACAC_TRUE, ("Access-Control-Allow-Headers", "*")],
-    );
+    let preflight = api(204, &[ACAO_PAGE, ACAC_TRUE, ("Access-Control-Allow-Headers", "*")]);
     let v = run(&request, Some(&preflight), &[api(200, &[ACAO_PAGE, ACAC_TRUE])]);
     let reason = "Request header field x-api-key is not allowed by Access-Control-Allow-Headers in \
                   preflight response.";
@@ -142,10 +111,7 @@ fn row_31_header_wildcard_only_without_credentials() {
 #[test]
 fn row_33_wildcard_plus_authorization() {
     let request = Request::get(API).header("Authorization", "Bearer t");
-    let preflight = api(
-        204,
-        &[ACAO_STAR, ("Access-Control-Allow-Headers", "*, Authorization")],
-    );
+    let preflight = api(204, &[ACAO_STAR, ("Access-Control-Allow-Headers", "*, Authorization")]);
     let v = run(&request, Some(&preflight), &[api(200, &[ACAO_STAR])]);
     assert_readable(&v);
     assert!(v.notes.is_empty());
@@ -170,11 +136,7 @@ fn row_36_preflight_must_be_ok() {
 fn row_37_preflight_without_allow_origin() {
     let preflight = api(204, &[("Access-Control-Allow-Methods", "PUT")]);
     let v = run(&Request::new("PUT", API), Some(&preflight), &[]);
-    assert_blocked(
-        &v,
-        "PreflightMissingAllowOriginHeader",
-        &chromium(API, &format!("{PF}{MISSING}")),
-    );
+    assert_blocked(&v, "PreflightMissingAllowOriginHeader", &chromium(API, &format!("{PF}{MISSING}")));
 }
 
 /// Row 38: the preflight passes but the actual response lacks ACAO (the PUT ran).
@@ -191,41 +153,25 @@ fn row_38_actual_response_needs_its_own_allow_origin() {
 fn row_40_preflight_redirect() {
     let preflight = api(
         301,
-        &[
-            ("Location", "http://localhost:8000/api/"),
-            ACAO_STAR,
-            ("Access-Control-Allow-Methods", "PUT"),
-        ],
+        &[("Location", "http://localhost:8000/api/"), ACAO_STAR, ("Access-Control-Allow-Methods", "PUT")],
     );
     let v = run(&Request::new("PUT", API), Some(&preflight), &[]);
     assert_blocked(
         &v,
         "PreflightDisallowedRedirect",
-        &chromium(
-            API,
-            &format!("{PF}Redirect is not allowed for a preflight request."),
-        ),
+        &chromium(API, &format!("{PF}Redirect is not allowed for a preflight request.")),
     );
 }
 
 /// Rows 44–45: the verdict ignores the cache but reports Chromium's cache lifetime.
 #[test]
 fn rows_44_45_preflight_cache_lifetime() {
-    for (acma, seconds) in [
-        (Some("600"), 600),
-        (Some("0"), 0),
-        (None, 5),
-        (Some("86400"), 7200),
-    ] {
+    for (acma, seconds) in [(Some("600"), 600), (Some("0"), 0), (None, 5), (Some("86400"), 7200)] {
         let mut headers = vec![ACAO_STAR, ("Access-Control-Allow-Methods", "PUT")];
         if let Some(value) = acma {
             headers.push(("Access-Control-Max-Age", value));
         }
-        let v = run(
-            &Request::new("PUT", API),
-            Some(&api(204, &headers)),
-            &[api(200, &[ACAO_STAR])],
-        );
+        let v = run(&Request::new("PUT", API), Some(&api(204, &headers)), &[api(200, &[ACAO_STAR])]);
         assert_readable(&v);
         assert!(v.preflight);
         assert_eq!(v.preflight_cache_seconds, Some(seconds));

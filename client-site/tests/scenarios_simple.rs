@@ -39,10 +39,7 @@ fn row_05_localhost_is_not_127_0_0_1() {
     let v = run(
         &Request::get(API),
         None,
-        &[api(
-            200,
-            &[("Access-Control-Allow-Origin", "http://127.0.0.1:3000")],
-        )],
+        &[api(200, &[("Access-Control-Allow-Origin", "http://127.0.0.1:3000")])],
     );
     let reason = format!(
         "The 'Access-Control-Allow-Origin' header has a value 'http://127.0.0.1:3000' that is not \
@@ -91,28 +88,18 @@ fn row_13_exposed_headers() {
     ];
     let v = run(&Request::get(API), None, &[api(200, &base)]);
     assert_readable(&v);
-    assert_eq!(
-        v.readable_headers,
-        vec!["cache-control", "content-type", "content-length"]
-    );
+    assert_eq!(v.readable_headers, vec!["cache-control", "content-type", "content-length"]);
     let mut exposed = base.to_vec();
     exposed.push(("Access-Control-Expose-Headers", "X-Total"));
     let v = run(&Request::get(API), None, &[api(200, &exposed)]);
-    assert_eq!(
-        v.readable_headers,
-        vec!["x-total", "cache-control", "content-type", "content-length"]
-    );
+    assert_eq!(v.readable_headers, vec!["x-total", "cache-control", "content-type", "content-length"]);
 }
 
 /// Row 14: `ACEH: *` exposes everything but `Set-Cookie`.
 #[test]
 fn row_14_expose_star_never_exposes_set_cookie() {
-    let headers = [
-        ACAO_STAR,
-        ("Access-Control-Expose-Headers", "*"),
-        ("X-Total", "42"),
-        ("Set-Cookie", "a=b"),
-    ];
+    let headers =
+        [ACAO_STAR, ("Access-Control-Expose-Headers", "*"), ("X-Total", "42"), ("Set-Cookie", "a=b")];
     let v = run(&Request::get(API), None, &[api(200, &headers)]);
     assert_readable(&v);
     assert!(v.readable_headers.contains(&"x-total".to_string()));
@@ -132,11 +119,7 @@ fn row_16_error_status_with_allow_origin_is_readable() {
 fn row_17_error_status_without_allow_origin_is_blocked() {
     let v = run(&Request::get(API), None, &[api(500, &[])]);
     assert_blocked(&v, "MissingAllowOriginHeader", &chromium(API, MISSING));
-    assert!(
-        v.firefox_message
-            .as_deref()
-            .is_some_and(|m| m.ends_with("Status code: 500."))
-    );
+    assert!(v.firefox_message.as_deref().is_some_and(|m| m.ends_with("Status code: 500.")));
 }
 
 /// Row 18: text, URL-encoded and multipart POST bodies are not preflighted.

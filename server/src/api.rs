@@ -24,9 +24,7 @@ use crate::exchange::NewExchange;
 
 /// The API origin's router: the endpoints of [`crate::endpoints`], every one behind `cors_and_record`.
 pub fn app(api: Api) -> Router {
-    endpoints::routes()
-        .layer(middleware::from_fn_with_state(api.clone(), cors_and_record))
-        .with_state(api)
+    endpoints::routes().layer(middleware::from_fn_with_state(api.clone(), cors_and_record)).with_state(api)
 }
 
 /// Which CORS header lines the layer puts on an endpoint's answer (a response extension).
@@ -55,9 +53,7 @@ async fn cors_and_record(State(api): State<Api>, request: Request, next: Next) -
     // A CORS preflight is an OPTIONS request carrying `Access-Control-Request-Method` (Fetch Standard
     // §4.8 step 1). A bare OPTIONS is an ordinary request, as in rs/cors.
     let preflight = request.method() == Method::OPTIONS
-        && request
-            .headers()
-            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+        && request.headers().contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
     let method = request.method().clone();
     let uri = request.uri().clone();
     let request_headers = request.headers().clone();
@@ -78,11 +74,7 @@ async fn cors_and_record(State(api): State<Api>, request: Request, next: Next) -
         response
     } else {
         let mut response = next.run(request).await;
-        let wanted = response
-            .extensions()
-            .get::<CorsHeaders>()
-            .copied()
-            .unwrap_or_default();
+        let wanted = response.extensions().get::<CorsHeaders>().copied().unwrap_or_default();
         let headers = response.headers_mut();
         match wanted {
             CorsHeaders::Policy => write_lines(headers, policy.actual_headers()),
@@ -106,9 +98,7 @@ async fn cors_and_record(State(api): State<Api>, request: Request, next: Next) -
     let headers = response.headers_mut();
     // The sandbox's whole point is that a flipped toggle shows at once: never let the HTTP cache answer,
     // unless the endpoint chose its own caching (a lesson about the cache).
-    headers
-        .entry(header::CACHE_CONTROL)
-        .or_insert(HeaderValue::from_static("no-store"));
+    headers.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
     // axum would add `Content-Length` after this layer, and then the record would lack a header the
     // browser saw (and JS may read: it is CORS-safelisted). Same rule as axum's, written here instead.
     // hyper sends none on a 204 or a 304 (on a 204 HTTP forbids it, RFC 9110 §8.6), so the record has
@@ -116,9 +106,7 @@ async fn cors_and_record(State(api): State<Api>, request: Request, next: Next) -
     if let Some(size) = size
         && !matches!(status, StatusCode::NO_CONTENT | StatusCode::NOT_MODIFIED)
     {
-        headers
-            .entry(header::CONTENT_LENGTH)
-            .or_insert(HeaderValue::from(size));
+        headers.entry(header::CONTENT_LENGTH).or_insert(HeaderValue::from(size));
     }
     headers.entry(header::DATE).or_insert_with(crate::date::now);
 

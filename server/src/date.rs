@@ -16,17 +16,12 @@ thread_local! {
 
 /// Now, as an HTTP date (RFC 9110 §5.6.7 IMF-fixdate), e.g. `Sun, 06 Nov 1994 08:49:37 GMT`.
 pub fn now() -> HeaderValue {
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
+    let secs = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     CACHED.with(|cached| {
         let mut cached = cached.borrow_mut();
         if cached.0 != secs {
             // Only ASCII letters, digits, spaces, commas and colons: always a valid header value.
-            *cached = (
-                secs,
-                HeaderValue::from_str(&format(secs)).unwrap_or(HeaderValue::from_static("")),
-            );
+            *cached = (secs, HeaderValue::from_str(&format(secs)).unwrap_or(HeaderValue::from_static("")));
         }
         cached.1.clone()
     })
@@ -35,9 +30,8 @@ pub fn now() -> HeaderValue {
 /// Formats seconds since the Unix epoch as an IMF-fixdate.
 fn format(secs: u64) -> String {
     const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]; // 1970-01-01 was a Thursday
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
+    const MONTHS: [&str; 12] =
+        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
     let days = secs / 86_400;
     let (hour, minute, second) = (secs % 86_400 / 3600, secs % 3600 / 60, secs % 60);
     // Civil date from days since the epoch (Howard Hinnant's `civil_from_days`).

@@ -55,10 +55,7 @@ impl Exchange {
 
     /// The trace id the lab adds to its requests (`?trace=…`), if any.
     pub fn trace(&self) -> Option<&str> {
-        self.uri
-            .query()?
-            .split('&')
-            .find_map(|pair| pair.strip_prefix("trace="))
+        self.uri.query()?.split('&').find_map(|pair| pair.strip_prefix("trace="))
     }
 
     /// The request header `name`, if present and readable as text.
@@ -142,15 +139,10 @@ impl ExchangeLog {
     /// Records an exchange and announces it. Never waits for subscribers: a slow one misses
     /// announcements (and can re-read [`ExchangeLog::recent`]) rather than slowing the API down.
     pub fn record(&self, new: NewExchange) -> Arc<Exchange> {
-        let at_ms = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as u64);
+        let at_ms = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
         // `std::sync::Mutex`, not Tokio's: the lock is held for a push and a send, never across an
         // `.await` (see the tokio docs on "Which kind of mutex should you use?").
-        let mut recent = self
-            .recent
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut recent = self.recent.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         // The sequence number is taken under the lock so that the ring and the feed are in `seq` order.
         let exchange = Arc::new(Exchange {
             seq: self.next_seq.fetch_add(1, Ordering::Relaxed),
@@ -174,10 +166,7 @@ impl ExchangeLog {
 
     /// The most recent exchanges, oldest first (at most [`LOG_CAPACITY`]).
     pub fn recent(&self) -> Vec<Arc<Exchange>> {
-        let recent = self
-            .recent
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let recent = self.recent.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         recent.iter().cloned().collect()
     }
 
@@ -234,10 +223,7 @@ mod tests {
         for _ in 0..FEED_CAPACITY * 2 {
             log.record(get("/api"));
         }
-        assert!(matches!(
-            slow.try_recv(),
-            Err(broadcast::error::TryRecvError::Lagged(_))
-        ));
+        assert!(matches!(slow.try_recv(), Err(broadcast::error::TryRecvError::Lagged(_))));
     }
 
     #[test]
@@ -252,22 +238,16 @@ mod tests {
     fn serializes_header_lines_in_order_with_repeats() {
         let log = ExchangeLog::default();
         let mut new = get("/api");
-        new.request_headers
-            .append("origin", "http://localhost:3000".parse().unwrap());
-        new.response_headers
-            .append("access-control-allow-origin", "*".parse().unwrap());
-        new.response_headers
-            .append("access-control-allow-origin", "*".parse().unwrap());
+        new.request_headers.append("origin", "http://localhost:3000".parse().unwrap());
+        new.response_headers.append("access-control-allow-origin", "*".parse().unwrap());
+        new.response_headers.append("access-control-allow-origin", "*".parse().unwrap());
         let json = serde_json::to_value(&*log.record(new)).unwrap();
         assert_eq!(json["origin"], "http://localhost:3000");
         assert_eq!(json["path"], "/api");
         assert_eq!(json["status"], 200);
         assert_eq!(
             json["response_headers"],
-            serde_json::json!([
-                ["access-control-allow-origin", "*"],
-                ["access-control-allow-origin", "*"]
-            ])
+            serde_json::json!([["access-control-allow-origin", "*"], ["access-control-allow-origin", "*"]])
         );
     }
 }

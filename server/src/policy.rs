@@ -33,10 +33,7 @@ impl HeaderText {
         }
         // CR and LF would end the header line and start another one (header injection); NUL and the
         // other control characters are not allowed in a field value at all.
-        if let Some(bad) = text
-            .chars()
-            .find(|&c| !(c == ' ' || c == '\t' || c.is_ascii_graphic()))
-        {
+        if let Some(bad) = text.chars().find(|&c| !(c == ' ' || c == '\t' || c.is_ascii_graphic())) {
             let name = match bad {
                 '\r' => "a carriage return (CR)".to_string(),
                 '\n' => "a line feed (LF)".to_string(),
@@ -226,29 +223,15 @@ impl Policy {
 }
 
 fn reject_unknown(fields: &Map<String, Value>) -> Result<(), PolicyError> {
-    let unknown: Vec<&str> = fields
-        .keys()
-        .map(String::as_str)
-        .filter(|name| !FIELDS.contains(name))
-        .collect();
-    if unknown.is_empty() {
-        Ok(())
-    } else {
-        Err(unknown_fields(&unknown))
-    }
+    let unknown: Vec<&str> =
+        fields.keys().map(String::as_str).filter(|name| !FIELDS.contains(name)).collect();
+    if unknown.is_empty() { Ok(()) } else { Err(unknown_fields(&unknown)) }
 }
 
 fn unknown_fields(names: &[&str]) -> PolicyError {
-    let list = names
-        .iter()
-        .map(|n| format!("`{n}`"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let list = names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
     let noun = if names.len() == 1 { "field" } else { "fields" };
-    PolicyError(format!(
-        "Unknown policy {noun} {list}; the policy's fields are {}.",
-        FIELDS.join(", ")
-    ))
+    PolicyError(format!("Unknown policy {noun} {list}; the policy's fields are {}.", FIELDS.join(", ")))
 }
 
 /// Names a JSON value's type for an error sentence, e.g. "the number 5".
@@ -272,10 +255,7 @@ mod tests {
     #[test]
     fn the_default_is_the_articles_api() {
         let policy = Policy::default();
-        assert_eq!(
-            policy.allow_origin.as_ref().map(HeaderText::as_str),
-            Some("https://yoursite.com")
-        );
+        assert_eq!(policy.allow_origin.as_ref().map(HeaderText::as_str), Some("https://yoursite.com"));
         assert_eq!(policy.allow_credentials, None);
         assert_eq!(policy.preflight_status, 204);
         assert_eq!(policy.headers_on, HeadersOn::Both);
@@ -283,40 +263,25 @@ mod tests {
 
     #[test]
     fn values_the_browser_refuses_are_still_accepted_verbatim() {
-        for value in [
-            "*",
-            "",
-            "null",
-            "http://localhost:3000/",
-            "http://a.example, http://b.example",
-            " * ",
-            "TRUE",
-        ] {
-            let policy = Policy::default()
-                .patched(&json!({ "allow_origin": value }))
-                .expect(value);
+        for value in
+            ["*", "", "null", "http://localhost:3000/", "http://a.example, http://b.example", " * ", "TRUE"]
+        {
+            let policy = Policy::default().patched(&json!({ "allow_origin": value })).expect(value);
             assert_eq!(policy.allow_origin.as_ref().map(HeaderText::as_str), Some(value));
         }
     }
 
     #[test]
     fn null_removes_the_header() {
-        let policy = Policy::default()
-            .patched(&json!({ "allow_origin": null }))
-            .unwrap();
+        let policy = Policy::default().patched(&json!({ "allow_origin": null })).unwrap();
         assert_eq!(policy.allow_origin, None);
     }
 
     #[test]
     fn patch_keeps_the_fields_it_does_not_name() {
-        let before = Policy::default()
-            .patched(&json!({ "allow_credentials": "true" }))
-            .unwrap();
+        let before = Policy::default().patched(&json!({ "allow_credentials": "true" })).unwrap();
         let after = before.patched(&json!({ "allow_origin": "*" })).unwrap();
-        assert_eq!(
-            after.allow_credentials.as_ref().map(HeaderText::as_str),
-            Some("true")
-        );
+        assert_eq!(after.allow_credentials.as_ref().map(HeaderText::as_str), Some("true"));
         assert_eq!(after.allow_origin.as_ref().map(HeaderText::as_str), Some("*"));
     }
 
@@ -324,10 +289,7 @@ mod tests {
     fn put_resets_the_fields_it_leaves_out() {
         let policy = Policy::from_json(&json!({ "allow_credentials": "true" })).unwrap();
         assert_eq!(policy.allow_origin, Policy::default().allow_origin);
-        assert_eq!(
-            policy.allow_credentials.as_ref().map(HeaderText::as_str),
-            Some("true")
-        );
+        assert_eq!(policy.allow_credentials.as_ref().map(HeaderText::as_str), Some("true"));
     }
 
     #[test]
@@ -339,13 +301,8 @@ mod tests {
             ("a\u{7f}", "U+007F"),
             ("café", "non-ASCII"),
         ] {
-            let err = Policy::default()
-                .patched(&json!({ "allow_origin": value }))
-                .unwrap_err();
-            assert!(
-                err.0.contains("`allow_origin`") && err.0.contains(named),
-                "{value:?}: {err}"
-            );
+            let err = Policy::default().patched(&json!({ "allow_origin": value })).unwrap_err();
+            assert!(err.0.contains("`allow_origin`") && err.0.contains(named), "{value:?}: {err}");
         }
     }
 
@@ -360,13 +317,8 @@ mod tests {
 
     #[test]
     fn unknown_fields_are_named() {
-        let err = Policy::default()
-            .patched(&json!({ "allow_orign": "*", "colour": 1 }))
-            .unwrap_err();
-        assert!(
-            err.0.contains("`allow_orign`") && err.0.contains("`colour`"),
-            "{err}"
-        );
+        let err = Policy::default().patched(&json!({ "allow_orign": "*", "colour": 1 })).unwrap_err();
+        assert!(err.0.contains("`allow_orign`") && err.0.contains("`colour`"), "{err}");
         assert!(err.0.contains("allow_origin, allow_credentials"), "{err}");
     }
 

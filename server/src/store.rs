@@ -42,10 +42,7 @@ impl PolicySnapshot {
         if on_preflight {
             for (name, v) in [
                 (header::ACCESS_CONTROL_ALLOW_ORIGIN, allow_origin.clone()),
-                (
-                    header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
-                    allow_credentials.clone(),
-                ),
+                (header::ACCESS_CONTROL_ALLOW_CREDENTIALS, allow_credentials.clone()),
                 (header::ACCESS_CONTROL_ALLOW_METHODS, value(&policy.allow_methods)),
                 (header::ACCESS_CONTROL_ALLOW_HEADERS, value(&policy.allow_headers)),
                 (header::ACCESS_CONTROL_MAX_AGE, value(&policy.max_age)),
@@ -58,10 +55,7 @@ impl PolicySnapshot {
             for (name, v) in [
                 (header::ACCESS_CONTROL_ALLOW_ORIGIN, allow_origin),
                 (header::ACCESS_CONTROL_ALLOW_CREDENTIALS, allow_credentials),
-                (
-                    header::ACCESS_CONTROL_EXPOSE_HEADERS,
-                    value(&policy.expose_headers),
-                ),
+                (header::ACCESS_CONTROL_EXPOSE_HEADERS, value(&policy.expose_headers)),
             ] {
                 actual_headers.extend(v.map(|v| (name, v)));
             }
@@ -71,12 +65,7 @@ impl PolicySnapshot {
             preflight_headers.push((header::VARY, vary.clone()));
             actual_headers.push((header::VARY, vary));
         }
-        PolicySnapshot {
-            version,
-            policy,
-            preflight_headers,
-            actual_headers,
-        }
+        PolicySnapshot { version, policy, preflight_headers, actual_headers }
     }
 
     /// The header lines for an answer to a preflight (`OPTIONS` with `Access-Control-Request-Method`).
@@ -101,10 +90,7 @@ pub struct PolicyStore {
 impl PolicyStore {
     /// A store holding `policy` as version 1.
     pub fn new(policy: Policy) -> PolicyStore {
-        PolicyStore {
-            current: ArcSwap::from_pointee(PolicySnapshot::new(1, policy)),
-            writer: Mutex::new(()),
-        }
+        PolicyStore { current: ArcSwap::from_pointee(PolicySnapshot::new(1, policy)), writer: Mutex::new(()) }
     }
 
     /// The policy in force now. Lock-free; keep the `Arc` for as long as one request needs it.
@@ -120,10 +106,7 @@ impl PolicyStore {
         change: impl FnOnce(&Policy) -> Result<Policy, E>,
     ) -> Result<Arc<PolicySnapshot>, E> {
         // A poisoned lock only means another writer panicked; the `()` it guards cannot be corrupt.
-        let _writer = self
-            .writer
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let _writer = self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let current = self.current.load();
         let next = Arc::new(PolicySnapshot::new(current.version + 1, change(&current.policy)?));
         self.current.store(Arc::clone(&next));
@@ -153,19 +136,14 @@ mod tests {
         assert_eq!(snapshot.version, 1);
         assert_eq!(
             snapshot.actual_headers(),
-            &[(
-                header::ACCESS_CONTROL_ALLOW_ORIGIN,
-                HeaderValue::from_static("https://yoursite.com")
-            )]
+            &[(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("https://yoursite.com"))]
         );
     }
 
     #[test]
     fn each_change_is_a_new_version() {
         let store = PolicyStore::default();
-        let next = store
-            .update(|p| p.patched(&json!({ "allow_origin": "*" })))
-            .unwrap();
+        let next = store.update(|p| p.patched(&json!({ "allow_origin": "*" }))).unwrap();
         assert_eq!(next.version, 2);
         assert_eq!(store.snapshot().version, 2);
         assert_eq!(store.snapshot().actual_headers()[0].1, "*");
@@ -184,9 +162,7 @@ mod tests {
     fn an_old_snapshot_is_unchanged_by_a_later_update() {
         let store = PolicyStore::default();
         let before = store.snapshot();
-        store
-            .update(|p| p.patched(&json!({ "allow_origin": null })))
-            .unwrap();
+        store.update(|p| p.patched(&json!({ "allow_origin": null }))).unwrap();
         assert_eq!(before.actual_headers().len(), 1);
         assert!(store.snapshot().actual_headers().is_empty());
     }
@@ -194,9 +170,7 @@ mod tests {
     #[test]
     fn an_empty_value_is_sent_as_an_empty_header() {
         let store = PolicyStore::default();
-        let snapshot = store
-            .update(|p| p.patched(&json!({ "allow_origin": "" })))
-            .unwrap();
+        let snapshot = store.update(|p| p.patched(&json!({ "allow_origin": "" }))).unwrap();
         assert_eq!(snapshot.actual_headers()[0].1, "");
     }
 
@@ -228,14 +202,10 @@ mod tests {
                 "vary"
             ]
         );
-        let preflight_only = store
-            .update(|p| p.patched(&json!({ "headers_on": "preflight" })))
-            .unwrap();
+        let preflight_only = store.update(|p| p.patched(&json!({ "headers_on": "preflight" }))).unwrap();
         assert_eq!(names(preflight_only.actual_headers()), ["vary"]);
         assert_eq!(preflight_only.preflight_headers().len(), 6);
-        let actual_only = store
-            .update(|p| p.patched(&json!({ "headers_on": "actual" })))
-            .unwrap();
+        let actual_only = store.update(|p| p.patched(&json!({ "headers_on": "actual" }))).unwrap();
         assert_eq!(names(actual_only.preflight_headers()), ["vary"]);
         assert_eq!(actual_only.actual_headers().len(), 4);
     }

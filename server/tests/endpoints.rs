@@ -31,34 +31,23 @@ async fn spawn_api() -> TestApi {
         state,
         url: format!("http://127.0.0.1:{port}"),
         port,
-        http: Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("a client"),
+        http: Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("a client"),
     }
 }
 
 impl TestApi {
     /// Changes the policy the way the control site's PATCH does.
     fn set_policy(&self, patch: Value) {
-        self.state
-            .policy
-            .update(|policy| policy.patched(&patch))
-            .expect("a valid policy change");
+        self.state.policy.update(|policy| policy.patched(&patch)).expect("a valid policy change");
     }
 
     /// A request to `path` on the API, carrying the page's `Origin` as a cross-origin `fetch()` does.
     fn page_request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
-        self.http
-            .request(method, format!("{}{path}", self.url))
-            .header("origin", PAGE)
+        self.http.request(method, format!("{}{path}", self.url)).header("origin", PAGE)
     }
 
     async fn send(&self, method: Method, path: &str) -> Response {
-        self.page_request(method, path)
-            .send()
-            .await
-            .expect("the API answers")
+        self.page_request(method, path).send().await.expect("the API answers")
     }
 
     /// The preflight a browser sends before a `method` request to `path`.
@@ -81,10 +70,7 @@ fn access_control_names(headers: &HeaderMap) -> Vec<String> {
 }
 
 fn header<'a>(response: &'a Response, name: &str) -> Option<&'a str> {
-    response
-        .headers()
-        .get(name)
-        .map(|v| v.to_str().expect("an ASCII header"))
+    response.headers().get(name).map(|v| v.to_str().expect("an ASCII header"))
 }
 
 async fn json_of(response: Response) -> Value {
@@ -108,10 +94,7 @@ async fn api_still_answers_hello_with_the_policys_header() {
     let api = spawn_api().await;
     let response = api.send(Method::GET, "/api").await;
     assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(
-        header(&response, "access-control-allow-origin"),
-        Some("https://yoursite.com")
-    );
+    assert_eq!(header(&response, "access-control-allow-origin"), Some("https://yoursite.com"));
     assert_eq!(header(&response, "cache-control"), Some("no-store"));
     assert_eq!(json_of(response).await, json!("Hello"));
 }
@@ -125,10 +108,7 @@ async fn unknown_paths_are_a_404_sentence_with_the_policys_headers() {
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     assert_eq!(header(&response, "access-control-allow-origin"), Some("*"));
     assert_eq!(header(&response, "vary"), Some("Origin"));
-    let error = json_of(response).await["error"]
-        .as_str()
-        .expect("a sentence")
-        .to_owned();
+    let error = json_of(response).await["error"].as_str().expect("a sentence").to_owned();
     assert!(error.contains("/api/counter") && error.ends_with('.'), "{error}");
 }
 
@@ -173,10 +153,7 @@ async fn echo_cuts_a_long_body_at_16_kib_and_says_so() {
         .expect("the API answers");
     let echo = json_of(response).await;
     assert_eq!(echo["body"].as_str().map(str::len), Some(16 * 1024));
-    assert_eq!(
-        echo["body_note"],
-        "The body was 20000 bytes long; only its first 16384 bytes are shown."
-    );
+    assert_eq!(echo["body_note"], "The body was 20000 bytes long; only its first 16384 bytes are shown.");
 }
 
 // ---- /api/headers ----------------------------------------------------------------------------------
@@ -196,10 +173,7 @@ async fn headers_sends_custom_headers_that_only_the_policy_can_expose() {
 
     api.set_policy(json!({ "expose_headers": "X-Total-Count" }));
     let exposed = api.send(Method::GET, "/api/headers").await;
-    assert_eq!(
-        header(&exposed, "access-control-expose-headers"),
-        Some("X-Total-Count")
-    );
+    assert_eq!(header(&exposed, "access-control-expose-headers"), Some("X-Total-Count"));
 }
 
 // ---- /api/login, /api/logout, /api/whoami ----------------------------------------------------------
@@ -223,10 +197,7 @@ async fn whoami_sees_the_cookie_login_set() {
     let login = api.send(Method::POST, "/api/login").await;
     assert_eq!(login.status(), StatusCode::OK);
     let cookie = session_pair(&login);
-    assert_eq!(
-        json_of(login).await,
-        json!({ "logged_in": true, "user": "learner" })
-    );
+    assert_eq!(json_of(login).await, json!({ "logged_in": true, "user": "learner" }));
 
     let with_cookie = api
         .page_request(Method::GET, "/api/whoami")
@@ -234,15 +205,9 @@ async fn whoami_sees_the_cookie_login_set() {
         .send()
         .await
         .expect("the API answers");
-    assert_eq!(
-        json_of(with_cookie).await,
-        json!({ "user": "learner", "cookie_received": true })
-    );
+    assert_eq!(json_of(with_cookie).await, json!({ "user": "learner", "cookie_received": true }));
     let without = api.send(Method::GET, "/api/whoami").await;
-    assert_eq!(
-        json_of(without).await,
-        json!({ "user": null, "cookie_received": false })
-    );
+    assert_eq!(json_of(without).await, json!({ "user": null, "cookie_received": false }));
 }
 
 /// A cookie whose token the API never issued arrives, but names nobody.
@@ -255,10 +220,7 @@ async fn whoami_knows_nobody_by_a_token_it_did_not_issue() {
         .send()
         .await
         .expect("the API answers");
-    assert_eq!(
-        json_of(response).await,
-        json!({ "user": null, "cookie_received": true })
-    );
+    assert_eq!(json_of(response).await, json!({ "user": null, "cookie_received": true }));
 }
 
 /// `logout` tells the browser to drop the cookie (`Max-Age=0`) and ends the session on the API as well.
@@ -283,10 +245,7 @@ async fn logout_clears_the_cookie_and_ends_the_session() {
         .send()
         .await
         .expect("the API answers");
-    assert_eq!(
-        json_of(whoami).await,
-        json!({ "user": null, "cookie_received": true })
-    );
+    assert_eq!(json_of(whoami).await, json!({ "user": null, "cookie_received": true }));
 }
 
 // ---- /api/counter ----------------------------------------------------------------------------------
@@ -295,19 +254,13 @@ async fn logout_clears_the_cookie_and_ends_the_session() {
 #[tokio::test]
 async fn counter_reads_on_get_and_counts_every_other_method() {
     let api = spawn_api().await;
-    assert_eq!(
-        json_of(api.send(Method::GET, "/api/counter").await).await,
-        json!({ "count": 0 })
-    );
+    assert_eq!(json_of(api.send(Method::GET, "/api/counter").await).await, json!({ "count": 0 }));
     api.send(Method::HEAD, "/api/counter").await;
     for (method, expected) in [(Method::POST, 1), (Method::PUT, 2), (Method::DELETE, 3)] {
         let response = api.send(method, "/api/counter").await;
         assert_eq!(json_of(response).await, json!({ "count": expected }));
     }
-    assert_eq!(
-        json_of(api.send(Method::GET, "/api/counter").await).await,
-        json!({ "count": 3 })
-    );
+    assert_eq!(json_of(api.send(Method::GET, "/api/counter").await).await, json!({ "count": 3 }));
     assert_eq!(api.state.counter(), 3);
 }
 
@@ -344,10 +297,7 @@ async fn reset_counter_sets_the_count_back_to_zero() {
     let api = spawn_api().await;
     api.send(Method::POST, "/api/counter").await;
     api.state.reset_counter();
-    assert_eq!(
-        json_of(api.send(Method::GET, "/api/counter").await).await,
-        json!({ "count": 0 })
-    );
+    assert_eq!(json_of(api.send(Method::GET, "/api/counter").await).await, json!({ "count": 0 }));
 }
 
 // ---- /api/error ------------------------------------------------------------------------------------
@@ -387,10 +337,7 @@ async fn error_with_an_unknown_cors_value_is_a_400_sentence() {
     let api = spawn_api().await;
     let response = api.send(Method::GET, "/api/error?cors=maybe").await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(
-        header(&response, "access-control-allow-origin"),
-        Some("https://yoursite.com")
-    );
+    assert_eq!(header(&response, "access-control-allow-origin"), Some("https://yoursite.com"));
     assert_eq!(
         json_of(response).await["error"],
         "The `cors` parameter must be yes or no, not \"maybe\"; leave it out for yes."
@@ -406,10 +353,7 @@ async fn redirect_defaults_to_a_307_to_api_with_the_policys_headers() {
     let response = api.send(Method::POST, "/api/redirect").await;
     assert_eq!(response.status(), StatusCode::TEMPORARY_REDIRECT);
     assert_eq!(header(&response, "location"), Some("/api"));
-    assert_eq!(
-        header(&response, "access-control-allow-origin"),
-        Some("https://yoursite.com")
-    );
+    assert_eq!(header(&response, "access-control-allow-origin"), Some("https://yoursite.com"));
 }
 
 /// `to=cross` points at the same API under its other loopback name (`localhost` ↔ `127.0.0.1`), a
@@ -439,9 +383,7 @@ async fn redirect_to_cross_points_at_the_other_loopback_name() {
 async fn redirect_status_picks_any_redirect_status() {
     let api = spawn_api().await;
     for status in [301, 302, 303, 307, 308] {
-        let response = api
-            .send(Method::GET, &format!("/api/redirect?status={status}"))
-            .await;
+        let response = api.send(Method::GET, &format!("/api/redirect?status={status}")).await;
         assert_eq!(response.status().as_u16(), status);
         assert_eq!(header(&response, "location"), Some("/api"), "{status}");
     }
@@ -479,10 +421,7 @@ async fn redirect_with_an_invalid_parameter_is_a_400_sentence() {
             "status=200",
             "The `status` parameter must be 307, 301, 302, 303 or 308, not \"200\"; leave it out for 307.",
         ),
-        (
-            "cors=off",
-            "The `cors` parameter must be yes or no, not \"off\"; leave it out for yes.",
-        ),
+        ("cors=off", "The `cors` parameter must be yes or no, not \"off\"; leave it out for yes."),
     ] {
         let response = api.send(Method::GET, &format!("/api/redirect?{query}")).await;
         assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{query}");
@@ -502,16 +441,9 @@ async fn cacheable_reflects_the_origin_and_is_cacheable() {
     let response = api.send(Method::GET, "/api/cacheable").await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(header(&response, "cache-control"), Some("public, max-age=60"));
-    let acao: Vec<_> = response
-        .headers()
-        .get_all("access-control-allow-origin")
-        .iter()
-        .collect();
+    let acao: Vec<_> = response.headers().get_all("access-control-allow-origin").iter().collect();
     assert_eq!(acao, [PAGE]);
-    assert_eq!(
-        header(&response, "access-control-allow-credentials"),
-        Some("true")
-    );
+    assert_eq!(header(&response, "access-control-allow-credentials"), Some("true"));
     assert_eq!(header(&response, "vary"), Some("Origin"));
     assert!(json_of(response).await["served_at_ms"].as_u64().is_some());
 }
@@ -522,12 +454,7 @@ async fn cacheable_reflects_the_origin_and_is_cacheable() {
 async fn cacheable_without_an_origin_has_no_acao() {
     let api = spawn_api().await;
     api.set_policy(json!({ "allow_origin": "*" }));
-    let response = api
-        .http
-        .get(format!("{}/api/cacheable", api.url))
-        .send()
-        .await
-        .expect("the API answers");
+    let response = api.http.get(format!("{}/api/cacheable", api.url)).send().await.expect("the API answers");
     assert_eq!(header(&response, "access-control-allow-origin"), None);
     assert_eq!(header(&response, "cache-control"), Some("public, max-age=60"));
 }
@@ -540,10 +467,7 @@ async fn cacheable_refuses_other_methods_with_a_405() {
     assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(header(&response, "allow"), Some("GET, HEAD"));
     assert_eq!(header(&response, "cache-control"), Some("no-store"));
-    let error = json_of(response).await["error"]
-        .as_str()
-        .expect("a sentence")
-        .to_owned();
+    let error = json_of(response).await["error"].as_str().expect("a sentence").to_owned();
     assert!(error.contains("GET, HEAD") && error.contains("POST"), "{error}");
 }
 
@@ -598,20 +522,10 @@ async fn every_response_is_recorded_with_the_headers_actually_sent() {
         (Method::GET, "/api/redirect?status=999"),
     ] {
         let response = api.send(method.clone(), path).await;
-        sent.push((
-            method,
-            path.to_owned(),
-            response.status(),
-            lines(response.headers()),
-        ));
+        sent.push((method, path.to_owned(), response.status(), lines(response.headers())));
     }
     let preflight = api.preflight("/api/counter", "PUT").await;
-    sent.push((
-        Method::OPTIONS,
-        "/api/counter".to_owned(),
-        preflight.status(),
-        lines(preflight.headers()),
-    ));
+    sent.push((Method::OPTIONS, "/api/counter".to_owned(), preflight.status(), lines(preflight.headers())));
 
     let recorded = api.state.log.recent();
     assert_eq!(recorded.len(), sent.len());

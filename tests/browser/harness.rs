@@ -73,13 +73,7 @@ impl ConsoleLine {
 
 impl std::fmt::Display for ConsoleLine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "[{} {}] {}",
-            self.level,
-            self.source.as_deref().unwrap_or("-"),
-            self.text()
-        )
+        write!(f, "[{} {}] {}", self.level, self.source.as_deref().unwrap_or("-"), self.text())
     }
 }
 
@@ -159,10 +153,7 @@ impl Browser {
                         path.display()
                     ));
                 }
-                let msg = format!(
-                    "browser tests skipped: {} not found; {INSTALL_HINT}",
-                    path.display()
-                );
+                let msg = format!("browser tests skipped: {} not found; {INSTALL_HINT}", path.display());
                 eprintln!("{msg}");
                 return Ok(None);
             }
@@ -192,9 +183,7 @@ impl Browser {
             temp_dir,
             log: Mutex::new(Vec::new()),
         };
-        let mut child = cmd
-            .spawn()
-            .map_err(|e| format!("cannot spawn {}: {e}", chromedriver.display()))?;
+        let mut child = cmd.spawn().map_err(|e| format!("cannot spawn {}: {e}", chromedriver.display()))?;
         let stdout = child.stdout.take();
         browser.chromedriver = Some(child);
 
@@ -238,11 +227,9 @@ impl Browser {
         for arg in CHROMIUM_ARGS {
             caps.add_arg(arg).map_err(cap_err)?;
         }
-        caps.add_arg(&format!("--user-data-dir={}", profile.display()))
-            .map_err(cap_err)?;
+        caps.add_arg(&format!("--user-data-dir={}", profile.display())).map_err(cap_err)?;
         // goog:loggingPrefs: {"browser": "ALL"}
-        caps.set_browser_log_level(LoggingPrefsLogLevel::All)
-            .map_err(cap_err)?;
+        caps.set_browser_log_level(LoggingPrefsLogLevel::All).map_err(cap_err)?;
 
         let driver = WebDriver::builder(browser.driver_url.as_str(), caps)
             .request_timeout(Duration::from_secs(60))
@@ -259,17 +246,12 @@ impl Browser {
 
     /// The underlying thirtyfour driver, for anything this harness lacks.
     pub fn driver(&self) -> Result<&WebDriver, String> {
-        self.driver
-            .as_ref()
-            .ok_or_else(|| "browser already quit".to_string())
+        self.driver.as_ref().ok_or_else(|| "browser already quit".to_string())
     }
 
     /// Navigate and wait for the page load (WebDriver's default strategy).
     pub async fn goto(&self, url: &str) -> Result<(), String> {
-        self.driver()?
-            .goto(url)
-            .await
-            .map_err(|e| format!("goto {url}: {e}"))
+        self.driver()?.goto(url).await.map_err(|e| format!("goto {url}: {e}"))
     }
 
     /// Wait up to [`DEFAULT_TIMEOUT`] for an element matching `css`.
@@ -289,20 +271,12 @@ impl Browser {
 
     /// Click the element matching `css` (waits for it to exist).
     pub async fn click(&self, css: &str) -> Result<(), String> {
-        self.find(css)
-            .await?
-            .click()
-            .await
-            .map_err(|e| format!("click {css:?}: {e}"))
+        self.find(css).await?.click().await.map_err(|e| format!("click {css:?}: {e}"))
     }
 
     /// The rendered text of the element matching `css` (waits for it to exist).
     pub async fn text(&self, css: &str) -> Result<String, String> {
-        self.find(css)
-            .await?
-            .text()
-            .await
-            .map_err(|e| format!("text of {css:?}: {e}"))
+        self.find(css).await?.text().await.map_err(|e| format!("text of {css:?}: {e}"))
     }
 
     /// Poll the text of `css` until `cond(text)` holds; returns that text.
@@ -349,11 +323,8 @@ impl Browser {
 
     /// Drain chromedriver's (destructive) browser log into our accumulator.
     async fn pull_log(&self) -> Result<(), String> {
-        let entries = self
-            .driver()?
-            .browser_log()
-            .await
-            .map_err(|e| format!("reading the browser log: {e}"))?;
+        let entries =
+            self.driver()?.browser_log().await.map_err(|e| format!("reading the browser log: {e}"))?;
         if entries.is_empty() {
             return Ok(());
         }
@@ -402,10 +373,7 @@ impl Browser {
     /// entries of the previous page are dropped too).
     pub async fn clear_console(&self) -> Result<(), String> {
         self.pull_log().await?;
-        self.log
-            .lock()
-            .map_err(|_| "log mutex poisoned".to_string())?
-            .clear();
+        self.log.lock().map_err(|_| "log mutex poisoned".to_string())?.clear();
         Ok(())
     }
 
@@ -425,10 +393,7 @@ impl Browser {
         let marker = format!("harness-console-barrier-{}", SEQ.fetch_add(1, Ordering::Relaxed));
         self.eval(&format!("console.log('{marker}')")).await?;
         self.wait_for_console(&marker, timeout).await?;
-        self.log
-            .lock()
-            .map_err(|_| "log mutex poisoned".to_string())?
-            .retain(|l| !l.raw.contains(&marker));
+        self.log.lock().map_err(|_| "log mutex poisoned".to_string())?.retain(|l| !l.raw.contains(&marker));
         Ok(())
     }
 
@@ -442,9 +407,7 @@ impl Browser {
         F: Future<Output = Result<(), String>>,
     {
         let start = Instant::now();
-        self.reset()
-            .await
-            .map_err(|e| format!("case {name}: reset: {e}"))?;
+        self.reset().await.map_err(|e| format!("case {name}: reset: {e}"))?;
         let reset_took = start.elapsed();
         let outcome = AssertUnwindSafe(case).catch_unwind().await;
         let took = start.elapsed();
@@ -529,10 +492,7 @@ fn parse_port_line(line: &str) -> Option<u16> {
 
 fn make_temp_dir() -> Result<PathBuf, String> {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
     let dir = std::env::temp_dir().join(format!(
         "harness-browser-{}-{}-{nanos}",
         std::process::id(),
@@ -620,11 +580,7 @@ fn remove_dir_retrying(dir: &Path) -> Result<(), String> {
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    Err(format!(
-        "cannot remove {}: {}",
-        dir.display(),
-        last.map(|e| e.to_string()).unwrap_or_default()
-    ))
+    Err(format!("cannot remove {}: {}", dir.display(), last.map(|e| e.to_string()).unwrap_or_default()))
 }
 
 fn log_tail(path: &Path) -> String {
@@ -656,10 +612,7 @@ mod tests {
 
     #[test]
     fn parses_port_line() {
-        assert_eq!(
-            parse_port_line("ChromeDriver was started successfully on port 46503."),
-            Some(46503)
-        );
+        assert_eq!(parse_port_line("ChromeDriver was started successfully on port 46503."), Some(46503));
         assert_eq!(parse_port_line("Only local connections are allowed."), None);
     }
 }

@@ -30,14 +30,7 @@ const fn s(
     allowed: bool,
     says: Option<&'static str>,
 ) -> Scenario {
-    Scenario {
-        name,
-        policy,
-        path,
-        init,
-        allowed,
-        says,
-    }
+    Scenario { name, policy, path, init, allowed, says }
 }
 
 const STAR: &str = r#"{"allow_origin": "*"}"#;
@@ -45,14 +38,7 @@ const STAR: &str = r#"{"allow_origin": "*"}"#;
 /// The scenarios; every check of `fetch-cors-algorithm.md` fails in at least one of them.
 pub const SCENARIOS: &[Scenario] = &[
     // C. The CORS check on a simple response.
-    s(
-        "article's policy: mismatch",
-        r#"{}"#,
-        "/api",
-        "{}",
-        false,
-        Some("not equal to the supplied origin"),
-    ),
+    s("article's policy: mismatch", r#"{}"#, "/api", "{}", false, Some("not equal to the supplied origin")),
     s(
         "no Allow-Origin",
         r#"{"allow_origin": null}"#,
@@ -62,14 +48,7 @@ pub const SCENARIOS: &[Scenario] = &[
         Some("No 'Access-Control-Allow-Origin' header"),
     ),
     s("Allow-Origin *", STAR, "/api", "{}", true, None),
-    s(
-        "the exact origin",
-        r#"{"allow_origin": "{origin}"}"#,
-        "/api",
-        "{}",
-        true,
-        None,
-    ),
+    s("the exact origin", r#"{"allow_origin": "{origin}"}"#, "/api", "{}", true, None),
     s(
         "a trailing slash",
         r#"{"allow_origin": "{origin}/"}"#,
@@ -94,14 +73,7 @@ pub const SCENARIOS: &[Scenario] = &[
         false,
         Some("contains the invalid value ''"),
     ),
-    s(
-        "the value null",
-        r#"{"allow_origin": "null"}"#,
-        "/api",
-        "{}",
-        false,
-        Some("has a value 'null'"),
-    ),
+    s("the value null", r#"{"allow_origin": "null"}"#, "/api", "{}", false, Some("has a value 'null'")),
     // Credentials.
     s(
         "* with credentials",
@@ -170,14 +142,7 @@ pub const SCENARIOS: &[Scenario] = &[
         None,
     ),
     // Error statuses.
-    s(
-        "a 500 with CORS headers",
-        STAR,
-        "/api/error?cors=yes",
-        "{}",
-        true,
-        None,
-    ),
+    s("a 500 with CORS headers", STAR, "/api/error?cors=yes", "{}", true, None),
     s(
         "a 500 without CORS headers",
         STAR,
@@ -187,14 +152,7 @@ pub const SCENARIOS: &[Scenario] = &[
         Some("No 'Access-Control-Allow-Origin' header"),
     ),
     // A. Is a preflight needed?
-    s(
-        "POST text: no preflight",
-        STAR,
-        "/api/echo",
-        "{method: 'POST', body: 'hello'}",
-        true,
-        None,
-    ),
+    s("POST text: no preflight", STAR, "/api/echo", "{method: 'POST', body: 'hello'}", true, None),
     s(
         "POST form: no preflight",
         STAR,
@@ -381,31 +339,10 @@ pub const SCENARIOS: &[Scenario] = &[
         Some("No 'Access-Control-Allow-Origin' header"),
     ),
     // no-cors.
-    s(
-        "no-cors gives an opaque response",
-        r#"{}"#,
-        "/api",
-        "{mode: 'no-cors'}",
-        true,
-        None,
-    ),
+    s("no-cors gives an opaque response", r#"{}"#, "/api", "{mode: 'no-cors'}", true, None),
     // E. Redirects.
-    s(
-        "a same-origin redirect",
-        STAR,
-        "/api/redirect?to=same",
-        "{}",
-        true,
-        None,
-    ),
-    s(
-        "a cross-origin redirect under *",
-        STAR,
-        "/api/redirect?to=cross",
-        "{}",
-        true,
-        None,
-    ),
+    s("a same-origin redirect", STAR, "/api/redirect?to=same", "{}", true, None),
+    s("a cross-origin redirect under *", STAR, "/api/redirect?to=cross", "{}", true, None),
     s(
         "a cross-origin redirect: Origin becomes null",
         r#"{"allow_origin": "{origin}"}"#,
@@ -433,9 +370,7 @@ pub async fn run_all(
     browser.goto(&lab).await?;
     browser.find("#lab-send").await?;
     // A cookie for the credentialed scenarios: cookies are per host, so the API on another port gets it.
-    browser
-        .eval("document.cookie = 'sid=abc123; path=/'; return true;")
-        .await?;
+    browser.eval("document.cookie = 'sid=abc123; path=/'; return true;").await?;
     let mut agreements = 0;
     let mut problems = Vec::new();
     for scenario in SCENARIOS {
@@ -449,17 +384,10 @@ pub async fn run_all(
 
 async fn run_one(browser: &Browser, sandbox: &SandboxProcess, scenario: &Scenario) -> Result<(), String> {
     let policy = scenario.policy.replace("{origin}", &sandbox.site);
-    browser
-        .eval(&format!("return sandbox.replacePolicy({policy});"))
-        .await?;
+    browser.eval(&format!("return sandbox.replacePolicy({policy});")).await?;
     browser.clear_console().await?;
-    let result = browser
-        .eval(&format!(
-            "return sandbox.send({}, {});",
-            json!(scenario.path),
-            scenario.init
-        ))
-        .await?;
+    let result =
+        browser.eval(&format!("return sandbox.send({}, {});", json!(scenario.path), scenario.init)).await?;
     let printed = console_cors_lines(browser).await?;
     let verdict = &result["verdict"];
     let mut problems = Vec::new();
@@ -477,36 +405,23 @@ async fn run_one(browser: &Browser, sandbox: &SandboxProcess, scenario: &Scenari
     if result["agrees"] != json!(true) || result["disagreements"] != json!([]) {
         problems.push(format!("the model disagrees: {}", result["disagreements"]));
     }
-    let preflight_sent = result["server"]
-        .as_array()
-        .is_some_and(|s| s.iter().any(|x| x["preflight"] == true));
+    let preflight_sent =
+        result["server"].as_array().is_some_and(|s| s.iter().any(|x| x["preflight"] == true));
     if verdict["preflight"] != json!(preflight_sent) {
-        problems.push(format!(
-            "preflight predicted {}, sent {preflight_sent}",
-            verdict["preflight"]
-        ));
+        problems.push(format!("preflight predicted {}, sent {preflight_sent}", verdict["preflight"]));
     }
     // The predicted console line against the one Chromium printed.
-    let predicted: Vec<String> = verdict["chromium_message"]
-        .as_str()
-        .map(str::to_owned)
-        .into_iter()
-        .collect();
+    let predicted: Vec<String> =
+        verdict["chromium_message"].as_str().map(str::to_owned).into_iter().collect();
     if printed != predicted {
-        problems.push(format!(
-            "Chromium printed {printed:?}, the model predicted {predicted:?}"
-        ));
+        problems.push(format!("Chromium printed {printed:?}, the model predicted {predicted:?}"));
     }
     if let Some(says) = scenario.says
         && !printed.iter().any(|line| line.contains(says))
     {
         problems.push(format!("expected a console line containing {says:?}"));
     }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems.join("; "))
-    }
+    if problems.is_empty() { Ok(()) } else { Err(problems.join("; ")) }
 }
 
 /// The CORS lines Chromium printed since the console was cleared (the early `Fetch API cannot load` kind
@@ -537,11 +452,8 @@ pub async fn cached_preflight_is_reported(
     let send = "return sandbox.send('/api', {method: 'PUT', cache: 'default'});";
     let first = browser.eval(send).await?;
     let second = browser.eval(send).await?;
-    let preflights = |r: &Value| {
-        r["server"]
-            .as_array()
-            .map_or(0, |s| s.iter().filter(|x| x["preflight"] == true).count())
-    };
+    let preflights =
+        |r: &Value| r["server"].as_array().map_or(0, |s| s.iter().filter(|x| x["preflight"] == true).count());
     if preflights(&first) != 1 || preflights(&second) != 0 {
         return Err(format!(
             "expected OPTIONS then none; got {} then {}",

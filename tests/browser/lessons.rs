@@ -47,9 +47,7 @@ async fn send(browser: &Browser, form: Form) -> Result<(), String> {
         ))
         .await?;
     browser.click("#lab-send").await?;
-    browser
-        .wait_for_nonempty_text("#lab-result .timeline", WAIT)
-        .await?;
+    browser.wait_for_nonempty_text("#lab-result .timeline", WAIT).await?;
     Ok(())
 }
 
@@ -80,14 +78,9 @@ async fn preset(browser: &Browser, id: &str) -> Result<(), String> {
 
 /// Types a value into one of the policy's header fields (ticking "send"), as a learner would.
 async fn set_header(browser: &Browser, field: &str, value: &str) -> Result<(), String> {
-    let input = browser
-        .find(&format!("#policy-form input[name=\"{field}\"]"))
-        .await?;
+    let input = browser.find(&format!("#policy-form input[name=\"{field}\"]")).await?;
     input.clear().await.map_err(|e| e.to_string())?;
-    input
-        .send_keys(format!("{value}\u{E007}"))
-        .await
-        .map_err(|e| e.to_string())?;
+    input.send_keys(format!("{value}\u{E007}")).await.map_err(|e| e.to_string())?;
     // Enter does not blur a text field; Tab does, and that fires `change`.
     input.send_keys("\u{E004}").await.map_err(|e| e.to_string())?;
     wait_until(
@@ -122,186 +115,85 @@ async fn lesson_done(browser: &Browser, id: &str) -> Result<(), String> {
     .map_err(|_| format!("lesson {id} did not tick"))
 }
 
-/// Walks through every lesson as its own instructions say.
+/// One thing a learner does in the lab.
+enum Step {
+    /// Pick a named policy from the menu.
+    Preset(&'static str),
+    /// Type a value into one of the policy's header fields.
+    Header(&'static str, &'static str),
+    /// Fill in the request form and press Send.
+    Send(Form),
+    /// Open a URL in the tab (the address bar), then come back to the lab.
+    Visit(&'static str),
+    /// The lesson must have ticked itself.
+    Done(&'static str),
+}
+
+use Step::{Done, Header, Preset, Send, Visit};
+
+/// Every lesson, as its own instructions on the page say to do it.
+fn walkthrough() -> Vec<Step> {
+    vec![
+        Preset("permissive"),
+        Send(Form { method: "POST", body: "json", ..GET }),
+        Done("preflight"),
+        Send(Form { method: "PUT", headers: "X-Api-Key: k1", ..GET }),
+        Done("allow-method-and-header"),
+        Preset("preflight-only"),
+        Send(Form { method: "PUT", ..GET }),
+        Done("preflight-not-enough"),
+        Preset("wildcard-with-credentials"),
+        Send(Form { path: "/api/login", credentials: "include", ..GET }),
+        Preset("credentialed"),
+        Send(Form { path: "/api/login", credentials: "include", ..GET }),
+        Send(Form { path: "/api/whoami", credentials: "include", ..GET }),
+        Done("credentials"),
+        Preset("article"),
+        Header("allow_origin", "*"),
+        Send(Form { path: "/api/headers", ..GET }),
+        Header("expose_headers", "X-Request-Id"),
+        Send(Form { path: "/api/headers", ..GET }),
+        Done("expose-headers"),
+        Send(Form { path: "/api/error?cors=no", ..GET }),
+        Send(Form { path: "/api/error?cors=yes", ..GET }),
+        Done("error-status"),
+        Send(Form { path: "/api/redirect?to=cross", ..GET }),
+        Done("redirect"),
+        Preset("cached-preflight"),
+        Send(Form { method: "PUT", cache: "default", ..GET }),
+        Send(Form { method: "PUT", cache: "default", ..GET }),
+        Done("max-age"),
+        Preset("article"),
+        Send(Form { mode: "no-cors", ..GET }),
+        Done("no-cors"),
+        Send(Form { path: "/api/counter", method: "POST", body: "text", ..GET }),
+        Done("side-effect"),
+        // The address bar caches the answer without Allow-Origin; the lab's default-cache fetch reuses it.
+        Visit("/api/cacheable"),
+        Send(Form { path: "/api/cacheable", cache: "default", ..GET }),
+        Done("vary"),
+    ]
+}
+
+/// Walks through every lesson and checks that all eleven ticked.
 pub async fn every_lesson(browser: &Browser, sandbox: &SandboxProcess) -> Result<(), String> {
     let lab = format!("{}/lab", sandbox.site);
     browser.goto(&lab).await?;
-    browser
-        .eval("return fetch('/sandbox/lessons', {method: 'DELETE'}).then(r => r.ok);")
-        .await?;
+    browser.eval("return fetch('/sandbox/lessons', {method: 'DELETE'}).then(r => r.ok);").await?;
     browser.find("[data-lesson=\"preflight\"]").await?;
-
-    preset(browser, "permissive").await?;
-    send(
-        browser,
-        Form {
-            method: "POST",
-            body: "json",
-            ..GET
-        },
-    )
-    .await?;
-    lesson_done(browser, "preflight").await?;
-
-    send(
-        browser,
-        Form {
-            method: "PUT",
-            headers: "X-Api-Key: k1",
-            ..GET
-        },
-    )
-    .await?;
-    lesson_done(browser, "allow-method-and-header").await?;
-
-    preset(browser, "preflight-only").await?;
-    send(browser, Form { method: "PUT", ..GET }).await?;
-    lesson_done(browser, "preflight-not-enough").await?;
-
-    preset(browser, "wildcard-with-credentials").await?;
-    send(
-        browser,
-        Form {
-            path: "/api/login",
-            credentials: "include",
-            ..GET
-        },
-    )
-    .await?;
-    preset(browser, "credentialed").await?;
-    send(
-        browser,
-        Form {
-            path: "/api/login",
-            credentials: "include",
-            ..GET
-        },
-    )
-    .await?;
-    send(
-        browser,
-        Form {
-            path: "/api/whoami",
-            credentials: "include",
-            ..GET
-        },
-    )
-    .await?;
-    lesson_done(browser, "credentials").await?;
-
-    preset(browser, "article").await?;
-    set_header(browser, "allow_origin", "*").await?;
-    send(
-        browser,
-        Form {
-            path: "/api/headers",
-            ..GET
-        },
-    )
-    .await?;
-    set_header(browser, "expose_headers", "X-Request-Id").await?;
-    send(
-        browser,
-        Form {
-            path: "/api/headers",
-            ..GET
-        },
-    )
-    .await?;
-    lesson_done(browser, "expose-headers").await?;
-
-    send(
-        browser,
-        Form {
-            path: "/api/error?cors=no",
-            ..GET
-        },
-    )
-    .await?;
-    send(
-        browser,
-        Form {
-            path: "/api/error?cors=yes",
-            ..GET
-        },
-    )
-    .await?;
-    lesson_done(browser, "error-status").await?;
-
-    send(
-        browser,
-        Form {
-            path: "/api/redirect?to=cross",
-            ..GET
-        },
-    )
-    .await?;
-    lesson_done(browser, "redirect").await?;
-
-    preset(browser, "cached-preflight").await?;
-    send(
-        browser,
-        Form {
-            method: "PUT",
-            cache: "default",
-            ..GET
-        },
-    )
-    .await?;
-    send(
-        browser,
-        Form {
-            method: "PUT",
-            cache: "default",
-            ..GET
-        },
-    )
-    .await?;
-    lesson_done(browser, "max-age").await?;
-
-    preset(browser, "article").await?;
-    send(
-        browser,
-        Form {
-            mode: "no-cors",
-            ..GET
-        },
-    )
-    .await?;
-    lesson_done(browser, "no-cors").await?;
-
-    send(
-        browser,
-        Form {
-            path: "/api/counter",
-            method: "POST",
-            body: "text",
-            ..GET
-        },
-    )
-    .await?;
-    lesson_done(browser, "side-effect").await?;
-
-    // The Vary lesson: the address bar caches the answer without Allow-Origin, and the lab's fetch reuses it.
-    let cacheable = sandbox.api_url.replace("/api", "/api/cacheable");
-    browser.goto(&cacheable).await?;
-    browser.goto(&lab).await?;
-    browser.find("#lab-send").await?;
-    send(
-        browser,
-        Form {
-            path: "/api/cacheable",
-            cache: "default",
-            ..GET
-        },
-    )
-    .await?;
-    lesson_done(browser, "vary").await?;
-
-    let count = browser.text("#lessons-count").await?;
-    if count != "11/11" {
-        Err(format!("lessons done: {count}"))
-    } else {
-        Ok(())
+    for step in walkthrough() {
+        match step {
+            Preset(id) => preset(browser, id).await?,
+            Header(field, value) => set_header(browser, field, value).await?,
+            Send(form) => send(browser, form).await?,
+            Visit(path) => {
+                browser.goto(&sandbox.api_url.replace("/api", path)).await?;
+                browser.goto(&lab).await?;
+                browser.find("#lab-send").await?;
+            }
+            Done(id) => lesson_done(browser, id).await?,
+        }
     }
+    let count = browser.text("#lessons-count").await?;
+    if count != "11/11" { Err(format!("lessons done: {count}")) } else { Ok(()) }
 }

@@ -38,43 +38,22 @@ async fn the_tutorial_in_chromium() {
     let sandbox = SandboxProcess::start().await;
     let mut failures = Vec::new();
     let cases: [(&str, CaseFn); 12] = [
-        ("the page loads cleanly and stays on this machine", |b, s| {
-            Box::pin(page_loads_cleanly(b, s))
+        ("the page loads cleanly and stays on this machine", |b, s| Box::pin(page_loads_cleanly(b, s))),
+        ("step 1: the article's request is blocked", |b, s| Box::pin(step1_blocked(b, s))),
+        ("step 2: the console line ticks the step", |b, s| Box::pin(step2_console(b, s))),
+        ("step 3: * lets the page read Hello", |b, s| Box::pin(step3_star(b, s))),
+        ("step 4: the exact origin lets the page read Hello", |b, s| Box::pin(step4_exact(b, s))),
+        ("step 5: 127.0.0.1 is another origin", |b, s| Box::pin(step5_other_name(b, s))),
+        ("step 6: curl reads the answer anyway", |b, s| Box::pin(step6_curl(b, s))),
+        ("every Allow-Origin value: the page predicts Chromium's line", |b, s| {
+            Box::pin(values_match_chromium(b, s))
         }),
-        ("step 1: the article's request is blocked", |b, s| {
-            Box::pin(step1_blocked(b, s))
-        }),
-        ("step 2: the console line ticks the step", |b, s| {
-            Box::pin(step2_console(b, s))
-        }),
-        ("step 3: * lets the page read Hello", |b, s| {
-            Box::pin(step3_star(b, s))
-        }),
-        ("step 4: the exact origin lets the page read Hello", |b, s| {
-            Box::pin(step4_exact(b, s))
-        }),
-        ("step 5: 127.0.0.1 is another origin", |b, s| {
-            Box::pin(step5_other_name(b, s))
-        }),
-        ("step 6: curl reads the answer anyway", |b, s| {
-            Box::pin(step6_curl(b, s))
-        }),
-        (
-            "every Allow-Origin value: the page predicts Chromium's line",
-            |b, s| Box::pin(values_match_chromium(b, s)),
-        ),
-        ("a policy change reaches every open tab", |b, s| {
-            Box::pin(tabs_follow_the_policy(b, s))
-        }),
-        ("lab: the model's verdicts equal Chromium's", |b, s| {
-            Box::pin(lab_scenarios(b, s))
-        }),
+        ("a policy change reaches every open tab", |b, s| Box::pin(tabs_follow_the_policy(b, s))),
+        ("lab: the model's verdicts equal Chromium's", |b, s| Box::pin(lab_scenarios(b, s))),
         ("lab: a cached preflight is reported", |b, s| {
             Box::pin(async move { lab::cached_preflight_is_reported(b, s).await.map(|_| ()) })
         }),
-        ("lab: every lesson from the page alone", |b, s| {
-            Box::pin(lessons::every_lesson(b, s))
-        }),
+        ("lab: every lesson from the page alone", |b, s| Box::pin(lessons::every_lesson(b, s))),
     ];
     for (name, case) in cases {
         if let Err(e) = browser.run_case(name, case(&browser, &sandbox)).await {
@@ -83,12 +62,7 @@ async fn the_tutorial_in_chromium() {
     }
     let stopped_in = sandbox.stop();
     browser.quit().await.expect("quit Chromium");
-    assert!(
-        failures.is_empty(),
-        "{} case(s) failed:\n{}",
-        failures.len(),
-        failures.join("\n\n")
-    );
+    assert!(failures.is_empty(), "{} case(s) failed:\n{}", failures.len(), failures.join("\n\n"));
     let stopped_in = stopped_in.expect("the sandbox stops on SIGTERM");
     assert!(
         stopped_in < Duration::from_secs(1),
@@ -103,13 +77,9 @@ type CaseFn = for<'a> fn(
 
 /// Presses Send and waits until JavaScript's view shows `expected`.
 async fn send_and_expect(browser: &Browser, expected: &str) -> Result<(), String> {
-    browser
-        .eval("document.querySelector('#js-result').textContent = '';")
-        .await?;
+    browser.eval("document.querySelector('#js-result').textContent = '';").await?;
     browser.click("#send").await?;
-    browser
-        .wait_for_text("#js-result", WAIT, |t| t == expected)
-        .await?;
+    browser.wait_for_text("#js-result", WAIT, |t| t == expected).await?;
     // The other two views are filled once the log has been read back.
     browser.wait_for_nonempty_text("#why-result p", WAIT).await?;
     Ok(())
@@ -132,9 +102,7 @@ async fn wait_step_done(browser: &Browser, step: u8) -> Result<(), String> {
     let selector = format!("[data-step=\"{step}\"]");
     let deadline = std::time::Instant::now() + WAIT;
     loop {
-        let class = browser
-            .eval(&format!("return document.querySelector('{selector}').className;"))
-            .await?;
+        let class = browser.eval(&format!("return document.querySelector('{selector}').className;")).await?;
         if class == json!("done") {
             return Ok(());
         }
@@ -147,22 +115,13 @@ async fn wait_step_done(browser: &Browser, step: u8) -> Result<(), String> {
 
 /// Chooses a radio button by its value and waits for the header line to show it.
 async fn choose(browser: &Browser, value: &str, shown: &str) -> Result<(), String> {
-    browser
-        .click(&format!("input[name=\"allow-origin\"][value=\"{value}\"]"))
-        .await?;
+    browser.click(&format!("input[name=\"allow-origin\"][value=\"{value}\"]")).await?;
     if let Err(e) = browser.wait_for_text("#header-line", WAIT, |t| t == shown).await {
         let state = browser
             .eval("return [document.querySelector('input[name=\"allow-origin\"]:checked')?.value, document.querySelector('#policy-error').textContent];")
             .await?;
-        let console: Vec<String> = browser
-            .console_lines()
-            .await?
-            .iter()
-            .map(|l| l.to_string())
-            .collect();
-        return Err(format!(
-            "choosing {value:?}: {e}; page state {state}; console {console:#?}"
-        ));
+        let console: Vec<String> = browser.console_lines().await?.iter().map(|l| l.to_string()).collect();
+        return Err(format!("choosing {value:?}: {e}; page state {state}; console {console:#?}"));
     }
     Ok(())
 }
@@ -171,13 +130,9 @@ async fn page_loads_cleanly(browser: &Browser, sandbox: &SandboxProcess) -> Resu
     browser.goto(&sandbox.site).await?;
     browser.find("#send").await?;
     // Wait for the live feed to deliver the policy, so its connection is part of what we check.
-    browser
-        .wait_for_text("#header-line", WAIT, |t| t.contains("yoursite.com"))
-        .await?;
+    browser.wait_for_text("#header-line", WAIT, |t| t.contains("yoursite.com")).await?;
     no_console_noise_and_local_only(browser, "the tutorial").await?;
-    let icon = browser
-        .eval("return fetch('/favicon.ico').then(r => r.status);")
-        .await?;
+    let icon = browser.eval("return fetch('/favicon.ico').then(r => r.status);").await?;
     if icon != json!(200) {
         return Err(format!("favicon status {icon}"));
     }
@@ -200,10 +155,7 @@ async fn no_console_noise_and_local_only(browser: &Browser, page: &str) -> Resul
         .map(|l| l.to_string())
         .collect();
     if !errors.is_empty() {
-        return Err(format!(
-            "{page} printed console errors on load:\n{}",
-            errors.join("\n")
-        ));
+        return Err(format!("{page} printed console errors on load:\n{}", errors.join("\n")));
     }
     let hosts = browser
         .eval("return performance.getEntriesByType('resource').map(e => new URL(e.name).hostname).concat([location.hostname]);")
@@ -218,12 +170,7 @@ async fn no_console_noise_and_local_only(browser: &Browser, page: &str) -> Resul
 
 async fn step1_blocked(browser: &Browser, sandbox: &SandboxProcess) -> Result<(), String> {
     browser.goto(&sandbox.site).await?;
-    choose(
-        browser,
-        "https://yoursite.com",
-        "Access-Control-Allow-Origin: https://yoursite.com",
-    )
-    .await?;
+    choose(browser, "https://yoursite.com", "Access-Control-Allow-Origin: https://yoursite.com").await?;
     send_and_expect(browser, "TypeError: Failed to fetch").await?;
     let expected = blocked(&sandbox.api_url, &sandbox.site, &mismatch("https://yoursite.com"));
     let printed = cors_lines(browser).await?;
@@ -235,13 +182,7 @@ async fn step1_blocked(browser: &Browser, sandbox: &SandboxProcess) -> Result<()
         return Err(format!("the page predicted {predicted:?}"));
     }
     let server = browser.text("#server-result").await?;
-    for fact in [
-        "GET /api",
-        &sandbox.site,
-        "200",
-        "https://yoursite.com",
-        "reached the API",
-    ] {
+    for fact in ["GET /api", &sandbox.site, "200", "https://yoursite.com", "reached the API"] {
         if !server.contains(fact) {
             return Err(format!("the server view lacks {fact:?}: {server}"));
         }
@@ -252,16 +193,11 @@ async fn step1_blocked(browser: &Browser, sandbox: &SandboxProcess) -> Result<()
 async fn step2_console(browser: &Browser, sandbox: &SandboxProcess) -> Result<(), String> {
     browser.goto(&sandbox.site).await?;
     send_and_expect(browser, "TypeError: Failed to fetch").await?;
-    let line = cors_lines(browser)
-        .await?
-        .pop()
-        .ok_or("no console line to paste")?;
+    let line = cors_lines(browser).await?.pop().ok_or("no console line to paste")?;
     let input = browser.find("input[name=\"console-line\"]").await?;
     input.send_keys(&line).await.map_err(|e| e.to_string())?;
     browser.click("#console-form button").await?;
-    browser
-        .wait_for_text("#console-result", WAIT, |t| t.starts_with("Yes"))
-        .await?;
+    browser.wait_for_text("#console-result", WAIT, |t| t.starts_with("Yes")).await?;
     wait_step_done(browser, 2).await
 }
 
@@ -288,9 +224,7 @@ async fn step5_other_name(browser: &Browser, sandbox: &SandboxProcess) -> Result
     // The policy still names http://localhost:PORT from step 4; now the page is opened on 127.0.0.1.
     let other = sandbox.site.replace("localhost", "127.0.0.1");
     browser.goto(&other).await?;
-    browser
-        .wait_for_text("#header-line", WAIT, |t| t.ends_with(&sandbox.site))
-        .await?;
+    browser.wait_for_text("#header-line", WAIT, |t| t.ends_with(&sandbox.site)).await?;
     send_and_expect(browser, "TypeError: Failed to fetch").await?;
     let expected = blocked(&sandbox.api_url, &other, &mismatch(&sandbox.site));
     let printed = cors_lines(browser).await?;
@@ -308,9 +242,7 @@ async fn step6_curl(browser: &Browser, sandbox: &SandboxProcess) -> Result<(), S
         return Err(format!("`{command}` printed {answer}"));
     }
     wait_step_done(browser, 6).await?;
-    browser
-        .wait_for_text("#progress-count", WAIT, |t| t == "6/6")
-        .await?;
+    browser.wait_for_text("#progress-count", WAIT, |t| t == "6/6").await?;
     Ok(())
 }
 
@@ -324,10 +256,7 @@ async fn values_match_chromium(browser: &Browser, sandbox: &SandboxProcess) -> R
     };
     let two = format!("{site}, https://yoursite.com");
     let cases: Vec<(Option<String>, Option<String>)> = vec![
-        (
-            None,
-            Some("No 'Access-Control-Allow-Origin' header is present on the requested resource.".into()),
-        ),
+        (None, Some("No 'Access-Control-Allow-Origin' header is present on the requested resource.".into())),
         (Some(String::new()), Some(invalid(""))),
         (Some("*".into()), None),
         (Some(site.clone()), None),
@@ -352,10 +281,7 @@ async fn values_match_chromium(browser: &Browser, sandbox: &SandboxProcess) -> R
             Some(value) => {
                 let input = browser.find("input[name=\"custom-origin\"]").await?;
                 input.clear().await.map_err(|e| e.to_string())?;
-                input
-                    .send_keys(format!("{value}\u{E007}"))
-                    .await
-                    .map_err(|e| e.to_string())?; // U+E007: Enter
+                input.send_keys(format!("{value}\u{E007}")).await.map_err(|e| e.to_string())?; // U+E007: Enter
                 browser
                     .wait_for_text("#header-line", WAIT, |t| {
                         t == format!("Access-Control-Allow-Origin: {value}").trim_end()
@@ -364,21 +290,12 @@ async fn values_match_chromium(browser: &Browser, sandbox: &SandboxProcess) -> R
                     .map_err(|e| format!("typing {value:?}: {e}"))?;
             }
         }
-        let expected_js = if reason.is_some() {
-            "TypeError: Failed to fetch"
-        } else {
-            "Hello"
-        };
+        let expected_js = if reason.is_some() { "TypeError: Failed to fetch" } else { "Hello" };
         send_and_expect(browser, expected_js).await?;
         let printed = cors_lines(browser).await?;
-        let expected: Vec<String> = reason
-            .iter()
-            .map(|r| blocked(&sandbox.api_url, site, r))
-            .collect();
+        let expected: Vec<String> = reason.iter().map(|r| blocked(&sandbox.api_url, site, r)).collect();
         if printed != expected {
-            problems.push(format!(
-                "value {value:?}: Chromium printed {printed:?}, expected {expected:?}"
-            ));
+            problems.push(format!("value {value:?}: Chromium printed {printed:?}, expected {expected:?}"));
             continue;
         }
         let predicted = browser
@@ -390,11 +307,7 @@ async fn values_match_chromium(browser: &Browser, sandbox: &SandboxProcess) -> R
             ));
         }
     }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems.join("\n"))
-    }
+    if problems.is_empty() { Ok(()) } else { Err(problems.join("\n")) }
 }
 
 /// A change made elsewhere (another tab, a teacher's script) shows up on an open page without a reload.
@@ -402,24 +315,16 @@ async fn tabs_follow_the_policy(browser: &Browser, sandbox: &SandboxProcess) -> 
     browser.goto(&sandbox.site).await?;
     browser.find("#send").await?;
     sandbox.patch_policy(json!({ "allow_origin": "*" })).await?;
-    browser
-        .wait_for_text("#header-line", WAIT, |t| t == "Access-Control-Allow-Origin: *")
-        .await?;
-    let checked = browser
-        .eval("return document.querySelector('input[name=\"allow-origin\"]:checked').value;")
-        .await?;
+    browser.wait_for_text("#header-line", WAIT, |t| t == "Access-Control-Allow-Origin: *").await?;
+    let checked =
+        browser.eval("return document.querySelector('input[name=\"allow-origin\"]:checked').value;").await?;
     if checked != json!("*") {
         return Err(format!("the checked radio is {checked}"));
     }
-    sandbox
-        .patch_policy(json!({ "allow_origin": "http://localhost:3000/" }))
-        .await?;
-    browser
-        .wait_for_text("#header-line", WAIT, |t| t.ends_with("3000/"))
-        .await?;
-    let custom = browser
-        .eval("return document.querySelector('input[name=\"custom-origin\"]').value;")
-        .await?;
+    sandbox.patch_policy(json!({ "allow_origin": "http://localhost:3000/" })).await?;
+    browser.wait_for_text("#header-line", WAIT, |t| t.ends_with("3000/")).await?;
+    let custom =
+        browser.eval("return document.querySelector('input[name=\"custom-origin\"]').value;").await?;
     if custom != json!("http://localhost:3000/") {
         return Err(format!("the custom field shows {custom}"));
     }
@@ -430,9 +335,5 @@ async fn tabs_follow_the_policy(browser: &Browser, sandbox: &SandboxProcess) -> 
 async fn lab_scenarios(browser: &Browser, sandbox: &SandboxProcess) -> Result<(), String> {
     let (scenarios, agreements, problems) = lab::run_all(browser, sandbox).await?;
     println!("lab scenarios: {scenarios}, agreements with Chromium: {agreements}");
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems.join("\n"))
-    }
+    if problems.is_empty() { Ok(()) } else { Err(problems.join("\n")) }
 }

@@ -40,10 +40,7 @@ impl SandboxProcess {
                     break;
                 }
             }
-            (
-                site.expect("the banner names the tutorial"),
-                api.expect("the banner names the API"),
-            )
+            (site.expect("the banner names the tutorial"), api.expect("the banner names the API"))
         })
         .await
         .expect("read the banner");
@@ -58,11 +55,7 @@ impl SandboxProcess {
             .send()
             .await
             .map_err(|e| e.to_string())?;
-        if res.status().is_success() {
-            Ok(())
-        } else {
-            Err(format!("PATCH answered {}", res.status()))
-        }
+        if res.status().is_success() { Ok(()) } else { Err(format!("PATCH answered {}", res.status())) }
     }
 
     /// Runs a command shown on the page (the curl line) and returns what it printed.

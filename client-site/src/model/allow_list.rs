@@ -34,11 +34,7 @@ pub(crate) fn parse(value: Option<&str>, lower_case: bool) -> Result<AllowList, 
         if !is_token(item) {
             return Err(item.to_string());
         }
-        list.items.push(if lower_case {
-            item.to_ascii_lowercase()
-        } else {
-            item.to_string()
-        });
+        list.items.push(if lower_case { item.to_ascii_lowercase() } else { item.to_string() });
     }
     Ok(list)
 }
@@ -77,10 +73,7 @@ mod tests {
 
     #[test]
     fn header_names_are_lower_cased_methods_are_not() {
-        assert_eq!(
-            parse(Some("Content-Type"), true).expect("ok").items,
-            vec!["content-type"]
-        );
+        assert_eq!(parse(Some("Content-Type"), true).expect("ok").items, vec!["content-type"]);
         assert_eq!(parse(Some("patch"), false).expect("ok").items, vec!["patch"]);
     }
 

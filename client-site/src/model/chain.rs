@@ -34,22 +34,13 @@ pub(crate) struct Chain<'a> {
 }
 
 fn block(failure: Failure, check: &'static str, step: &'static str, url: String) -> Blocked {
-    Blocked {
-        failure,
-        check,
-        step,
-        url,
-    }
+    Blocked { failure, check, step, url }
 }
 
 impl Chain<'_> {
     /// The request's origin as the CORS check sees it.
     fn request_origin(&self) -> Origin {
-        if self.tainted {
-            Origin::Opaque
-        } else {
-            self.page.origin.clone()
-        }
+        if self.tainted { Origin::Opaque } else { self.page.origin.clone() }
     }
 
     /// Follows `actual` to the response JS gets, or to the check that blocks it.
@@ -65,11 +56,7 @@ impl Chain<'_> {
             if self.cors_flag {
                 // §4.3 HTTP fetch: the CORS check on this response, redirect or not.
                 let cors = cors_check(response, &self.request_origin(), self.credentials);
-                let what = if location.is_some() {
-                    "Redirect response"
-                } else {
-                    "Response"
-                };
+                let what = if location.is_some() { "Redirect response" } else { "Response" };
                 let explanation = format!("{what} from {url}: {}", cors.explanation);
                 if let Err(error) = cors.result {
                     trace.fail("cors-check", cors.step, explanation);
@@ -125,10 +112,8 @@ impl Chain<'_> {
                 COUNT_STEP,
                 "This would be redirect number 21; a request may follow at most 20.".into(),
             );
-            let failure = Failure::Network {
-                net_error: Some("net::ERR_TOO_MANY_REDIRECTS"),
-                preflight: false,
-            };
+            let failure =
+                Failure::Network { net_error: Some("net::ERR_TOO_MANY_REDIRECTS"), preflight: false };
             return Err(block(failure, "redirect-count", COUNT_STEP, url.into()));
         }
         const LOCATION_STEP: &str = "Fetch §4.4 HTTP-redirect fetch, steps 2–4";
@@ -138,10 +123,7 @@ impl Chain<'_> {
                 LOCATION_STEP,
                 format!("The Location {location:?} is not a valid URL."),
             );
-            let failure = Failure::Network {
-                net_error: Some("net::ERR_INVALID_REDIRECT"),
-                preflight: false,
-            };
+            let failure = Failure::Network { net_error: Some("net::ERR_INVALID_REDIRECT"), preflight: false };
             return Err(block(failure, "redirect-location", LOCATION_STEP, url.into()));
         };
         let target_text = target.serialize();
@@ -171,20 +153,12 @@ impl Chain<'_> {
             trace.fail(
                 "redirect-scheme",
                 SCHEME_STEP,
-                format!(
-                    "The redirect goes to a {}: URL; CORS only works over HTTP(S).",
-                    target.scheme
-                ),
+                format!("The redirect goes to a {}: URL; CORS only works over HTTP(S).", target.scheme),
             );
             let failure = if self.mode == Mode::NoCors {
-                Failure::Network {
-                    net_error: None,
-                    preflight: false,
-                }
+                Failure::Network { net_error: None, preflight: false }
             } else {
-                Failure::RedirectToNonHttp {
-                    scheme: target.scheme.clone(),
-                }
+                Failure::RedirectToNonHttp { scheme: target.scheme.clone() }
             };
             return Err(block(failure, "redirect-scheme", SCHEME_STEP, target_text));
         }
@@ -192,8 +166,7 @@ impl Chain<'_> {
         // §4.4 step 11: the method may become GET, dropping the body headers.
         let new_method = redirect::method_after(response.status, &self.method);
         if new_method != self.method {
-            self.headers
-                .retain(|(name, _)| !redirect::is_request_body_header(name));
+            self.headers.retain(|(name, _)| !redirect::is_request_body_header(name));
         }
         // §4.4 step 12: Authorization does not follow a redirect to another origin.
         if !self.current.origin().same_origin(&target_origin) {
@@ -276,23 +249,11 @@ impl Chain<'_> {
             _ => format!(
                 "JS gets a {response_type} response (status {status}) and may read these \
                  headers: {}.",
-                if readable.is_empty() {
-                    "none".to_string()
-                } else {
-                    readable.join(", ")
-                }
+                if readable.is_empty() { "none".to_string() } else { readable.join(", ") }
             ),
         };
-        trace.pass(
-            "exposure",
-            "Fetch §4.1 main fetch, step 14 (CORS-filtered response)",
-            explanation,
-        );
-        Delivered {
-            response_type,
-            status,
-            readable_headers: readable,
-        }
+        trace.pass("exposure", "Fetch §4.1 main fetch, step 14 (CORS-filtered response)", explanation);
+        Delivered { response_type, status, readable_headers: readable }
     }
 
     /// No response was recorded where the browser expected one.
@@ -308,14 +269,6 @@ impl Chain<'_> {
             format!("The browser followed the redirect to {url}, but no response for it was recorded.")
         };
         trace.fail("response", STEP, explanation);
-        block(
-            Failure::Network {
-                net_error: None,
-                preflight: false,
-            },
-            "response",
-            STEP,
-            url,
-        )
+        block(Failure::Network { net_error: None, preflight: false }, "response", STEP, url)
     }
 }

@@ -37,12 +37,7 @@ pub(crate) fn cors_check(response: &Response, origin: &Origin, credentials: Cred
     let include = credentials == Credentials::Include;
     let origin_text = origin.serialize();
     let acao_lines = count_lines(&response.headers, "Access-Control-Allow-Origin");
-    let done = |result, step, explanation| CorsCheck {
-        result,
-        step,
-        explanation,
-        acao_lines,
-    };
+    let done = |result, step, explanation| CorsCheck { result, step, explanation, acao_lines };
     // Step 1: get the header, lines combined.
     let Some(value) = get_combined(&response.headers, "Access-Control-Allow-Origin") else {
         // Step 2: missing is a failure, whatever the status (a 500 without it hides the 500).
@@ -121,11 +116,7 @@ pub(crate) fn cors_check(response: &Response, origin: &Origin, credentials: Cred
                      exactly 'true' (lower-case, one value), not '{shown}'."
                 )
             };
-            done(
-                Err(AccessError::InvalidCredentials(shown)),
-                "Fetch §4.9 CORS check, step 6",
-                explanation,
-            )
+            done(Err(AccessError::InvalidCredentials(shown)), "Fetch §4.9 CORS check, step 6", explanation)
         }
     }
 }
@@ -211,29 +202,18 @@ mod tests {
     }
 
     fn error_for(value: &str) -> AccessError {
-        cors_check(&with_acao(value), &origin(), Credentials::SameOrigin)
-            .result
-            .expect_err("fails")
+        cors_check(&with_acao(value), &origin(), Credentials::SameOrigin).result.expect_err("fails")
     }
 
     #[test]
     fn chromium_classifies_step_4_failures() {
         assert!(matches!(error_for("a, b"), AccessError::MultipleValues(_)));
-        assert!(matches!(
-            error_for("not an origin"),
-            AccessError::MultipleValues(_)
-        ));
+        assert!(matches!(error_for("not an origin"), AccessError::MultipleValues(_)));
         assert!(matches!(error_for("null"), AccessError::Mismatch(_)));
         assert!(matches!(error_for("example.com"), AccessError::InvalidValue(_)));
         assert!(matches!(error_for(""), AccessError::InvalidValue(_)));
-        assert!(matches!(
-            error_for("http://localhost:3000/"),
-            AccessError::Mismatch(_)
-        ));
-        assert!(matches!(
-            error_for("HTTP://LOCALHOST:3000"),
-            AccessError::Mismatch(_)
-        ));
+        assert!(matches!(error_for("http://localhost:3000/"), AccessError::Mismatch(_)));
+        assert!(matches!(error_for("HTTP://LOCALHOST:3000"), AccessError::Mismatch(_)));
     }
 
     #[test]

@@ -35,9 +35,7 @@ pub(crate) fn readable_headers(
         "basic" => None,
         _ => return Vec::new(),
     };
-    let star = exposed
-        .as_ref()
-        .is_some_and(|names| names.iter().any(|n| n == "*"))
+    let star = exposed.as_ref().is_some_and(|names| names.iter().any(|n| n == "*"))
         && credentials != Credentials::Include;
     let mut readable: Vec<String> = Vec::new();
     for (name, _) in &response.headers {
@@ -91,10 +89,7 @@ mod tests {
 
     #[test]
     fn only_safelisted_names_without_expose_headers() {
-        assert_eq!(
-            readable_headers(&api(), "cors", Credentials::SameOrigin),
-            vec!["content-type"]
-        );
+        assert_eq!(readable_headers(&api(), "cors", Credentials::SameOrigin), vec!["content-type"]);
     }
 
     #[test]
@@ -110,10 +105,7 @@ mod tests {
     #[test]
     fn a_malformed_list_exposes_nothing_extra() {
         let response = api().header("Access-Control-Expose-Headers", "X-Total X-Other");
-        assert_eq!(
-            readable_headers(&response, "cors", Credentials::SameOrigin),
-            vec!["content-type"]
-        );
+        assert_eq!(readable_headers(&response, "cors", Credentials::SameOrigin), vec!["content-type"]);
     }
 
     #[test]

@@ -56,10 +56,7 @@ pub(crate) enum Failure {
     SameOriginModeRedirect,
     /// A network error that is not a CORS error (`net::ERR_*`, when known); `preflight` when
     /// the `OPTIONS` itself got no answer.
-    Network {
-        net_error: Option<&'static str>,
-        preflight: bool,
-    },
+    Network { net_error: Option<&'static str>, preflight: bool },
     /// Early: `mode: "same-origin"` to another origin.
     SameOriginMode,
     /// Early: `mode: "no-cors"` with `redirect` other than `follow`.

@@ -33,10 +33,7 @@ pub(crate) fn get_combined(headers: &[(String, String)], name: &str) -> Option<S
 
 /// How many separate lines carry `name`. Firefox, unlike Chromium, counts lines.
 pub(crate) fn count_lines(headers: &[(String, String)], name: &str) -> usize {
-    headers
-        .iter()
-        .filter(|(line_name, _)| line_name.eq_ignore_ascii_case(name))
-        .count()
+    headers.iter().filter(|(line_name, _)| line_name.eq_ignore_ascii_case(name)).count()
 }
 
 /// The first line named `name`, trimmed (for single-valued headers such as `Location`).
@@ -83,22 +80,13 @@ mod tests {
     use super::*;
 
     fn lines(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(n, v)| (n.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect()
     }
 
     #[test]
     fn repeated_lines_are_combined_with_comma_space() {
-        let h = lines(&[
-            ("Access-Control-Allow-Origin", "*"),
-            ("access-control-allow-origin", " * "),
-        ]);
-        assert_eq!(
-            get_combined(&h, "Access-Control-Allow-Origin").as_deref(),
-            Some("*, *")
-        );
+        let h = lines(&[("Access-Control-Allow-Origin", "*"), ("access-control-allow-origin", " * ")]);
+        assert_eq!(get_combined(&h, "Access-Control-Allow-Origin").as_deref(), Some("*, *"));
         assert_eq!(count_lines(&h, "ACCESS-CONTROL-ALLOW-ORIGIN"), 2);
     }
 

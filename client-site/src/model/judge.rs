@@ -77,15 +77,9 @@ pub fn judge(page_origin: &str, request: &Request, preflight: Preflight<'_>, act
 
     // Step 3: the preflight.
     if cors_flag {
-        if let Err(blocked) = run_preflight(
-            &mut trace,
-            &mut summary,
-            &page,
-            request,
-            &prepared,
-            preflight,
-            actual,
-        ) {
+        if let Err(blocked) =
+            run_preflight(&mut trace, &mut summary, &page, request, &prepared, preflight, actual)
+        {
             if !actual.is_empty() {
                 trace.note(
                     "Responses to an actual request were given, but a browser never sends the \
@@ -118,10 +112,7 @@ pub fn judge(page_origin: &str, request: &Request, preflight: Preflight<'_>, act
         Ok(delivered) => verdict::allowed(trace, summary, origin_header, delivered),
         Err(blocked) => {
             let failing_url = blocked.url.clone();
-            let cx = MessageContext {
-                failing_url: &failing_url,
-                ..cx
-            };
+            let cx = MessageContext { failing_url: &failing_url, ..cx };
             verdict::blocked(trace, summary, origin_header, blocked, &cx)
         }
     }
@@ -156,26 +147,18 @@ fn main_fetch(
             "mode: \"same-origin\" allows only the page's own origin, so fetch() fails before \
              sending anything.",
         )),
-        (Mode::NoCors, RedirectMode::Manual) => Some((
-            Failure::NoCorsRedirectNotFollow,
-            "mode: \"no-cors\" requires redirect: \"follow\".",
-        )),
+        (Mode::NoCors, RedirectMode::Manual) => {
+            Some((Failure::NoCorsRedirectNotFollow, "mode: \"no-cors\" requires redirect: \"follow\"."))
+        }
         _ if !prepared.url.is_http() => Some((
-            Failure::UnsupportedScheme {
-                scheme: prepared.url.scheme.clone(),
-            },
+            Failure::UnsupportedScheme { scheme: prepared.url.scheme.clone() },
             "fetch() only loads http: and https: URLs cross-origin.",
         )),
         _ => None,
     };
     if let Some((failure, why)) = early {
         trace.fail("mode", MAIN_FETCH, why.to_string());
-        return Err(Blocked {
-            failure,
-            check: "mode",
-            step: MAIN_FETCH,
-            url: url_text,
-        });
+        return Err(Blocked { failure, check: "mode", step: MAIN_FETCH, url: url_text });
     }
     let path = if request.mode == Mode::NoCors {
         "mode \"no-cors\" gives an opaque response and skips every CORS check"
@@ -196,11 +179,7 @@ fn record_construction(trace: &mut Trace, prepared: &Prepared) {
     for (name, why) in &prepared.dropped {
         explanation.push_str(&format!(" The header {name} is not sent: {why}."));
     }
-    trace.pass(
-        "request-constructor",
-        "Fetch §5.4 Request constructor",
-        explanation,
-    );
+    trace.pass("request-constructor", "Fetch §5.4 Request constructor", explanation);
 }
 
 /// Decides on and judges the preflight; fills `summary`.
@@ -260,10 +239,7 @@ fn run_preflight(
                     .into(),
             );
             return Err(Blocked {
-                failure: Failure::Network {
-                    net_error: None,
-                    preflight: true,
-                },
+                failure: Failure::Network { net_error: None, preflight: true },
                 check: "preflight-response",
                 step: STEP,
                 url: url_text,
@@ -298,11 +274,6 @@ fn run_preflight(
             summary.cache_seconds = Some(seconds);
             Ok(())
         }
-        Err((failure, check, step)) => Err(Blocked {
-            failure,
-            check,
-            step,
-            url: url_text,
-        }),
+        Err((failure, check, step)) => Err(Blocked { failure, check, step, url: url_text }),
     }
 }

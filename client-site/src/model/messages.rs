@@ -173,10 +173,7 @@ fn blocked(url: &str, reason: &str) -> String {
 
 /// Firefox's "CORS request did not succeed" line, which follows every preflight failure.
 fn did_not_succeed(url: &str) -> String {
-    format!(
-        "{} Status code: (null).",
-        blocked(url, "CORS request did not succeed")
-    )
+    format!("{} Status code: (null).", blocked(url, "CORS request did not succeed"))
 }
 
 /// Firefox 153's console lines for the same failure, in order (often one, sometimes three).
@@ -184,35 +181,30 @@ pub(crate) fn firefox_console(failure: &Failure, cx: &MessageContext<'_>) -> Vec
     let url = cx.failing_url;
     let mut lines = Vec::new();
     match failure {
-        Failure::Access {
-            error,
-            status,
-            acao_lines,
-            ..
-        } => lines.push(match firefox_view(error, *acao_lines) {
-            FirefoxAccess::MultipleLines => blocked(
-                url,
-                "Multiple CORS header ‘Access-Control-Allow-Origin’ not allowed",
-            ),
-            FirefoxAccess::Missing => format!(
-                "{} Status code: {status}.",
-                blocked(url, "CORS header ‘Access-Control-Allow-Origin’ missing")
-            ),
-            // The only Firefox CORS message that quotes the URL.
-            FirefoxAccess::NotSupportingCredentials => format!(
-                "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the \
+        Failure::Access { error, status, acao_lines, .. } => {
+            lines.push(match firefox_view(error, *acao_lines) {
+                FirefoxAccess::MultipleLines => {
+                    blocked(url, "Multiple CORS header ‘Access-Control-Allow-Origin’ not allowed")
+                }
+                FirefoxAccess::Missing => format!(
+                    "{} Status code: {status}.",
+                    blocked(url, "CORS header ‘Access-Control-Allow-Origin’ missing")
+                ),
+                // The only Firefox CORS message that quotes the URL.
+                FirefoxAccess::NotSupportingCredentials => format!(
+                    "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the \
                  remote resource at ‘{url}’. (Reason: Credential is not supported if the CORS \
                  header ‘Access-Control-Allow-Origin’ is ‘*’)."
-            ),
-            FirefoxAccess::NotMatching(value) => blocked(
-                url,
-                &format!("CORS header ‘Access-Control-Allow-Origin’ does not match ‘{value}’"),
-            ),
-            FirefoxAccess::MissingAllowCredentials => blocked(
-                url,
-                "expected ‘true’ in CORS header ‘Access-Control-Allow-Credentials’",
-            ),
-        }),
+                ),
+                FirefoxAccess::NotMatching(value) => blocked(
+                    url,
+                    &format!("CORS header ‘Access-Control-Allow-Origin’ does not match ‘{value}’"),
+                ),
+                FirefoxAccess::MissingAllowCredentials => {
+                    blocked(url, "expected ‘true’ in CORS header ‘Access-Control-Allow-Credentials’")
+                }
+            })
+        }
         Failure::PreflightInvalidStatus { status } => lines.push(format!(
             "{} Status code: {status}.",
             blocked(url, "CORS preflight response did not succeed")
@@ -232,10 +224,9 @@ pub(crate) fn firefox_console(failure: &Failure, cx: &MessageContext<'_>) -> Vec
             url,
             &format!("invalid token ‘{token}’ in CORS header ‘Access-Control-Allow-Headers’"),
         )),
-        Failure::MethodDisallowed { .. } => lines.push(blocked(
-            url,
-            "Did not find method in CORS header ‘Access-Control-Allow-Methods’",
-        )),
+        Failure::MethodDisallowed { .. } => {
+            lines.push(blocked(url, "Did not find method in CORS header ‘Access-Control-Allow-Methods’"))
+        }
         Failure::HeaderDisallowed { name } => lines.push(blocked(
             url,
             &format!(
@@ -251,10 +242,7 @@ pub(crate) fn firefox_console(failure: &Failure, cx: &MessageContext<'_>) -> Vec
             return lines;
         }
         Failure::SameOriginMode | Failure::SameOriginModeRedirect => {
-            lines.push(format!(
-                "Security Error: Content at {} may not load data from {url}.",
-                cx.page_url
-            ));
+            lines.push(format!("Security Error: Content at {} may not load data from {url}.", cx.page_url));
             return lines;
         }
         // Firefox prints nothing for no-cors with a non-follow redirect mode (measured).

@@ -22,18 +22,14 @@ pub(crate) fn is_valid(method: &str) -> bool {
 
 /// Fetch §2.2.1 "forbidden method": `CONNECT`, `TRACE`, `TRACK`, in any case.
 pub(crate) fn is_forbidden(method: &str) -> bool {
-    ["CONNECT", "TRACE", "TRACK"]
-        .iter()
-        .any(|m| m.eq_ignore_ascii_case(method))
+    ["CONNECT", "TRACE", "TRACK"].iter().any(|m| m.eq_ignore_ascii_case(method))
 }
 
 /// Fetch §2.2.1 "CORS-safelisted method": `GET`, `HEAD` or `POST`.
 /// Chromium's `IsCorsSafelistedMethod` upper-cases first; after normalisation that makes no
 /// difference, because these three are always upper-cased.
 pub(crate) fn is_cors_safelisted(method: &str) -> bool {
-    ["GET", "HEAD", "POST"]
-        .iter()
-        .any(|m| m.eq_ignore_ascii_case(method))
+    ["GET", "HEAD", "POST"].iter().any(|m| m.eq_ignore_ascii_case(method))
 }
 
 #[cfg(test)]

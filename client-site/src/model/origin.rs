@@ -24,18 +24,12 @@ impl Page {
         match url::parse(text) {
             Some(parsed) if parsed.is_http() => {
                 let origin = parsed.origin();
-                let url = if parsed.rest == "/" {
-                    format!("{}/", origin.serialize())
-                } else {
-                    parsed.serialize()
-                };
+                let url =
+                    if parsed.rest == "/" { format!("{}/", origin.serialize()) } else { parsed.serialize() };
                 Page { origin, url }
             }
             // `null`, `about:srcdoc`, `data:…`: an opaque origin, never same-origin.
-            _ => Page {
-                origin: Origin::Opaque,
-                url: text.to_string(),
-            },
+            _ => Page { origin: Origin::Opaque, url: text.to_string() },
         }
     }
 

@@ -41,9 +41,7 @@ impl PreflightReason {
     pub fn explain(&self) -> String {
         let mut parts = Vec::new();
         if let Some(method) = &self.method {
-            parts.push(format!(
-                "the method {method} is not CORS-safelisted (only GET, HEAD and POST are)"
-            ));
+            parts.push(format!("the method {method} is not CORS-safelisted (only GET, HEAD and POST are)"));
         }
         for header in &self.unsafe_headers {
             parts.push(format!(
@@ -96,14 +94,9 @@ mod tests {
             Request::new("POST", "http://localhost:8000/api").header("Content-Type", "application/json");
         let reason = preflight_needed(&request).expect("preflight");
         assert_eq!(reason.method, None);
-        assert_eq!(
-            reason.access_control_request_headers().as_deref(),
-            Some("content-type")
-        );
+        assert_eq!(reason.access_control_request_headers().as_deref(), Some("content-type"));
         assert!(
-            reason
-                .explain()
-                .starts_with("the header content-type: application/json is not CORS-safelisted")
+            reason.explain().starts_with("the header content-type: application/json is not CORS-safelisted")
         );
     }
 
@@ -117,22 +110,16 @@ mod tests {
 
     #[test]
     fn names_are_sorted_and_deduplicated() {
-        let request = Request::new("PUT", "http://localhost:8000/api")
-            .header("X-B", "1")
-            .header("X-A", "2");
+        let request = Request::new("PUT", "http://localhost:8000/api").header("X-B", "1").header("X-A", "2");
         let reason = preflight_needed(&request).expect("preflight");
         assert_eq!(reason.method.as_deref(), Some("PUT"));
-        assert_eq!(
-            reason.access_control_request_headers().as_deref(),
-            Some("x-a,x-b")
-        );
+        assert_eq!(reason.access_control_request_headers().as_deref(), Some("x-a,x-b"));
     }
 
     #[test]
     fn no_cors_never_preflights() {
-        let request = Request::new("POST", "http://localhost:8000/api")
-            .mode(Mode::NoCors)
-            .header("X-Custom", "1");
+        let request =
+            Request::new("POST", "http://localhost:8000/api").mode(Mode::NoCors).header("X-Custom", "1");
         assert_eq!(preflight_needed(&request), None);
     }
 }

@@ -59,11 +59,7 @@ pub(crate) fn check(
                  redirects for a preflight: answer OPTIONS at this URL directly."
             ),
         );
-        return Err((
-            Failure::PreflightDisallowedRedirect { status },
-            "preflight-redirect",
-            REDIRECT_STEP,
-        ));
+        return Err((Failure::PreflightDisallowedRedirect { status }, "preflight-redirect", REDIRECT_STEP));
     }
     trace.pass(
         "preflight-redirect",
@@ -99,11 +95,7 @@ pub(crate) fn check(
                  authentication or routing that answers OPTIONS before the CORS layer does."
             ),
         );
-        return Err((
-            Failure::PreflightInvalidStatus { status },
-            "preflight-ok-status",
-            STATUS_STEP,
-        ));
+        return Err((Failure::PreflightInvalidStatus { status }, "preflight-ok-status", STATUS_STEP));
     }
     trace.pass(
         "preflight-ok-status",
@@ -134,11 +126,7 @@ fn parse_lists(trace: &mut Trace, response: &Response) -> Result<(AllowList, All
                 acam.as_deref().unwrap_or_default()
             ),
         );
-        (
-            Failure::InvalidAllowMethods { token },
-            "preflight-allow-methods-parse",
-            STEP,
-        )
+        (Failure::InvalidAllowMethods { token }, "preflight-allow-methods-parse", STEP)
     })?;
     let acah = get_combined(&response.headers, "Access-Control-Allow-Headers");
     let headers = allow_list::parse(acah.as_deref(), true).map_err(|token| {
@@ -151,11 +139,7 @@ fn parse_lists(trace: &mut Trace, response: &Response) -> Result<(AllowList, All
                 acah.as_deref().unwrap_or_default()
             ),
         );
-        (
-            Failure::InvalidAllowHeaders { token },
-            "preflight-allow-headers-parse",
-            STEP,
-        )
+        (Failure::InvalidAllowHeaders { token }, "preflight-allow-headers-parse", STEP)
     })?;
     trace.pass(
         "preflight-allow-lists-parse",
@@ -192,14 +176,9 @@ fn check_method(
         trace.fail(
             "preflight-method",
             STEP,
-            format!(
-                "Access-Control-Allow-Methods ({}) does not allow {method}.{hint}",
-                describe(methods)
-            ),
+            format!("Access-Control-Allow-Methods ({}) does not allow {method}.{hint}", describe(methods)),
         );
-        let failure = Failure::MethodDisallowed {
-            method: method.to_string(),
-        };
+        let failure = Failure::MethodDisallowed { method: method.to_string() };
         return Err((failure, "preflight-method", STEP));
     };
     trace.pass("preflight-method", STEP, explanation);
@@ -267,10 +246,7 @@ fn check_headers(
     let explanation = if input.unsafe_names.is_empty() {
         "The request has no CORS-unsafe headers to allow.".to_string()
     } else {
-        format!(
-            "Access-Control-Allow-Headers lists every unsafe header: {}.",
-            input.unsafe_names.join(", ")
-        )
+        format!("Access-Control-Allow-Headers lists every unsafe header: {}.", input.unsafe_names.join(", "))
     };
     trace.pass("preflight-headers", STEP, explanation);
     Ok(())

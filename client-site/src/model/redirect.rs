@@ -35,19 +35,12 @@ pub(crate) fn location(response: &Response) -> Option<&str> {
 pub(crate) fn method_after(status: u16, method: &str) -> String {
     let becomes_get = (matches!(status, 301 | 302) && method == "POST")
         || (status == 303 && method != "GET" && method != "HEAD");
-    if becomes_get {
-        "GET".to_string()
-    } else {
-        method.to_string()
-    }
+    if becomes_get { "GET".to_string() } else { method.to_string() }
 }
 
 /// Fetch "request-body-header name": dropped with the body when the method becomes GET.
 pub(crate) fn is_request_body_header(name: &str) -> bool {
-    matches!(
-        name,
-        "content-encoding" | "content-language" | "content-location" | "content-type"
-    )
+    matches!(name, "content-encoding" | "content-language" | "content-location" | "content-type")
 }
 
 #[cfg(test)]

@@ -62,11 +62,7 @@ pub struct Request {
 impl Request {
     /// A request with the given method and URL and every option at fetch()'s default.
     pub fn new(method: impl Into<String>, url: impl Into<String>) -> Self {
-        Request {
-            url: url.into(),
-            method: method.into(),
-            ..Request::default()
-        }
+        Request { url: url.into(), method: method.into(), ..Request::default() }
     }
 
     /// A plain `fetch(url)`: GET with every option at its default.
@@ -113,11 +109,7 @@ pub struct Response {
 impl Response {
     /// A response with no headers yet.
     pub fn new(url: impl Into<String>, status: u16) -> Self {
-        Response {
-            url: url.into(),
-            status,
-            headers: Vec::new(),
-        }
+        Response { url: url.into(), status, headers: Vec::new() }
     }
 
     /// Adds one header line.

@@ -42,11 +42,7 @@ pub(crate) struct ConstructError {
 }
 
 fn type_error(step: &'static str, message: String, explanation: String) -> ConstructError {
-    ConstructError {
-        js_error: format!("TypeError: {FETCH_PREFIX}{message}"),
-        step,
-        explanation,
-    }
+    ConstructError { js_error: format!("TypeError: {FETCH_PREFIX}{message}"), step, explanation }
 }
 
 /// Runs the constructor's checks in Blink's order: URL, credentials in the URL, method,
@@ -65,29 +61,17 @@ pub(crate) fn prepare(request: &Request) -> Result<Prepared, ConstructError> {
     if url.has_credentials() {
         return Err(type_error(
             "Fetch §5.4 Request constructor: a URL that includes credentials",
-            format!(
-                "Request cannot be constructed from a URL that includes credentials: {}",
-                request.url
-            ),
+            format!("Request cannot be constructed from a URL that includes credentials: {}", request.url),
             "fetch() refuses URLs with user:password@ in them; send credentials in a header.".into(),
         ));
     }
     let method = prepare_method(request)?;
     let (headers, dropped) = prepare_headers(request)?;
-    Ok(Prepared {
-        url,
-        method,
-        headers,
-        dropped,
-    })
+    Ok(Prepared { url, method, headers, dropped })
 }
 
 fn prepare_method(request: &Request) -> Result<String, ConstructError> {
-    let written = if request.method.is_empty() {
-        "GET"
-    } else {
-        request.method.as_str()
-    };
+    let written = if request.method.is_empty() { "GET" } else { request.method.as_str() };
     // §5.4: "If method is not a method or method is a forbidden method, throw a TypeError."
     if !method::is_valid(written) {
         return Err(type_error(
@@ -193,9 +177,8 @@ mod tests {
 
     #[test]
     fn forbidden_headers_are_dropped_silently() {
-        let request = Request::get("http://localhost:8000/api")
-            .header("Cookie", "sid=1")
-            .header("X-Api-Key", "k1");
+        let request =
+            Request::get("http://localhost:8000/api").header("Cookie", "sid=1").header("X-Api-Key", "k1");
         let prepared = prepare(&request).expect("builds");
         assert_eq!(prepared.headers, vec![("x-api-key".into(), "k1".into())]);
         assert_eq!(prepared.dropped.len(), 1);
@@ -203,14 +186,10 @@ mod tests {
 
     #[test]
     fn repeated_names_are_combined() {
-        let request = Request::get("http://a.test/")
-            .header("Accept", "text/html")
-            .header("accept", "application/json");
+        let request =
+            Request::get("http://a.test/").header("Accept", "text/html").header("accept", "application/json");
         let prepared = prepare(&request).expect("builds");
-        assert_eq!(
-            prepared.headers,
-            vec![("accept".into(), "text/html, application/json".into())]
-        );
+        assert_eq!(prepared.headers, vec![("accept".into(), "text/html, application/json".into())]);
     }
 
     #[test]

@@ -120,21 +120,14 @@ fn content_type_problem(value: &str) -> Option<String> {
         return Some(problem);
     }
     let before_parameters = lower.split(';').next().unwrap_or("");
-    let parts: Vec<&str> = before_parameters
-        .split('/')
-        .map(|p| p.trim_matches([' ', '\t']))
-        .collect();
+    let parts: Vec<&str> = before_parameters.split('/').map(|p| p.trim_matches([' ', '\t'])).collect();
     let essence = match parts.as_slice() {
         [kind, sub] if crate::model::headers::is_token(kind) && crate::model::headers::is_token(sub) => {
             format!("{kind}/{sub}")
         }
         _ => return Some("its value does not parse as a MIME type".into()),
     };
-    let safelisted = [
-        "application/x-www-form-urlencoded",
-        "multipart/form-data",
-        "text/plain",
-    ];
+    let safelisted = ["application/x-www-form-urlencoded", "multipart/form-data", "text/plain"];
     (!safelisted.contains(&essence.as_str())).then(|| {
         format!(
             "its MIME type is {essence}, not application/x-www-form-urlencoded, \
@@ -209,11 +202,7 @@ pub(crate) fn cors_unsafe_headers(headers: &[(String, String)]) -> Vec<UnsafeHea
     for (name, value) in headers {
         let name = name.to_ascii_lowercase();
         match safelist_problem(&name, value) {
-            Some(why) => unsafe_headers.push(UnsafeHeader {
-                name,
-                value: value.clone(),
-                why,
-            }),
+            Some(why) => unsafe_headers.push(UnsafeHeader { name, value: value.clone(), why }),
             None => {
                 safelist_size += byte_len(value);
                 potentially_unsafe.push((name, value.clone()));
@@ -242,14 +231,8 @@ mod tests {
     #[test]
     fn content_type_essence_decides() {
         assert_eq!(safelist_problem("content-type", "text/plain;charset=UTF-8"), None);
-        assert_eq!(
-            safelist_problem("content-type", "text/plain; application/json"),
-            None
-        );
-        assert_eq!(
-            safelist_problem("content-type", "multipart/form-data; boundary=----x"),
-            None
-        );
+        assert_eq!(safelist_problem("content-type", "text/plain; application/json"), None);
+        assert_eq!(safelist_problem("content-type", "multipart/form-data; boundary=----x"), None);
         assert!(safelist_problem("content-type", "application/json").is_some());
         assert!(safelist_problem("content-type", "text/plain, application/json").is_some());
         assert!(safelist_problem("content-type", "multipart/form-data; boundary=\"x\"").is_some());
@@ -265,13 +248,7 @@ mod tests {
     fn ranges_must_be_simple() {
         assert_eq!(safelist_problem("range", "bytes=0-99"), None);
         assert_eq!(safelist_problem("range", "bytes=100-"), None);
-        for bad in [
-            "bytes=-5",
-            "bytes=5-1",
-            "bytes=0-1,3-4",
-            "bytes= 0-1",
-            "items=0-1",
-        ] {
+        for bad in ["bytes=-5", "bytes=5-1", "bytes=0-1,3-4", "bytes= 0-1", "items=0-1"] {
             assert!(safelist_problem("range", bad).is_some(), "{bad}");
         }
     }
@@ -295,20 +272,10 @@ mod tests {
 
     #[test]
     fn forbidden_headers() {
-        for name in [
-            "Cookie",
-            "Origin",
-            "Host",
-            "Sec-Fetch-Mode",
-            "Proxy-Authorization",
-            "User-Agent",
-        ] {
+        for name in ["Cookie", "Origin", "Host", "Sec-Fetch-Mode", "Proxy-Authorization", "User-Agent"] {
             assert!(is_forbidden_request_header(name, "x"), "{name}");
         }
-        assert!(is_forbidden_request_header(
-            "X-HTTP-Method-Override",
-            "GET, TRACE"
-        ));
+        assert!(is_forbidden_request_header("X-HTTP-Method-Override", "GET, TRACE"));
         assert!(!is_forbidden_request_header("X-HTTP-Method-Override", "DELETE"));
         assert!(!is_forbidden_request_header("Authorization", "Bearer x"));
     }

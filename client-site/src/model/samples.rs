@@ -10,9 +10,7 @@ const PAGE: &str = "http://localhost:3000";
 const API: &str = "http://localhost:8000/api";
 
 fn response(status: u16, headers: &[(&str, &str)]) -> Response {
-    headers
-        .iter()
-        .fold(Response::new(API, status), |r, (n, v)| r.header(*n, *v))
+    headers.iter().fold(Response::new(API, status), |r, (n, v)| r.header(*n, *v))
 }
 
 fn acao_star() -> Response {
@@ -40,28 +38,18 @@ pub fn sample_scenarios() -> Vec<(String, Request, Option<Response>, Vec<Respons
         // 2: ACAO *.
         (Request::get(API), None, vec![acao_star()]),
         // 3: the exact origin.
-        (
-            Request::get(API),
-            None,
-            vec![response(200, &[("Access-Control-Allow-Origin", PAGE)])],
-        ),
+        (Request::get(API), None, vec![response(200, &[("Access-Control-Allow-Origin", PAGE)])]),
         // 5: localhost vs 127.0.0.1.
         (
             Request::get(API),
             None,
-            vec![response(
-                200,
-                &[("Access-Control-Allow-Origin", "http://127.0.0.1:3000")],
-            )],
+            vec![response(200, &[("Access-Control-Allow-Origin", "http://127.0.0.1:3000")])],
         ),
         // Trailing slash.
         (
             Request::get(API),
             None,
-            vec![response(
-                200,
-                &[("Access-Control-Allow-Origin", "http://localhost:3000/")],
-            )],
+            vec![response(200, &[("Access-Control-Allow-Origin", "http://localhost:3000/")])],
         ),
         // 6: two origins in one header.
         (
@@ -81,10 +69,7 @@ pub fn sample_scenarios() -> Vec<(String, Request, Option<Response>, Vec<Respons
             None,
             vec![response(
                 200,
-                &[
-                    ("Access-Control-Allow-Origin", "*"),
-                    ("Access-Control-Allow-Credentials", "true"),
-                ],
+                &[("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Credentials", "true")],
             )],
         ),
         // 11: credentials done right.
@@ -93,10 +78,7 @@ pub fn sample_scenarios() -> Vec<(String, Request, Option<Response>, Vec<Respons
             None,
             vec![response(
                 200,
-                &[
-                    ("Access-Control-Allow-Origin", PAGE),
-                    ("Access-Control-Allow-Credentials", "true"),
-                ],
+                &[("Access-Control-Allow-Origin", PAGE), ("Access-Control-Allow-Credentials", "true")],
             )],
         ),
         // 14: expose everything.
@@ -122,38 +104,24 @@ pub fn sample_scenarios() -> Vec<(String, Request, Option<Response>, Vec<Respons
             vec![acao_star()],
         ),
         // 22: JSON POST, server without OPTIONS handling.
-        (
-            json_post.clone(),
-            Some(response(405, &[("Allow", "GET, POST")])),
-            vec![],
-        ),
+        (json_post.clone(), Some(response(405, &[("Allow", "GET, POST")])), vec![]),
         // 23: JSON POST allowed.
         (
             json_post.clone(),
             Some(response(
                 204,
-                &[
-                    ("Access-Control-Allow-Origin", "*"),
-                    ("Access-Control-Allow-Headers", "content-type"),
-                ],
+                &[("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Headers", "content-type")],
             )),
             vec![acao_star()],
         ),
         // 24: JSON POST without ACAH.
-        (
-            json_post,
-            Some(response(204, &[("Access-Control-Allow-Origin", "*")])),
-            vec![],
-        ),
+        (json_post, Some(response(204, &[("Access-Control-Allow-Origin", "*")])), vec![]),
         // 26: PUT not in the method list.
         (
             put.clone(),
             Some(response(
                 204,
-                &[
-                    ("Access-Control-Allow-Origin", "*"),
-                    ("Access-Control-Allow-Methods", "GET, POST"),
-                ],
+                &[("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Methods", "GET, POST")],
             )),
             vec![],
         ),
@@ -162,17 +130,9 @@ pub fn sample_scenarios() -> Vec<(String, Request, Option<Response>, Vec<Respons
         // PUT allowed end to end.
         (put, Some(preflight_ok), vec![acao_star()]),
         // 19/20: a redirect hop to another origin, final response ACAO *.
-        (
-            Request::get(API),
-            None,
-            vec![redirect("http://localhost:9000/data"), acao_star()],
-        ),
+        (Request::get(API), None, vec![redirect("http://localhost:9000/data"), acao_star()]),
         // 47: no-cors.
-        (
-            Request::get(API).mode(Mode::NoCors),
-            None,
-            vec![response(200, &[])],
-        ),
+        (Request::get(API).mode(Mode::NoCors), None, vec![response(200, &[])]),
         // Same-origin request: no CORS at all.
         (
             Request::get("http://localhost:3000/local"),

@@ -29,11 +29,7 @@ pub(crate) struct Url {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Origin {
     /// A tuple origin, e.g. `http://localhost:3000`.
-    Tuple {
-        scheme: String,
-        host: String,
-        port: Option<u16>,
-    },
+    Tuple { scheme: String, host: String, port: Option<u16> },
     /// An opaque origin: sandboxed documents, `data:` URLs, and a request's origin after a
     /// cross-origin redirect ("tainted", Fetch §4.4). Never same-origin with anything.
     Opaque,
@@ -128,11 +124,8 @@ pub(crate) fn parse(input: &str) -> Option<Url> {
             (Some(number) != default_port).then_some(number)
         }
     };
-    let rest = if rest.starts_with('/') || rest.starts_with('\\') {
-        rest.to_string()
-    } else {
-        format!("/{rest}")
-    };
+    let rest =
+        if rest.starts_with('/') || rest.starts_with('\\') { rest.to_string() } else { format!("/{rest}") };
     Some(Url {
         scheme,
         userinfo: userinfo.to_string(),
@@ -167,10 +160,7 @@ fn is_valid_host(host: &str) -> bool {
         return false;
     }
     if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
-        return !inner.is_empty()
-            && inner
-                .chars()
-                .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.');
+        return !inner.is_empty() && inner.chars().all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.');
     }
     let bytes = host.as_bytes();
     for (i, &b) in bytes.iter().enumerate() {
@@ -198,11 +188,7 @@ impl Url {
     /// The URL's origin: a tuple for http(s)/ws(s)/ftp, opaque for everything else.
     pub(crate) fn origin(&self) -> Origin {
         if self.special && self.scheme != "file" {
-            Origin::Tuple {
-                scheme: self.scheme.clone(),
-                host: self.host.clone(),
-                port: self.port,
-            }
+            Origin::Tuple { scheme: self.scheme.clone(), host: self.host.clone(), port: self.port }
         } else {
             Origin::Opaque
         }
@@ -220,11 +206,7 @@ impl Url {
 
     /// `scheme://[userinfo@]host[:port]`, the part a relative reference keeps.
     fn authority_prefix(&self) -> String {
-        let userinfo = if self.userinfo.is_empty() {
-            String::new()
-        } else {
-            format!("{}@", self.userinfo)
-        };
+        let userinfo = if self.userinfo.is_empty() { String::new() } else { format!("{}@", self.userinfo) };
         match self.port {
             Some(port) => format!("{}://{userinfo}{}:{port}", self.scheme, self.host),
             None => format!("{}://{userinfo}{}", self.scheme, self.host),
@@ -294,21 +276,10 @@ mod tests {
 
     #[test]
     fn gurl_invalid_values() {
-        for bad in [
-            "",
-            "example.com",
-            "http://",
-            "http://exa^mple.com",
-            "127.0.0.1:3000",
-        ] {
+        for bad in ["", "example.com", "http://", "http://exa^mple.com", "127.0.0.1:3000"] {
             assert!(parse(bad).is_none(), "{bad:?} should be invalid");
         }
-        for good in [
-            "http://example.com",
-            "localhost:3000",
-            "foo:bar",
-            "http:example.com",
-        ] {
+        for good in ["http://example.com", "localhost:3000", "foo:bar", "http:example.com"] {
             assert!(parse(good).is_some(), "{good:?} should be valid");
         }
     }

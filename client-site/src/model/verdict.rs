@@ -87,22 +87,12 @@ pub(crate) struct Trace {
 impl Trace {
     /// Records a passed check.
     pub(crate) fn pass(&mut self, name: &'static str, step: &'static str, explanation: String) {
-        self.checks.push(Check {
-            name,
-            step,
-            passed: true,
-            explanation,
-        });
+        self.checks.push(Check { name, step, passed: true, explanation });
     }
 
     /// Records a failed check.
     pub(crate) fn fail(&mut self, name: &'static str, step: &'static str, explanation: String) {
-        self.checks.push(Check {
-            name,
-            step,
-            passed: false,
-            explanation,
-        });
+        self.checks.push(Check { name, step, passed: false, explanation });
     }
 
     /// Records a note.

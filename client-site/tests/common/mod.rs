@@ -10,9 +10,7 @@ pub const API: &str = "http://localhost:8000/api";
 
 /// A response from `url` with the given header lines.
 pub fn resp(url: &str, status: u16, headers: &[(&str, &str)]) -> Response {
-    headers
-        .iter()
-        .fold(Response::new(url, status), |r, (n, v)| r.header(*n, *v))
+    headers.iter().fold(Response::new(url, status), |r, (n, v)| r.header(*n, *v))
 }
 
 /// A response from the API.
@@ -59,10 +57,7 @@ pub fn firefox(url: &str, reason: &str) -> String {
 
 /// Firefox's "CORS request did not succeed" line.
 pub fn dns(url: &str) -> String {
-    format!(
-        "{} Status code: (null).",
-        firefox(url, "CORS request did not succeed")
-    )
+    format!("{} Status code: (null).", firefox(url, "CORS request did not succeed"))
 }
 
 /// Asserts a blocked verdict with the exact Chromium line and DevTools enum.

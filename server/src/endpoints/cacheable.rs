@@ -37,10 +37,7 @@ pub(super) async fn cacheable(method: Method) -> Response {
     (
         Extension(CorsHeaders::ReflectOrigin),
         // The layer adds `Cache-Control: no-store` only when an endpoint has not chosen its own.
-        [(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("public, max-age=60"),
-        )],
+        [(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60"))],
         Json(json!({ "served_at_ms": now_ms() })),
     )
         .into_response()

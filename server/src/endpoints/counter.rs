@@ -46,11 +46,8 @@ impl Counter {
 /// `/api/counter`: `GET` and `HEAD` read the count; every other method adds one first.
 pub(super) async fn counter(State(api): State<Api>, method: Method) -> Json<Value> {
     let counter = &api.endpoints.counter;
-    let count = if method == Method::GET || method == Method::HEAD {
-        counter.get()
-    } else {
-        counter.increment()
-    };
+    let count =
+        if method == Method::GET || method == Method::HEAD { counter.get() } else { counter.increment() };
     Json(json!({ "count": count }))
 }
 

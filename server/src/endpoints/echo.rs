@@ -105,11 +105,7 @@ impl BodyStart {
 /// Reads a body frame by frame, keeping its first [`BODY_LIMIT`] bytes and counting the rest up to
 /// [`DRAIN_LIMIT`]. (axum's `to_bytes` refuses a body over its limit outright; the echo shows its start.)
 async fn read_start(mut body: Body) -> Result<BodyStart, axum::Error> {
-    let mut start = BodyStart {
-        kept: Vec::new(),
-        total: 0,
-        complete: false,
-    };
+    let mut start = BodyStart { kept: Vec::new(), total: 0, complete: false };
     while start.total <= DRAIN_LIMIT {
         let Some(frame) = poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await else {
             start.complete = true;
@@ -133,31 +129,20 @@ mod tests {
     #[tokio::test]
     async fn a_short_body_is_kept_whole() {
         let start = read_start(Body::from("hello")).await.expect("readable");
-        assert_eq!(
-            start,
-            BodyStart {
-                kept: b"hello".to_vec(),
-                total: 5,
-                complete: true
-            }
-        );
+        assert_eq!(start, BodyStart { kept: b"hello".to_vec(), total: 5, complete: true });
         assert_eq!(start.note(), None);
     }
 
     #[tokio::test]
     async fn a_body_of_exactly_the_limit_has_no_note() {
-        let start = read_start(Body::from(vec![b'a'; BODY_LIMIT]))
-            .await
-            .expect("readable");
+        let start = read_start(Body::from(vec![b'a'; BODY_LIMIT])).await.expect("readable");
         assert_eq!(start.kept.len(), BODY_LIMIT);
         assert_eq!(start.note(), None);
     }
 
     #[tokio::test]
     async fn a_longer_body_is_cut_and_its_length_told() {
-        let start = read_start(Body::from(vec![b'a'; BODY_LIMIT + 10]))
-            .await
-            .expect("readable");
+        let start = read_start(Body::from(vec![b'a'; BODY_LIMIT + 10])).await.expect("readable");
         assert_eq!(start.kept.len(), BODY_LIMIT);
         assert!(start.complete);
         assert_eq!(
@@ -168,9 +153,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_body_beyond_the_drain_limit_is_left_unread() {
-        let start = read_start(Body::from(vec![b'a'; DRAIN_LIMIT + 10]))
-            .await
-            .expect("readable");
+        let start = read_start(Body::from(vec![b'a'; DRAIN_LIMIT + 10])).await.expect("readable");
         assert!(!start.complete);
         assert_eq!(
             start.note().as_deref(),

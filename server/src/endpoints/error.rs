@@ -23,15 +23,7 @@ pub(crate) const MESSAGE: &str = "Something broke on the server (a deliberate 50
 
 /// `/api/error?cors=yes|no`, any method.
 pub(super) async fn error(uri: Uri) -> Result<Response, BadRequest> {
-    let cors = choose(
-        &uri,
-        "cors",
-        ("yes", CorsHeaders::Policy),
-        &[("no", CorsHeaders::None)],
-    )?;
-    Ok((
-        Extension(cors),
-        error_response(StatusCode::INTERNAL_SERVER_ERROR, MESSAGE.to_owned()),
-    )
+    let cors = choose(&uri, "cors", ("yes", CorsHeaders::Policy), &[("no", CorsHeaders::None)])?;
+    Ok((Extension(cors), error_response(StatusCode::INTERNAL_SERVER_ERROR, MESSAGE.to_owned()))
         .into_response())
 }

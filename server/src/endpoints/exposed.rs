@@ -27,10 +27,7 @@ pub(super) async fn headers(State(api): State<Api>) -> ([(HeaderName, HeaderValu
             // A number the API gives each answer of this endpoint.
             (HeaderName::from_static("x-request-id"), HeaderValue::from(id)),
             // The pagination header of many real APIs, and one that JS often cannot see.
-            (
-                HeaderName::from_static("x-total-count"),
-                HeaderValue::from_static("42"),
-            ),
+            (HeaderName::from_static("x-total-count"), HeaderValue::from_static("42")),
         ],
         Json("Hello"),
     )

@@ -131,17 +131,13 @@ fn method_not_allowed(path: &str, method: &Method, allowed: &'static str) -> Res
         StatusCode::METHOD_NOT_ALLOWED,
         format!("{path} answers only {allowed}, not {method}; send one of those instead."),
     );
-    response
-        .headers_mut()
-        .insert(header::ALLOW, HeaderValue::from_static(allowed));
+    response.headers_mut().insert(header::ALLOW, HeaderValue::from_static(allowed));
     response
 }
 
 /// Now, in milliseconds since the Unix epoch (0 if the clock is before 1970).
 fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }
 
 #[cfg(test)]
@@ -165,31 +161,17 @@ mod tests {
     #[test]
     fn choose_uses_the_default_when_the_parameter_is_absent() {
         let others = [("no", false)];
-        assert_eq!(
-            choose(&uri("/x"), "cors", ("yes", true), &others).ok(),
-            Some(true)
-        );
-        assert_eq!(
-            choose(&uri("/x?cors=no"), "cors", ("yes", true), &others).ok(),
-            Some(false)
-        );
-        assert_eq!(
-            choose(&uri("/x?cors=yes"), "cors", ("yes", true), &others).ok(),
-            Some(true)
-        );
+        assert_eq!(choose(&uri("/x"), "cors", ("yes", true), &others).ok(), Some(true));
+        assert_eq!(choose(&uri("/x?cors=no"), "cors", ("yes", true), &others).ok(), Some(false));
+        assert_eq!(choose(&uri("/x?cors=yes"), "cors", ("yes", true), &others).ok(), Some(true));
     }
 
     #[tokio::test]
     async fn choose_refuses_other_values_with_a_sentence_listing_the_choices() {
         let others = [("301", 301), ("302", 302)];
-        for (query, given) in [
-            ("/x?status=200", "\"200\""),
-            ("/x?status=", "\"\""),
-            ("/x?status", "\"\""),
-        ] {
-            let response = choose(&uri(query), "status", ("307", 307), &others)
-                .expect_err(query)
-                .into_response();
+        for (query, given) in [("/x?status=200", "\"200\""), ("/x?status=", "\"\""), ("/x?status", "\"\"")] {
+            let response =
+                choose(&uri(query), "status", ("307", 307), &others).expect_err(query).into_response();
             assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{query}");
             let body = body_json(response).await;
             assert_eq!(
@@ -201,9 +183,7 @@ mod tests {
 
     /// The JSON body of a response built in a unit test.
     async fn body_json(response: Response) -> serde_json::Value {
-        let bytes = axum::body::to_bytes(response.into_body(), 64 * 1024)
-            .await
-            .expect("a small body");
+        let bytes = axum::body::to_bytes(response.into_body(), 64 * 1024).await.expect("a small body");
         serde_json::from_slice(&bytes).expect("a JSON body")
     }
 }

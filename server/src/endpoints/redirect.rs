@@ -59,12 +59,7 @@ fn answer(request: &Request) -> Result<Response, BadRequest> {
             ("308", StatusCode::PERMANENT_REDIRECT),
         ],
     )?;
-    let cors = choose(
-        uri,
-        "cors",
-        ("yes", CorsHeaders::Policy),
-        &[("no", CorsHeaders::None)],
-    )?;
+    let cors = choose(uri, "cors", ("yes", CorsHeaders::Policy), &[("no", CorsHeaders::None)])?;
 
     let origin = match target {
         Target::Same => String::new(),
@@ -100,11 +95,7 @@ fn other_loopback_origin(request: &Request) -> Result<String, BadRequest> {
                 .to_owned(),
         ));
     };
-    let other = if name.eq_ignore_ascii_case("localhost") {
-        "127.0.0.1"
-    } else {
-        "localhost"
-    };
+    let other = if name.eq_ignore_ascii_case("localhost") { "127.0.0.1" } else { "localhost" };
     Ok(match port {
         Some(port) => format!("http://{other}:{port}"),
         None => format!("http://{other}"),
@@ -162,15 +153,7 @@ mod tests {
         assert_eq!(split_host("127.0.0.1"), Some(("127.0.0.1", None)));
         assert_eq!(split_host("[::1]:8000"), Some(("::1", Some(8000))));
         assert_eq!(split_host("[::1]"), Some(("::1", None)));
-        for bad in [
-            "",
-            ":8000",
-            "localhost:",
-            "localhost:+80",
-            "localhost:99999",
-            "[::1]x",
-            "[::1",
-        ] {
+        for bad in ["", ":8000", "localhost:", "localhost:+80", "localhost:99999", "[::1]x", "[::1"] {
             assert_eq!(split_host(bad), None, "{bad:?}");
         }
     }
@@ -194,10 +177,7 @@ mod tests {
         let response = answer(&request("/api/redirect", Some("localhost:8000"))).expect("valid");
         assert_eq!(response.status(), StatusCode::TEMPORARY_REDIRECT);
         assert_eq!(location(&response), "/api");
-        assert_eq!(
-            response.extensions().get::<CorsHeaders>(),
-            Some(&CorsHeaders::Policy)
-        );
+        assert_eq!(response.extensions().get::<CorsHeaders>(), Some(&CorsHeaders::Policy));
     }
 
     #[test]
@@ -209,9 +189,7 @@ mod tests {
 
     #[test]
     fn cross_without_a_host_is_a_400() {
-        let response = answer(&request("/api/redirect?to=cross", None))
-            .expect_err("no Host")
-            .into_response();
+        let response = answer(&request("/api/redirect?to=cross", None)).expect_err("no Host").into_response();
         assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     }
 }

@@ -48,9 +48,7 @@ pub(crate) struct Sessions {
 impl Sessions {
     /// A new session token, remembered as valid.
     fn issue(&self) -> String {
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos() as u64);
+        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
         let token = format!("{nanos:016x}{:016x}", self.next.fetch_add(1, Ordering::Relaxed));
         let mut issued = self.lock();
         if issued.len() == MAX_SESSIONS {
@@ -74,9 +72,7 @@ impl Sessions {
     fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<String>> {
         // `std::sync::Mutex`: held for a scan or a push, never across an `.await`. A poisoned lock only
         // means a panic elsewhere; the list of strings cannot be half-written.
-        self.issued
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.issued.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -121,9 +117,7 @@ pub(super) async fn logout(State(api): State<Api>, headers: HeaderMap) -> Respon
 /// `/api/whoami`, any method: whether the cookie arrived, and whether it names a session.
 pub(super) async fn whoami(State(api): State<Api>, headers: HeaderMap) -> Json<serde_json::Value> {
     let token = session_cookie(&headers);
-    let user = token
-        .filter(|token| api.endpoints.sessions.is_valid(token))
-        .map(|_| "learner");
+    let user = token.filter(|token| api.endpoints.sessions.is_valid(token)).map(|_| "learner");
     Json(json!({ "user": user, "cookie_received": token.is_some() }))
 }
 
@@ -134,10 +128,7 @@ mod tests {
     fn cookies(lines: &[&str]) -> HeaderMap {
         let mut headers = HeaderMap::new();
         for line in lines {
-            headers.append(
-                header::COOKIE,
-                HeaderValue::from_str(line).expect("a valid value"),
-            );
+            headers.append(header::COOKIE, HeaderValue::from_str(line).expect("a valid value"));
         }
         headers
     }
@@ -171,14 +162,8 @@ mod tests {
 
     #[test]
     fn the_session_cookie_is_found_among_others_in_any_cookie_line() {
-        assert_eq!(
-            session_cookie(&cookies(&["a=1; sandbox_session=abc; b=2"])),
-            Some("abc")
-        );
-        assert_eq!(
-            session_cookie(&cookies(&["a=1", "sandbox_session=def"])),
-            Some("def")
-        );
+        assert_eq!(session_cookie(&cookies(&["a=1; sandbox_session=abc; b=2"])), Some("abc"));
+        assert_eq!(session_cookie(&cookies(&["a=1", "sandbox_session=def"])), Some("def"));
         assert_eq!(session_cookie(&cookies(&["sandbox_session="])), Some(""));
         assert_eq!(session_cookie(&cookies(&["xsandbox_session=abc; a"])), None);
         assert_eq!(session_cookie(&HeaderMap::new()), None);
