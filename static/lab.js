@@ -196,12 +196,25 @@ function showLessons(progress) {
 
 $('#lessons-over').addEventListener('click', () => fetch('/sandbox/lessons', { method: 'DELETE' }));
 
+// One entry per lab request from any tab: a summary line that opens onto the request's timeline.
 function logVerdict(result) {
   const item = document.createElement('li');
-  const outcome = result.js.error ? 'blocked' : `read (${result.js.status}, ${result.js.type})`;
   item.className = result.js.error ? 'blocked' : 'ok';
+  const entry = document.createElement('details');
+  const outcome = result.js.error ? 'blocked' : `read (${result.js.status}, ${result.js.type})`;
   const preflight = result.server.some((x) => x.preflight) ? 'preflight + ' : '';
-  item.textContent = `${result.request.method} ${result.request.url.replace(/[?&]trace=[^&]*/, '')} — ${preflight}${result.server.filter((x) => !x.preflight).length} request(s) reached the API — ${outcome}${result.agrees ? '' : ' — the model disagreed'}`;
+  const reached = result.server.filter((x) => !x.preflight).length;
+  entry.append(Object.assign(document.createElement('summary'), {
+    textContent: `${result.request.method} ${result.request.url.replace(/[?&]trace=[^&]*/, '')} — ${preflight}${reached} request(s) reached the API — ${outcome}${result.agrees ? '' : ' — the model disagreed'}`,
+  }));
+  // Drawn when first opened: most entries are never looked at.
+  entry.addEventListener('toggle', () => {
+    if (entry.open && entry.children.length === 1) {
+      entry.append(timeline(result));
+      if (result.verdict.chromium_message) entry.append(Object.assign(document.createElement('pre'), { className: 'console', textContent: result.verdict.chromium_message }));
+    }
+  });
+  item.append(entry);
   $('#lab-log').prepend(item);
   while ($('#lab-log').children.length > 30) $('#lab-log').lastChild.remove();
 }

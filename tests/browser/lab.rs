@@ -464,5 +464,20 @@ pub async fn cached_preflight_is_reported(
     if second["agrees"] != json!(true) || !second["disagreements"].to_string().contains("preflight cache") {
         return Err(format!("the lab did not report the cached preflight: {second}"));
     }
+    // Both requests are in the live log, and each opens onto its timeline.
+    let opened = browser
+        .eval(
+            "const entries = document.querySelectorAll('#lab-log details');
+             if (entries.length < 2) return entries.length;
+             return new Promise(done => {
+               // The page's own toggle listener, registered first, draws the timeline before this one runs.
+               entries[0].addEventListener('toggle', () => done(!!entries[0].querySelector('.timeline')), { once: true });
+               entries[0].open = true;
+             });",
+        )
+        .await?;
+    if opened != json!(true) {
+        return Err(format!("the live log did not show the requests' timelines ({opened})"));
+    }
     Ok(second)
 }

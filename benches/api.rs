@@ -1,0 +1,109 @@
+//! The API's throughput against a bare axum handler answering the same JSON, measured in the same run.
+//!
+//! Run with `cargo bench --bench api`. The sandbox's API does more per request than a bare handler — it
+//! reads the policy, writes its headers, records the exchange and announces it — and the target is to keep
+//! at least 85% of the bare handler's requests per second.
+//!
+//! Both servers run on one Tokio worker thread and the load on another (the machine may have two cores),
+//! over keep-alive HTTP/1.1 connections on loopback, with a minimal client that costs little next to the
+//! servers. Rounds alternate between the two servers so that drift in the machine's speed affects both.
+
+use std::time::{Duration, Instant};
+
+use axum::routing::get;
+use axum::{Json, Router};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+
+const CONNECTIONS: usize = 8;
+const ROUND: Duration = Duration::from_secs(1);
+const ROUNDS: usize = 7;
+
+fn main() {
+    let servers =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
+    let (bare, sandbox) = servers.block_on(async {
+        let bare = serve(Router::new().route("/api", get(|| async { Json("Hello") }))).await;
+        let api = server::Api::default();
+        // A live-feed subscriber, as when a tab has the page open: recording must not wait for it.
+        let mut feed = api.log.subscribe();
+        tokio::spawn(async move {
+            while !matches!(feed.recv().await, Err(tokio::sync::broadcast::error::RecvError::Closed)) {}
+        });
+        let sandbox = serve(server::app(api)).await;
+        (bare, sandbox)
+    });
+
+    let load = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let mut ratios = Vec::new();
+    load.block_on(async {
+        // Warm both up once, unmeasured.
+        hammer(bare, Duration::from_millis(300)).await;
+        hammer(sandbox, Duration::from_millis(300)).await;
+        for round in 1..=ROUNDS {
+            let b = hammer(bare, ROUND).await;
+            let s = hammer(sandbox, ROUND).await;
+            println!(
+                "round {round}: bare axum {b:>9.0} req/s, sandbox API {s:>9.0} req/s, ratio {:.1}%",
+                100.0 * s / b
+            );
+            ratios.push(s / b);
+        }
+    });
+    // The median round: a neighbour's burst of load on a shared machine moves one round, not the figure.
+    ratios.sort_by(f64::total_cmp);
+    println!(
+        "median: the API keeps {:.1}% of a bare axum handler's throughput (target: at least 85%)",
+        100.0 * ratios[ROUNDS / 2]
+    );
+}
+
+async fn serve(app: Router) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
+    port
+}
+
+/// Sends `GET /api` as a browser page would (with an `Origin`) on [`CONNECTIONS`] keep-alive connections
+/// for `how_long`; returns answers per second.
+async fn hammer(port: u16, how_long: Duration) -> f64 {
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..CONNECTIONS)
+        .map(|_| {
+            tokio::spawn(async move {
+                let stream = TcpStream::connect(("127.0.0.1", port)).await.expect("connect");
+                stream.set_nodelay(true).expect("nodelay");
+                let mut stream = BufReader::new(stream);
+                let request = format!(
+                    "GET /api HTTP/1.1\r\nHost: localhost:{port}\r\nOrigin: http://localhost:3000\r\nSec-Fetch-Mode: cors\r\nAccept: */*\r\n\r\n"
+                );
+                let mut answered = 0u64;
+                let mut line = String::new();
+                while started.elapsed() < how_long {
+                    stream.get_mut().write_all(request.as_bytes()).await.expect("write");
+                    let mut length = 0;
+                    loop {
+                        line.clear();
+                        stream.read_line(&mut line).await.expect("read");
+                        if line == "\r\n" {
+                            break;
+                        }
+                        if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                            length = value.trim().parse().expect("content-length");
+                        }
+                    }
+                    let mut body = vec![0; length];
+                    stream.read_exact(&mut body).await.expect("body");
+                    answered += 1;
+                }
+                answered
+            })
+        })
+        .collect();
+    let mut answered = 0;
+    for task in tasks {
+        answered += task.await.expect("load task");
+    }
+    answered as f64 / started.elapsed().as_secs_f64()
+}
