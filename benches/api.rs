@@ -7,6 +7,11 @@
 //! Both servers run on one Tokio worker thread and the load on another (the machine may have two cores),
 //! over keep-alive HTTP/1.1 connections on loopback, with a minimal client that costs little next to the
 //! servers. Rounds alternate between the two servers so that drift in the machine's speed affects both.
+//!
+//! On a shared machine the rounds vary; for a figure that does not, count instructions instead. With
+//! `API_BENCH_ONLY=bare` or `=sandbox` the bench sends exactly `API_BENCH_REQUESTS` (default 20000) requests
+//! to that one server over one connection and stops, so under
+//! `valgrind --tool=callgrind target/release/deps/api-<hash>` the two totals compare the work per request.
 
 use std::time::{Duration, Instant};
 
@@ -35,6 +40,14 @@ fn main() {
     });
 
     let load = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    if let Ok(only) = std::env::var("API_BENCH_ONLY") {
+        let requests =
+            std::env::var("API_BENCH_REQUESTS").ok().and_then(|n| n.parse().ok()).unwrap_or(20_000);
+        let port = if only == "bare" { bare } else { sandbox };
+        load.block_on(exchange(port, requests, || false));
+        println!("sent {requests} requests to the {only} server");
+        return;
+    }
     let mut ratios = Vec::new();
     load.block_on(async {
         // Warm both up once, unmeasured.
@@ -70,40 +83,42 @@ async fn serve(app: Router) -> u16 {
 async fn hammer(port: u16, how_long: Duration) -> f64 {
     let started = Instant::now();
     let tasks: Vec<_> = (0..CONNECTIONS)
-        .map(|_| {
-            tokio::spawn(async move {
-                let stream = TcpStream::connect(("127.0.0.1", port)).await.expect("connect");
-                stream.set_nodelay(true).expect("nodelay");
-                let mut stream = BufReader::new(stream);
-                let request = format!(
-                    "GET /api HTTP/1.1\r\nHost: localhost:{port}\r\nOrigin: http://localhost:3000\r\nSec-Fetch-Mode: cors\r\nAccept: */*\r\n\r\n"
-                );
-                let mut answered = 0u64;
-                let mut line = String::new();
-                while started.elapsed() < how_long {
-                    stream.get_mut().write_all(request.as_bytes()).await.expect("write");
-                    let mut length = 0;
-                    loop {
-                        line.clear();
-                        stream.read_line(&mut line).await.expect("read");
-                        if line == "\r\n" {
-                            break;
-                        }
-                        if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                            length = value.trim().parse().expect("content-length");
-                        }
-                    }
-                    let mut body = vec![0; length];
-                    stream.read_exact(&mut body).await.expect("body");
-                    answered += 1;
-                }
-                answered
-            })
-        })
+        .map(|_| tokio::spawn(exchange(port, u64::MAX, move || started.elapsed() >= how_long)))
         .collect();
     let mut answered = 0;
     for task in tasks {
         answered += task.await.expect("load task");
     }
     answered as f64 / started.elapsed().as_secs_f64()
+}
+
+/// Sends up to `requests` requests on one keep-alive connection, until `stop()`; returns how many were
+/// answered.
+async fn exchange(port: u16, requests: u64, stop: impl Fn() -> bool) -> u64 {
+    let stream = TcpStream::connect(("127.0.0.1", port)).await.expect("connect");
+    stream.set_nodelay(true).expect("nodelay");
+    let mut stream = BufReader::new(stream);
+    let request = format!(
+        "GET /api HTTP/1.1\r\nHost: localhost:{port}\r\nOrigin: http://localhost:3000\r\nSec-Fetch-Mode: cors\r\nAccept: */*\r\n\r\n"
+    );
+    let mut answered = 0u64;
+    let mut line = String::new();
+    while answered < requests && !stop() {
+        stream.get_mut().write_all(request.as_bytes()).await.expect("write");
+        let mut length = 0;
+        loop {
+            line.clear();
+            stream.read_line(&mut line).await.expect("read");
+            if line == "\r\n" {
+                break;
+            }
+            if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                length = value.trim().parse().expect("content-length");
+            }
+        }
+        let mut body = vec![0; length];
+        stream.read_exact(&mut body).await.expect("body");
+        answered += 1;
+    }
+    answered
 }

@@ -134,7 +134,7 @@ async fn get_log(
         .recent()
         .iter()
         .filter(|exchange| exchange.seq > after)
-        .map(|exchange| explain::view(&site.config, exchange))
+        .map(|exchange| explain::view(exchange))
         .collect();
     Json(views).into_response()
 }
@@ -168,7 +168,7 @@ async fn check_console(State(site): State<Site>, request: Request) -> Response {
     };
     let pasted = text.trim();
     let matched = site.api.log.recent().iter().rev().find_map(|exchange| {
-        let message = explain::chromium_message(&site.config, exchange)?;
+        let message = explain::chromium_message(exchange)?;
         // DevTools may add the page's file name before the line, or drop the final sentence when a
         // learner selects only part of it; the core of the message must be there.
         let core = message.split(" Have the server").next().unwrap_or(&message);

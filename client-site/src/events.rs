@@ -119,7 +119,7 @@ pub fn spawn_watcher(site: Site) -> tokio::task::JoinHandle<()> {
                     Err(RecvError::Closed) => return,
                 },
             };
-            let verdict = explain::verdict(&site.config, &exchange);
+            let verdict = explain::verdict(&exchange);
             let _ = site.events.send(SiteEvent::exchange(&explain::view_with(&exchange, verdict.as_ref())));
             let progress = {
                 let mut progress = site.progress();

@@ -8,35 +8,35 @@
 use serde_json::{Value, json};
 use server::Exchange;
 
-use crate::SiteConfig;
 use crate::model::{self, Preflight, Request, Response, Verdict};
 
 /// The model's verdict on `exchange`, taken as the answer to a default `fetch()` from its `Origin`.
-pub fn verdict(_config: &SiteConfig, exchange: &Exchange) -> Option<Verdict> {
+pub fn verdict(exchange: &Exchange) -> Option<Verdict> {
     if exchange.preflight {
         return None;
     }
     let origin = exchange.origin()?;
-    let url = request_url(exchange);
     // The tutorial's button: `fetch(url, { cache: 'no-store' })`, every other option at its default.
-    let request = Request::new(exchange.method.as_str(), url.clone());
-    let response = Response {
-        url,
+    let request = Request::new(exchange.method.as_str(), request_url(exchange));
+    Some(model::judge(origin, &request, Preflight::NotSent, &[response_of(exchange)]))
+}
+
+/// The API's answer in `exchange`, as the browser model takes it.
+pub fn response_of(exchange: &Exchange) -> Response {
+    Response {
+        url: request_url(exchange),
         status: exchange.status.as_u16(),
         headers: exchange
             .response_headers
             .iter()
-            .map(|(name, value)| {
-                (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned())
-            })
+            .map(|(name, value)| (name.to_owned(), value.to_owned()))
             .collect(),
-    };
-    Some(model::judge(origin, &request, Preflight::NotSent, &[response]))
+    }
 }
 
 /// The console line Chromium printed for `exchange`, if the browser blocked it.
-pub fn chromium_message(config: &SiteConfig, exchange: &Exchange) -> Option<String> {
-    verdict(config, exchange)?.chromium_message
+pub fn chromium_message(exchange: &Exchange) -> Option<String> {
+    verdict(exchange)?.chromium_message
 }
 
 /// The URL the browser requested, rebuilt from the API's `Host` header and the request's path.
@@ -46,8 +46,8 @@ pub fn request_url(exchange: &Exchange) -> String {
 }
 
 /// `exchange` as `GET /sandbox/log` and the live feed show it: the API's record plus the verdict.
-pub fn view(config: &SiteConfig, exchange: &Exchange) -> Value {
-    view_with(exchange, verdict(config, exchange).as_ref())
+pub fn view(exchange: &Exchange) -> Value {
+    view_with(exchange, verdict(exchange).as_ref())
 }
 
 /// Like [`view`], with the verdict already computed.

@@ -148,8 +148,9 @@ pub struct Joined {
 /// Runs the browser model on an attempt and what the API recorded for it.
 pub fn join(page_origin: &str, attempt: &Attempt, recent: &[Arc<Exchange>]) -> Joined {
     let exchanges = attempt.exchanges(recent);
-    let preflight = exchanges.iter().find(|x| x.preflight).map(|x| response_of(x));
-    let actual: Vec<Response> = exchanges.iter().filter(|x| !x.preflight).map(|x| response_of(x)).collect();
+    let preflight = exchanges.iter().find(|x| x.preflight).map(|x| explain::response_of(x));
+    let actual: Vec<Response> =
+        exchanges.iter().filter(|x| !x.preflight).map(|x| explain::response_of(x)).collect();
     let request = attempt.request();
     let verdict = model::judge(
         page_origin,
@@ -161,18 +162,6 @@ pub fn join(page_origin: &str, attempt: &Attempt, recent: &[Arc<Exchange>]) -> J
     let agrees = js_differences.is_empty();
     let disagreements = js_differences.into_iter().chain(other_differences).collect();
     Joined { verdict, exchanges, agrees, disagreements }
-}
-
-fn response_of(exchange: &Exchange) -> Response {
-    Response {
-        url: explain::request_url(exchange),
-        status: exchange.status.as_u16(),
-        headers: exchange
-            .response_headers
-            .iter()
-            .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
-            .collect(),
-    }
 }
 
 /// Where the model's verdict and the browser's behaviour differ: first what JavaScript saw differently,

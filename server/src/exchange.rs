@@ -22,8 +22,8 @@ const FEED_CAPACITY: usize = 256;
 
 /// One request the API received and the answer it sent.
 ///
-/// Header maps are kept as received and serialized only when someone reads the log, so recording costs
-/// the API little more than a few reference-count bumps.
+/// Headers are kept as one string of lines each ([`RecordedHeaders`]) and parsed only when someone reads
+/// the log, so recording costs the API two small copies rather than a map of cloned values.
 #[derive(Debug)]
 pub struct Exchange {
     /// Position in the log: 1 for the first request the API saw, then one more each time.
@@ -35,13 +35,13 @@ pub struct Exchange {
     /// The request's path and query.
     pub uri: Uri,
     /// The request's headers, including `Origin` when the browser sent one.
-    pub request_headers: HeaderMap,
+    pub request_headers: RecordedHeaders,
     /// Whether this was a CORS preflight: `OPTIONS` with `Access-Control-Request-Method`.
     pub preflight: bool,
     /// The status the API answered with.
     pub status: StatusCode,
     /// The response's headers, the policy's CORS headers among them.
-    pub response_headers: HeaderMap,
+    pub response_headers: RecordedHeaders,
     /// The version of the policy that produced the answer.
     pub policy_version: u64,
 }
@@ -50,7 +50,7 @@ impl Exchange {
     /// The request's `Origin` header, if it had one (browsers omit it on same-origin GETs, and curl never
     /// sends it).
     pub fn origin(&self) -> Option<&str> {
-        header_text(&self.request_headers, "origin")
+        self.request_headers.get("origin")
     }
 
     /// The trace id the lab adds to its requests (`?trace=…`), if any.
@@ -60,27 +60,68 @@ impl Exchange {
 
     /// The request header `name`, if present and readable as text.
     pub fn request_header(&self, name: &str) -> Option<&str> {
-        header_text(&self.request_headers, name)
+        self.request_headers.get(name)
     }
 
     /// The response header `name`, if present and readable as text.
     pub fn response_header(&self, name: &str) -> Option<&str> {
-        header_text(&self.response_headers, name)
+        self.response_headers.get(name)
     }
 }
 
-fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers.get(name).and_then(|v| v.to_str().ok())
+/// Header lines in order, repeats kept (both are part of the lesson), stored as one string of
+/// `name: value` lines: one allocation to record, where cloning a `HeaderMap` costs one per value.
+///
+/// Names are lower-case, as `http` keeps them. A value with bytes outside ASCII is kept with those bytes
+/// replaced (U+FFFD); values never hold a line break, which HTTP forbids and hyper refuses.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RecordedHeaders {
+    lines: String,
 }
 
-/// Serializes headers as `[[name, value], …]`: repeated lines and their order are part of the lesson.
-pub(crate) struct HeaderLines<'a>(pub(crate) &'a HeaderMap);
+impl RecordedHeaders {
+    /// Records every line of `headers`.
+    pub fn of(headers: &HeaderMap) -> RecordedHeaders {
+        let size: usize = headers.iter().map(|(n, v)| n.as_str().len() + v.len() + 3).sum();
+        let mut lines = String::with_capacity(size);
+        for (name, value) in headers {
+            lines.push_str(name.as_str());
+            lines.push_str(": ");
+            // `from_utf8_lossy` borrows when the bytes are valid, and checks ASCII a word at a time
+            // (`HeaderValue::to_str` goes byte by byte): this runs on every request the API answers.
+            lines.push_str(&String::from_utf8_lossy(value.as_bytes()));
+            lines.push('\n');
+        }
+        RecordedHeaders { lines }
+    }
 
-impl Serialize for HeaderLines<'_> {
+    /// Each `(name, value)` line, in the order sent.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.lines.lines().map(|line| line.split_once(": ").unwrap_or((line, "")))
+    }
+
+    /// The first value of header `name` (case-insensitive), if it was sent.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v)
+    }
+
+    /// How many lines were sent.
+    pub fn len(&self) -> usize {
+        self.lines.lines().count()
+    }
+
+    /// Whether no header was sent at all.
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+}
+
+/// Serialized as `[[name, value], …]`.
+impl Serialize for RecordedHeaders {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
-        for (name, value) in self.0 {
-            seq.serialize_element(&(name.as_str(), String::from_utf8_lossy(value.as_bytes())))?;
+        let mut seq = serializer.serialize_seq(None)?;
+        for line in self.iter() {
+            seq.serialize_element(&line)?;
         }
         seq.end()
     }
@@ -98,8 +139,8 @@ impl Serialize for Exchange {
         s.serialize_field("origin", &self.origin())?;
         s.serialize_field("preflight", &self.preflight)?;
         s.serialize_field("status", &self.status.as_u16())?;
-        s.serialize_field("request_headers", &HeaderLines(&self.request_headers))?;
-        s.serialize_field("response_headers", &HeaderLines(&self.response_headers))?;
+        s.serialize_field("request_headers", &self.request_headers)?;
+        s.serialize_field("response_headers", &self.response_headers)?;
         s.serialize_field("policy_version", &self.policy_version)?;
         s.end()
     }
@@ -110,10 +151,10 @@ impl Serialize for Exchange {
 pub struct NewExchange {
     pub method: Method,
     pub uri: Uri,
-    pub request_headers: HeaderMap,
+    pub request_headers: RecordedHeaders,
     pub preflight: bool,
     pub status: StatusCode,
-    pub response_headers: HeaderMap,
+    pub response_headers: RecordedHeaders,
     pub policy_version: u64,
 }
 
@@ -189,12 +230,32 @@ mod tests {
         NewExchange {
             method: Method::GET,
             uri: path.parse().unwrap(),
-            request_headers: HeaderMap::new(),
+            request_headers: RecordedHeaders::default(),
             preflight: false,
             status: StatusCode::OK,
-            response_headers: HeaderMap::new(),
+            response_headers: RecordedHeaders::default(),
             policy_version: 1,
         }
+    }
+
+    #[test]
+    fn recorded_headers_keep_order_repeats_and_odd_bytes() {
+        let mut headers = HeaderMap::new();
+        headers.append("vary", "Origin".parse().unwrap());
+        headers.append("x-a", "1".parse().unwrap());
+        headers.append("vary", "Accept".parse().unwrap());
+        headers.append("x-b", axum::http::HeaderValue::from_bytes(b"caf\xe9").unwrap());
+        headers.append("x-empty", "".parse().unwrap());
+        let recorded = RecordedHeaders::of(&headers);
+        let lines: Vec<_> = recorded.iter().collect();
+        assert_eq!(
+            lines,
+            [("vary", "Origin"), ("vary", "Accept"), ("x-a", "1"), ("x-b", "caf\u{fffd}"), ("x-empty", "")]
+        );
+        assert_eq!(recorded.get("Vary"), Some("Origin"));
+        assert_eq!(recorded.get("x-empty"), Some(""));
+        assert_eq!(recorded.get("x-missing"), None);
+        assert_eq!(recorded.len(), 5);
     }
 
     #[test]
@@ -238,9 +299,13 @@ mod tests {
     fn serializes_header_lines_in_order_with_repeats() {
         let log = ExchangeLog::default();
         let mut new = get("/api");
-        new.request_headers.append("origin", "http://localhost:3000".parse().unwrap());
-        new.response_headers.append("access-control-allow-origin", "*".parse().unwrap());
-        new.response_headers.append("access-control-allow-origin", "*".parse().unwrap());
+        let mut request = HeaderMap::new();
+        request.append("origin", "http://localhost:3000".parse().unwrap());
+        let mut response = HeaderMap::new();
+        response.append("access-control-allow-origin", "*".parse().unwrap());
+        response.append("access-control-allow-origin", "*".parse().unwrap());
+        new.request_headers = RecordedHeaders::of(&request);
+        new.response_headers = RecordedHeaders::of(&response);
         let json = serde_json::to_value(&*log.record(new)).unwrap();
         assert_eq!(json["origin"], "http://localhost:3000");
         assert_eq!(json["path"], "/api");

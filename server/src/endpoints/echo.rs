@@ -27,7 +27,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use super::error_response;
-use crate::exchange::HeaderLines;
+use crate::exchange::RecordedHeaders;
 
 /// The most of a body the echo shows, in bytes (16 KiB).
 pub(crate) const BODY_LIMIT: usize = 16 * 1024;
@@ -42,7 +42,7 @@ struct Echo<'a> {
     method: &'a str,
     path: &'a str,
     query: Option<&'a str>,
-    headers: HeaderLines<'a>,
+    headers: RecordedHeaders,
     body: Cow<'a, str>,
     body_note: Option<String>,
 }
@@ -66,7 +66,7 @@ pub(super) async fn echo(request: Request) -> Response {
         method: parts.method.as_str(),
         path: parts.uri.path(),
         query: parts.uri.query(),
-        headers: HeaderLines(&parts.headers),
+        headers: RecordedHeaders::of(&parts.headers),
         body: String::from_utf8_lossy(&body.kept),
         body_note: body.note(),
     })
