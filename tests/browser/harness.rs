@@ -9,7 +9,7 @@
 //! `expect` them and get a readable message.
 
 use std::future::Future;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::panic::AssertUnwindSafe;
@@ -154,7 +154,9 @@ impl Browser {
                     ));
                 }
                 let msg = format!("browser tests skipped: {} not found; {INSTALL_HINT}", path.display());
-                eprintln!("{msg}");
+                // Straight to the process's stderr: `eprintln!` would be captured by the test harness,
+                // and a skip nobody sees is a silent one.
+                let _ = writeln!(std::io::stderr(), "\n{msg}\n");
                 return Ok(None);
             }
         }
