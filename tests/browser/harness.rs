@@ -108,15 +108,12 @@ pub fn console_text(raw: &str) -> String {
     text.to_string()
 }
 
+/// `12:34` (line and column) or `77` (a line alone, as for Blink's early `Fetch API cannot load` errors).
 fn is_line_col(s: &str) -> bool {
+    let digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
     match s.split_once(':') {
-        Some((l, c)) => {
-            !l.is_empty()
-                && !c.is_empty()
-                && l.bytes().all(|b| b.is_ascii_digit())
-                && c.bytes().all(|b| b.is_ascii_digit())
-        }
-        None => false,
+        Some((line, column)) => digits(line) && digits(column),
+        None => digits(s),
     }
 }
 
@@ -603,6 +600,12 @@ mod tests {
         );
         assert_eq!(console_text("http://localhost:1/ 12:34 \"hi there\""), "hi there");
         assert_eq!(console_text("http://localhost:1/ 12:34 1 2"), "1 2");
+        assert_eq!(
+            console_text(
+                "http://localhost:1/static/x.js 77 Fetch API cannot load http://a/. Request mode is"
+            ),
+            "Fetch API cannot load http://a/. Request mode is"
+        );
         assert_eq!(console_text("no prefix here"), "no prefix here");
     }
 

@@ -141,6 +141,14 @@ pub const SCENARIOS: &[Scenario] = &[
         true,
         None,
     ),
+    s(
+        "Set-Cookie is never exposed",
+        r#"{"allow_origin": "*", "expose_headers": "*"}"#,
+        "/api/login",
+        "{}",
+        true,
+        None,
+    ),
     // Error statuses.
     s("a 500 with CORS headers", STAR, "/api/error?cors=yes", "{}", true, None),
     s(
@@ -176,6 +184,30 @@ pub const SCENARIOS: &[Scenario] = &[
         "{method: 'POST', body: 'x'}",
         false,
         Some("not equal to the supplied origin"),
+    ),
+    s(
+        "text/plain; application/json: no preflight",
+        STAR,
+        "/api/echo",
+        "{method: 'POST', headers: {'Content-Type': 'text/plain; application/json'}, body: '{}'}",
+        true,
+        None,
+    ),
+    s(
+        "a safelisted name with an unsafe value",
+        STAR,
+        "/api",
+        "{headers: {'Content-Language': 'fr (x)'}}",
+        false,
+        Some("Request header field content-language is not allowed"),
+    ),
+    s(
+        "mode same-origin to another origin",
+        STAR,
+        "/api",
+        "{mode: 'same-origin'}",
+        false,
+        Some("Request mode is \"same-origin\""),
     ),
     // B. The preflight.
     s(
@@ -359,6 +391,14 @@ pub const SCENARIOS: &[Scenario] = &[
         false,
         Some("No 'Access-Control-Allow-Origin' header"),
     ),
+    s(
+        "a 303 turns the POST into a GET",
+        STAR,
+        "/api/redirect?to=same&status=303",
+        "{method: 'POST', body: 'x'}",
+        true,
+        None,
+    ),
 ];
 
 /// Runs every scenario in the lab; returns (scenarios, agreements) and a description of each failure.
@@ -414,7 +454,10 @@ async fn run_one(browser: &Browser, sandbox: &SandboxProcess, scenario: &Scenari
     let predicted: Vec<String> =
         verdict["chromium_message"].as_str().map(str::to_owned).into_iter().collect();
     if printed != predicted {
-        problems.push(format!("Chromium printed {printed:?}, the model predicted {predicted:?}"));
+        let all: Vec<String> = browser.console_lines().await?.iter().map(|l| l.to_string()).collect();
+        problems.push(format!(
+            "Chromium printed {printed:?}, the model predicted {predicted:?} (console: {all:?})"
+        ));
     }
     if let Some(says) = scenario.says
         && !printed.iter().any(|line| line.contains(says))
