@@ -19,7 +19,7 @@ pub struct Lesson {
 }
 
 /// The lessons, in the order the lab teaches them.
-pub const LESSONS: [Lesson; 11] = [
+pub const LESSONS: [Lesson; 12] = [
     Lesson {
         id: "preflight",
         how: "Choose the Permissive policy, method POST, body JSON, and send. The API's record shows an OPTIONS your code never wrote. Then try body text: no preflight.",
@@ -93,6 +93,15 @@ pub const LESSONS: [Lesson; 11] = [
         how: "Under the article's policy, send POST /api/counter with a text body: blocked, yet the API's record shows it ran (and the count went up).",
         title: "CORS is not CSRF protection",
         parts: &["a POST to /api/counter is blocked, yet the API ran it"],
+    },
+    Lesson {
+        id: "browser-differences",
+        how: "With Allow-Origin * and Allow-Headers *, send GET /api with a header Authorization: Bearer abc. Chromium reads the answer; the standard, Firefox and Safari do not let * cover Authorization. Then list it: Allow-Headers: *, Authorization works everywhere.",
+        title: "Where the browsers differ: Allow-Headers * and Authorization",
+        parts: &[
+            "a request with Authorization passes under Allow-Headers: * (Chromium only)",
+            "a request with Authorization passes under an Allow-Headers that names it (every browser)",
+        ],
     },
 ];
 
@@ -185,6 +194,24 @@ impl LabProgress {
             && actual.iter().any(|x| x.status.is_success())
         {
             changed |= self.see("side-effect", 0);
+        }
+        // Chromium lets `Access-Control-Allow-Headers: *` cover Authorization; the Fetch Standard does not.
+        let sends_authorization =
+            attempt.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("authorization"));
+        let allow_headers = joined
+            .exchanges
+            .iter()
+            .find(|x| x.preflight)
+            .and_then(|x| x.response_header("access-control-allow-headers"));
+        if sends_authorization
+            && resolved
+            && let Some(allowed) = allow_headers
+        {
+            let names: Vec<String> = allowed.split(',').map(|n| n.trim().to_ascii_lowercase()).collect();
+            let part = usize::from(names.iter().any(|n| n == "authorization"));
+            if part == 1 || names.iter().any(|n| n == "*") {
+                changed |= self.see("browser-differences", part);
+            }
         }
         changed
     }
