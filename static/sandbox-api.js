@@ -11,27 +11,22 @@
 const apiOrigin = document.body.dataset.apiOrigin; // e.g. http://localhost:8000
 
 /// Changes the API's policy (only the fields given) and resolves to the new policy.
-export async function policy(changes = {}) {
-  const res = await fetch('/sandbox/policy', {
-    method: 'PATCH',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify(changes),
-  });
-  const body = await res.json();
-  if (!res.ok) throw new Error(body.error);
-  return body;
+export function policy(changes = {}) {
+  return sendJson('PATCH', '/sandbox/policy', changes);
 }
 
 /// Replaces the whole policy (fields left out take their defaults).
-export async function replacePolicy(whole) {
-  const res = await fetch('/sandbox/policy', {
-    method: 'PUT',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify(whole),
-  });
-  const body = await res.json();
-  if (!res.ok) throw new Error(body.error);
-  return body;
+export function replacePolicy(whole) {
+  return sendJson('PUT', '/sandbox/policy', whole);
+}
+
+// Sends `body` as JSON to the sandbox's own control API; resolves to the answer, or throws its error
+// sentence.
+async function sendJson(method, path, body) {
+  const res = await fetch(path, { method, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const answer = await res.json();
+  if (!res.ok) throw new Error(answer.error);
+  return answer;
 }
 
 /// The named policies, with this page's origin filled in.
@@ -60,14 +55,7 @@ export async function send(path, init = {}) {
     cache,
     js,
   };
-  const res = await fetch('/sandbox/attempts', {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify(report),
-  });
-  const body = await res.json();
-  if (!res.ok) throw new Error(body.error);
-  return body;
+  return sendJson('POST', '/sandbox/attempts', report);
 }
 
 // What JavaScript gets: the Response's own fields, or the error fetch() rejected with. Reading the body

@@ -428,7 +428,7 @@ async fn run_one(browser: &Browser, sandbox: &SandboxProcess, scenario: &Scenari
     browser.clear_console().await?;
     let result =
         browser.eval(&format!("return sandbox.send({}, {});", json!(scenario.path), scenario.init)).await?;
-    let printed = console_cors_lines(browser).await?;
+    let printed = crate::cors_lines(browser).await?;
     let verdict = &result["verdict"];
     let mut problems = Vec::new();
 
@@ -465,20 +465,6 @@ async fn run_one(browser: &Browser, sandbox: &SandboxProcess, scenario: &Scenari
         problems.push(format!("expected a console line containing {says:?}"));
     }
     if problems.is_empty() { Ok(()) } else { Err(problems.join("; ")) }
-}
-
-/// The CORS lines Chromium printed since the console was cleared (the early `Fetch API cannot load` kind
-/// included).
-async fn console_cors_lines(browser: &Browser) -> Result<Vec<String>, String> {
-    browser.sync_console(std::time::Duration::from_secs(10)).await?;
-    Ok(browser
-        .console_lines()
-        .await?
-        .iter()
-        .filter(|l| l.source.as_deref() == Some("javascript"))
-        .map(|l| l.text())
-        .filter(|t| t.contains("blocked by CORS policy") || t.starts_with("Fetch API cannot load"))
-        .collect())
 }
 
 /// The lab's result for a request whose preflight the browser took from its cache: the model and the

@@ -85,8 +85,9 @@ async fn send_and_expect(browser: &Browser, expected: &str) -> Result<(), String
     Ok(())
 }
 
-/// The console lines Chromium printed about CORS since the last reset.
-async fn cors_lines(browser: &Browser) -> Result<Vec<String>, String> {
+/// The CORS lines Chromium printed since the console was last cleared: "… has been blocked by CORS
+/// policy: …", and Blink's early "Fetch API cannot load …" errors.
+pub(crate) async fn cors_lines(browser: &Browser) -> Result<Vec<String>, String> {
     browser.sync_console(WAIT).await?;
     Ok(browser
         .console_lines()
@@ -94,7 +95,7 @@ async fn cors_lines(browser: &Browser) -> Result<Vec<String>, String> {
         .iter()
         .filter(|l| l.source.as_deref() == Some("javascript"))
         .map(|l| l.text())
-        .filter(|t| t.contains("blocked by CORS policy"))
+        .filter(|t| t.contains("blocked by CORS policy") || t.starts_with("Fetch API cannot load"))
         .collect())
 }
 

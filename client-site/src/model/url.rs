@@ -77,30 +77,30 @@ fn split_scheme(input: &str) -> Option<(&str, &str)> {
 }
 
 /// Parses an absolute URL; `None` where `GURL` would call it invalid.
+impl Url {
+    /// A URL with no authority (`foo:bar`, `file:…`): everything after the scheme is kept as is.
+    fn without_host(scheme: String, rest: &str, special: bool) -> Url {
+        Url {
+            scheme,
+            userinfo: String::new(),
+            host: String::new(),
+            port: None,
+            rest: rest.to_string(),
+            special,
+        }
+    }
+}
+
 pub(crate) fn parse(input: &str) -> Option<Url> {
     let input = input.trim_matches(|c: char| c <= ' ');
     let (scheme, after) = split_scheme(input)?;
     let scheme = scheme.to_ascii_lowercase();
     let Some(&(_, default_port)) = SPECIAL_SCHEMES.iter().find(|(s, _)| *s == scheme) else {
         // A non-special scheme (`foo:bar`, even `localhost:3000`): GURL accepts it as is.
-        return Some(Url {
-            scheme,
-            userinfo: String::new(),
-            host: String::new(),
-            port: None,
-            rest: after.to_string(),
-            special: false,
-        });
+        return Some(Url::without_host(scheme, after, false));
     };
     if scheme == "file" {
-        return Some(Url {
-            scheme,
-            userinfo: String::new(),
-            host: String::new(),
-            port: None,
-            rest: after.to_string(),
-            special: true,
-        });
+        return Some(Url::without_host(scheme, after, true));
     }
     // Special schemes tolerate any number of slashes or backslashes before the host.
     let after = after.trim_start_matches(['/', '\\']);
