@@ -17,6 +17,16 @@ use tokio::sync::broadcast;
 /// How many exchanges [`ExchangeLog`] keeps; older ones are dropped first.
 pub const LOG_CAPACITY: usize = 200;
 
+/// The most of a request's header lines one record keeps, in bytes (16 KiB). hyper accepts some 400 KB of
+/// request headers; a log of [`LOG_CAPACITY`] such records would hold 80 MB. Lines past the cap are left
+/// out and counted ([`RecordedHeaders::omitted`]), so the record says that it was cut.
+pub const MAX_RECORDED_REQUEST_HEADERS: usize = 16 * 1024;
+
+/// The longest single request header line a record keeps, in bytes (4 KiB, as long as a policy value
+/// may be). A longer line (a huge cookie) is left out and counted, and the lines after it are still kept,
+/// so one oversized header never hides the `Origin` or the preflight's own headers.
+pub const MAX_RECORDED_LINE: usize = 4 * 1024;
+
 /// How many announcements a slow live-feed subscriber may fall behind before it skips ahead.
 const FEED_CAPACITY: usize = 256;
 
@@ -77,22 +87,47 @@ impl Exchange {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RecordedHeaders {
     lines: String,
+    /// How many lines were left out because the record reached its cap.
+    omitted: usize,
 }
 
 impl RecordedHeaders {
     /// Records every line of `headers`.
     pub fn of(headers: &HeaderMap) -> RecordedHeaders {
-        let size: usize = headers.iter().map(|(n, v)| n.as_str().len() + v.len() + 3).sum();
-        let mut lines = String::with_capacity(size);
+        RecordedHeaders::capped(headers, usize::MAX, usize::MAX)
+    }
+
+    /// Records the lines of a request's `headers`, at most [`MAX_RECORDED_REQUEST_HEADERS`] bytes of
+    /// them, each at most [`MAX_RECORDED_LINE`] bytes; the others are counted in [`Self::omitted`].
+    pub fn of_request(headers: &HeaderMap) -> RecordedHeaders {
+        RecordedHeaders::capped(headers, MAX_RECORDED_REQUEST_HEADERS, MAX_RECORDED_LINE)
+    }
+
+    fn capped(headers: &HeaderMap, max_total: usize, max_line: usize) -> RecordedHeaders {
+        let line_len = |name: &axum::http::HeaderName, value: &axum::http::HeaderValue| {
+            name.as_str().len() + value.len() + 3
+        };
+        let size: usize = headers.iter().map(|(n, v)| line_len(n, v)).sum();
+        let mut recorded = RecordedHeaders { lines: String::with_capacity(size.min(max_total)), omitted: 0 };
         for (name, value) in headers {
-            lines.push_str(name.as_str());
-            lines.push_str(": ");
+            let len = line_len(name, value);
+            if len > max_line || recorded.lines.len() + len > max_total {
+                recorded.omitted += 1;
+                continue;
+            }
+            recorded.lines.push_str(name.as_str());
+            recorded.lines.push_str(": ");
             // `from_utf8_lossy` borrows when the bytes are valid, and checks ASCII a word at a time
             // (`HeaderValue::to_str` goes byte by byte): this runs on every request the API answers.
-            lines.push_str(&String::from_utf8_lossy(value.as_bytes()));
-            lines.push('\n');
+            recorded.lines.push_str(&String::from_utf8_lossy(value.as_bytes()));
+            recorded.lines.push('\n');
         }
-        RecordedHeaders { lines }
+        recorded
+    }
+
+    /// How many lines were sent but left out of the record because it reached its cap.
+    pub fn omitted(&self) -> usize {
+        self.omitted
     }
 
     /// Each `(name, value)` line, in the order sent.
@@ -129,7 +164,7 @@ impl Serialize for RecordedHeaders {
 
 impl Serialize for Exchange {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut s = serializer.serialize_struct("Exchange", 12)?;
+        let mut s = serializer.serialize_struct("Exchange", 13)?;
         s.serialize_field("seq", &self.seq)?;
         s.serialize_field("at_ms", &self.at_ms)?;
         s.serialize_field("method", self.method.as_str())?;
@@ -140,6 +175,8 @@ impl Serialize for Exchange {
         s.serialize_field("preflight", &self.preflight)?;
         s.serialize_field("status", &self.status.as_u16())?;
         s.serialize_field("request_headers", &self.request_headers)?;
+        // Not 0 only when the request's headers were larger than one record keeps: the page says so.
+        s.serialize_field("request_headers_omitted", &self.request_headers.omitted())?;
         s.serialize_field("response_headers", &self.response_headers)?;
         s.serialize_field("policy_version", &self.policy_version)?;
         s.end()
@@ -256,6 +293,35 @@ mod tests {
         assert_eq!(recorded.get("x-empty"), Some(""));
         assert_eq!(recorded.get("x-missing"), None);
         assert_eq!(recorded.len(), 5);
+    }
+
+    #[test]
+    fn a_request_record_keeps_its_cap_and_counts_what_it_left_out() {
+        let mut headers = HeaderMap::new();
+        headers.append("origin", "http://localhost:3000".parse().unwrap());
+        // One line over the line cap, then enough lines under it to pass the total cap.
+        headers.append("cookie", "c".repeat(MAX_RECORDED_LINE).parse().unwrap());
+        let filler = "f".repeat(1000);
+        for _ in 0..40 {
+            headers.append("x-filler", filler.parse().unwrap());
+        }
+        headers.append("access-control-request-method", "PUT".parse().unwrap());
+        let recorded = RecordedHeaders::of_request(&headers);
+        assert!(recorded.lines.len() <= MAX_RECORDED_REQUEST_HEADERS, "{}", recorded.lines.len());
+        assert_eq!(recorded.get("origin"), Some("http://localhost:3000"));
+        assert_eq!(recorded.get("cookie"), None, "the oversized line is left out");
+        let kept_fillers = recorded.iter().filter(|(n, _)| *n == "x-filler").count();
+        assert!(kept_fillers > 10 && kept_fillers < 40, "{kept_fillers}");
+        assert_eq!(recorded.omitted(), 1 + (40 - kept_fillers), "the cookie and the fillers past the cap");
+        assert_eq!(
+            recorded.get("access-control-request-method"),
+            Some("PUT"),
+            "a short line that still fits"
+        );
+
+        let everything = RecordedHeaders::of(&headers);
+        assert_eq!(everything.omitted(), 0);
+        assert_eq!(everything.len(), headers.len());
     }
 
     #[test]

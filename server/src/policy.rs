@@ -63,7 +63,7 @@ impl fmt::Display for HeaderText {
 /// Where the `Access-Control-*` headers go: on preflight (`OPTIONS`) answers, actual answers, or both.
 ///
 /// "Preflight only" reproduces a classic bug: the preflight passes, then the actual response is blocked
-/// (LESSONS.md 6).
+/// (docs/lessons.md §6).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum HeadersOn {

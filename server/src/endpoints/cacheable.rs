@@ -27,7 +27,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use super::{method_not_allowed, now_ms};
-use crate::api::CorsHeaders;
+use crate::cors_headers::CorsHeaders;
 
 /// `/api/cacheable`, `GET` and `HEAD`.
 pub(super) async fn cacheable(method: Method) -> Response {

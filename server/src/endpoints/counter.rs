@@ -11,8 +11,9 @@
 //! the count went up: CORS is not CSRF protection. A method that needs a preflight (`PUT`, `DELETE`) runs
 //! only once the preflight passes; the preflight itself never reaches this endpoint, so it never counts.
 //!
-//! There is no reset route on the API; the control site resets the count with [`Api::reset_counter`].
+//! There is no reset route on the API; the control site resets the count with [`crate::Api::reset_counter`].
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::Json;
@@ -20,7 +21,7 @@ use axum::extract::State;
 use axum::http::Method;
 use serde_json::{Value, json};
 
-use crate::Api;
+use super::EndpointState;
 
 /// The count `/api/counter` shows.
 #[derive(Debug, Default)]
@@ -44,8 +45,8 @@ impl Counter {
 }
 
 /// `/api/counter`: `GET` and `HEAD` read the count; every other method adds one first.
-pub(super) async fn counter(State(api): State<Api>, method: Method) -> Json<Value> {
-    let counter = &api.endpoints.counter;
+pub(super) async fn counter(State(state): State<Arc<EndpointState>>, method: Method) -> Json<Value> {
+    let counter = &state.counter;
     let count =
         if method == Method::GET || method == Method::HEAD { counter.get() } else { counter.increment() };
     Json(json!({ "count": count }))

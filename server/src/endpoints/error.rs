@@ -16,7 +16,7 @@ use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 
 use super::{BadRequest, choose, error_response};
-use crate::api::CorsHeaders;
+use crate::cors_headers::CorsHeaders;
 
 /// The error's sentence.
 pub(crate) const MESSAGE: &str = "Something broke on the server (a deliberate 500 from the sandbox).";

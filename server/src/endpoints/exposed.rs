@@ -11,17 +11,20 @@
 //! every header, but only without credentials). `X-Request-Id` changes with every request, so the page can
 //! tell a fresh answer from a cached one.
 
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderName, HeaderValue};
 
-use crate::Api;
+use super::EndpointState;
 
 /// `/api/headers`, any method.
-pub(super) async fn headers(State(api): State<Api>) -> ([(HeaderName, HeaderValue); 2], Json<&'static str>) {
-    let id = api.endpoints.request_ids.fetch_add(1, Ordering::Relaxed) + 1;
+pub(super) async fn headers(
+    State(state): State<Arc<EndpointState>>,
+) -> ([(HeaderName, HeaderValue); 2], Json<&'static str>) {
+    let id = state.request_ids.fetch_add(1, Ordering::Relaxed) + 1;
     (
         [
             // A number the API gives each answer of this endpoint.

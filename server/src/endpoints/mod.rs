@@ -1,13 +1,13 @@
 //! # The API's endpoints, one lesson each
 //!
-//! Every endpoint is on the API origin and behind the layer in [`crate::api`], so every answer carries the
+//! Every endpoint is on the API origin and behind the layer in [`crate::cors_layer`], so every answer carries the
 //! policy's CORS headers (unless the table says otherwise), `Cache-Control: no-store` (unless the endpoint
 //! set its own) and is recorded in the [`ExchangeLog`](crate::ExchangeLog). A preflight (`OPTIONS` with
 //! `Access-Control-Request-Method`) never reaches an endpoint: the layer answers it for every path, with the
 //! policy's `preflight_status` and preflight headers (and a `Location` back to the same path when that
 //! status is a redirect).
 //!
-//! | path | methods | parameters | answer | headers beyond the policy's | lesson (LESSONS.md) |
+//! | path | methods | parameters | answer | headers beyond the policy's | lesson ([docs/lessons.md](../../../docs/lessons.md)) |
 //! |---|---|---|---|---|---|
 //! | `/api` | any | — | `"Hello"` | — | 1–4: the article's endpoint |
 //! | `/api/echo` | any | — | `{"method", "path", "query", "headers": [[name, value], …], "body", "body_note"}`: the request as received, the body cut at 16 KiB | — | 5, 7: what the browser really sent (the `Origin`, the cookie, the preflight's own headers) |
@@ -34,6 +34,7 @@ mod hello;
 mod redirect;
 mod session;
 
+use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
 use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
@@ -41,13 +42,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::{Json, Router};
 
-use crate::Api;
-
 pub(crate) use counter::Counter;
 pub(crate) use session::Sessions;
 
 /// Every endpoint, and the 404 for every other path.
-pub(crate) fn routes() -> Router<Api> {
+pub(crate) fn routes() -> Router<Arc<EndpointState>> {
     Router::new()
         .route("/api", any(hello::hello))
         .route("/api/echo", any(echo::echo))
@@ -62,7 +61,7 @@ pub(crate) fn routes() -> Router<Api> {
         .fallback(hello::not_found)
 }
 
-/// What the endpoints remember between requests. One `Arc` in [`Api`], so cloning the state for each
+/// What the endpoints remember between requests. One `Arc` is the endpoints' state, so cloning it for each
 /// request stays a single reference-count bump however many endpoints keep something.
 #[derive(Debug, Default)]
 pub(crate) struct EndpointState {

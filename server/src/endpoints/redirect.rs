@@ -29,7 +29,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::{BadRequest, choose, query_param};
-use crate::api::CorsHeaders;
+use crate::cors_headers::CorsHeaders;
 
 /// Where the redirect points.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -17,6 +17,7 @@
 //! call is cross-site, and the browser does not send a `Lax` cookie on a cross-site `fetch()`.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -27,7 +28,7 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::Api;
+use super::EndpointState;
 
 /// The cookie's name.
 pub(crate) const COOKIE_NAME: &str = "sandbox_session";
@@ -90,8 +91,8 @@ fn session_cookie(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// `/api/login`, any method: starts a session.
-pub(super) async fn login(State(api): State<Api>) -> Response {
-    let token = api.endpoints.sessions.issue();
+pub(super) async fn login(State(state): State<Arc<EndpointState>>) -> Response {
+    let token = state.sessions.issue();
     let cookie = format!("{COOKIE_NAME}={token}; Path=/; SameSite=Lax; HttpOnly");
     let mut response = Json(json!({ "logged_in": true, "user": "learner" })).into_response();
     // The token is hex digits only, so the line is always a valid header value.
@@ -102,9 +103,9 @@ pub(super) async fn login(State(api): State<Api>) -> Response {
 }
 
 /// `/api/logout`, any method: ends the session the cookie names, and asks the browser to drop the cookie.
-pub(super) async fn logout(State(api): State<Api>, headers: HeaderMap) -> Response {
+pub(super) async fn logout(State(state): State<Arc<EndpointState>>, headers: HeaderMap) -> Response {
     if let Some(token) = session_cookie(&headers) {
-        api.endpoints.sessions.revoke(token);
+        state.sessions.revoke(token);
     }
     let mut response = Json(json!({ "logged_in": false, "user": null })).into_response();
     response.headers_mut().insert(
@@ -115,9 +116,12 @@ pub(super) async fn logout(State(api): State<Api>, headers: HeaderMap) -> Respon
 }
 
 /// `/api/whoami`, any method: whether the cookie arrived, and whether it names a session.
-pub(super) async fn whoami(State(api): State<Api>, headers: HeaderMap) -> Json<serde_json::Value> {
+pub(super) async fn whoami(
+    State(state): State<Arc<EndpointState>>,
+    headers: HeaderMap,
+) -> Json<serde_json::Value> {
     let token = session_cookie(&headers);
-    let user = token.filter(|token| api.endpoints.sessions.is_valid(token)).map(|_| "learner");
+    let user = token.filter(|token| state.sessions.is_valid(token)).map(|_| "learner");
     Json(json!({ "user": user, "cookie_received": token.is_some() }))
 }
 

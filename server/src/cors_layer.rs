@@ -1,106 +1,144 @@
-//! The layer that writes the policy's CORS headers, answers preflights and records each exchange.
+//! The CORS layer: it writes the policy's CORS headers, answers preflights and records each exchange.
 //!
-//! Every request to the API goes through the `CorsAndRecord` layer, and it is the only code that writes
+//! Every request to the API goes through [`CorsLayer`], and it is the only code that writes
 //! `Access-Control-*` headers. An endpoint that must answer differently (an error page "outside the CORS
-//! layer", a cache-friendly endpoint that reflects the `Origin`) says so with a `CorsHeaders` response
+//! layer", a cache-friendly endpoint that reflects the `Origin`) says so with a [`CorsHeaders`] response
 //! extension; the layer reads it and still writes the lines itself, from the same policy snapshot.
 //!
 //! The layer writes the headers itself rather than using tower-http's `CorsLayer` on purpose: `CorsLayer`
 //! refuses some combinations (credentials with `*`, say) that the learner must be able to send in order to
 //! see the browser reject them.
 //!
-//! The endpoints themselves are in [`crate::endpoints`].
+//! Where things happen, for a reader looking for them:
+//!
+//! - a preflight is recognised in `Seen::of` and answered in `Seen::preflight_answer`;
+//! - `Access-Control-Allow-Origin` and the other lines are written in `Seen::finish`, from the
+//!   [`PolicySnapshot`]'s pre-encoded lines ([`crate::store`]);
+//! - the exchange is recorded at the end of `Seen::finish`.
+//!
+//! The shape is tower-http's own (its `cors` module): a `Layer`, a `Service`, and a pin-projected
+//! [`ResponseFuture`], so nothing is boxed per request. Measured with `cargo bench --bench api` against
+//! the same layer returning a `Pin<Box<dyn Future>>` and against `axum::middleware::from_fn_with_state`;
+//! the figures are in the README ("Benchmarks"), and this shape was the fastest.
 
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 
-use axum::Router;
 use axum::body::HttpBody;
 use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
+use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
+use crate::cors_headers::CorsHeaders;
 use crate::exchange::{ExchangeLog, NewExchange, RecordedHeaders};
-use crate::store::PolicySnapshot;
-use crate::{Api, endpoints};
+use crate::store::{PolicySnapshot, PolicyStore};
 
-/// The API origin's router: the endpoints of [`crate::endpoints`], every one behind the `CorsAndRecord` layer.
-pub fn app(api: Api) -> Router {
-    endpoints::routes().layer(CorsAndRecordLayer { api: api.clone() }).with_state(api)
+/// The layer that puts [`Cors`] in front of every endpoint.
+#[derive(Clone, Debug)]
+pub struct CorsLayer {
+    policy: Arc<PolicyStore>,
+    log: Arc<ExchangeLog>,
 }
 
-/// Which CORS header lines the layer puts on an endpoint's answer (a response extension).
-///
-/// An endpoint that does not attach one gets [`CorsHeaders::Policy`]. Preflights never reach an endpoint:
-/// the layer answers them, always with the policy's preflight lines.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) enum CorsHeaders {
-    /// The policy's lines for an actual response, exactly as configured.
-    #[default]
-    Policy,
-    /// None of the policy's lines, not even its `Vary`: the answer looks as if it came from code that
-    /// runs outside the CORS layer (an error page, a proxy's redirect), whatever the policy says.
-    None,
-    /// `Access-Control-Allow-Origin` mirrors the request's `Origin` (none when the request has no
-    /// `Origin`), in place of the policy's value, as express's `origin: true` and tower-http's
-    /// `AllowOrigin::mirror_request()` do; the policy's other lines are sent as configured.
-    ReflectOrigin,
+impl CorsLayer {
+    /// A layer that sends `policy`'s lines and records into `log`.
+    pub fn new(policy: Arc<PolicyStore>, log: Arc<ExchangeLog>) -> CorsLayer {
+        CorsLayer { policy, log }
+    }
 }
 
-/// The layer [`app`] puts in front of every endpoint.
-#[derive(Clone)]
-struct CorsAndRecordLayer {
-    api: Api,
-}
+impl<S> Layer<S> for CorsLayer {
+    type Service = Cors<S>;
 
-impl<S> Layer<S> for CorsAndRecordLayer {
-    type Service = CorsAndRecord<S>;
-
-    fn layer(&self, inner: S) -> CorsAndRecord<S> {
-        CorsAndRecord { inner, api: self.api.clone() }
+    fn layer(&self, inner: S) -> Cors<S> {
+        Cors { inner, policy: Arc::clone(&self.policy), log: Arc::clone(&self.log) }
     }
 }
 
 /// Writes the policy's headers on every answer, answers preflights, and records what happened.
-///
-/// A hand-written `Service` rather than `axum::middleware::from_fn`: it runs on every request the API
-/// answers, and this way the endpoint is called directly, with no boxed clone of it per request.
-#[derive(Clone)]
-struct CorsAndRecord<S> {
+#[derive(Clone, Debug)]
+pub struct Cors<S> {
     inner: S,
-    api: Api,
+    policy: Arc<PolicyStore>,
+    log: Arc<ExchangeLog>,
 }
 
-impl<S> Service<Request> for CorsAndRecord<S>
+impl<S> Service<Request> for Cors<S>
 where
     S: Service<Request, Response = Response, Error = Infallible>,
-    S::Future: Send + 'static,
 {
     type Response = Response;
     type Error = Infallible;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+    type Future = ResponseFuture<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        let seen = Seen::of(&self.api, &request);
-        let log = Arc::clone(&self.api.log);
-        if seen.preflight {
+        let seen = Seen::of(self.policy.snapshot(), &request);
+        let log = Arc::clone(&self.log);
+        let kind = if seen.preflight {
+            // Preflights never reach an endpoint.
             let answer = seen.preflight_answer();
-            return Box::pin(std::future::ready(Ok(seen.finish(&log, answer))));
+            Kind::Answered { answer: Some(seen.finish(&log, answer)) }
+        } else {
+            Kind::Endpoint { future: self.inner.call(request), seen: Some(seen), log }
+        };
+        ResponseFuture { kind }
+    }
+}
+
+pin_project! {
+    /// The answer [`Cors`] gives: the endpoint's, finished by the layer, or the layer's own preflight answer.
+    pub struct ResponseFuture<F> {
+        #[pin]
+        kind: Kind<F>,
+    }
+}
+
+pin_project! {
+    #[project = KindProj]
+    enum Kind<F> {
+        /// A preflight, answered and recorded when the request arrived.
+        Answered { answer: Option<Response> },
+        /// Waiting for the endpoint; `seen` is taken when it answers.
+        Endpoint {
+            #[pin]
+            future: F,
+            seen: Option<Seen>,
+            log: Arc<ExchangeLog>,
+        },
+    }
+}
+
+impl<F> Future for ResponseFuture<F>
+where
+    F: Future<Output = Result<Response, Infallible>>,
+{
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project().kind.project() {
+            KindProj::Answered { answer } => match answer.take() {
+                Some(answer) => Poll::Ready(Ok(answer)),
+                // Polled again after it completed: tower's contract forbids it; answer a plain 500.
+                None => Poll::Ready(Ok(StatusCode::INTERNAL_SERVER_ERROR.into_response())),
+            },
+            KindProj::Endpoint { future, seen, log } => {
+                let answer = ready!(future.poll(cx))?;
+                Poll::Ready(Ok(match seen.take() {
+                    Some(seen) => seen.finish(log, answer),
+                    None => answer,
+                }))
+            }
         }
-        let answer = self.inner.call(request);
-        Box::pin(async move {
-            let answer = answer.await?;
-            Ok(seen.finish(&log, answer))
-        })
     }
 }
 
@@ -116,9 +154,9 @@ struct Seen {
 }
 
 impl Seen {
-    fn of(api: &Api, request: &Request) -> Seen {
+    fn of(policy: Arc<PolicySnapshot>, request: &Request) -> Seen {
         Seen {
-            policy: api.policy.snapshot(),
+            policy,
             // A CORS preflight is an OPTIONS request carrying `Access-Control-Request-Method` (Fetch
             // Standard §4.8 step 1). A bare OPTIONS is an ordinary request, as in rs/cors.
             preflight: request.method() == Method::OPTIONS
@@ -126,7 +164,7 @@ impl Seen {
             method: request.method().clone(),
             uri: request.uri().clone(),
             origin: request.headers().get(header::ORIGIN).cloned(),
-            request_headers: RecordedHeaders::of(request.headers()),
+            request_headers: RecordedHeaders::of_request(request.headers()),
         }
     }
 
