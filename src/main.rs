@@ -2,8 +2,10 @@
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
+use cors_sandbox::Stopped;
 use tokio::net::TcpListener;
 
 /// Learn CORS with a real browser: a page on one origin, an API on another, and the browser's verdict
@@ -23,6 +25,10 @@ struct Cli {
     /// workshop can pass this machine's address to let others in.
     #[arg(long, default_value = "127.0.0.1")]
     host: String,
+
+    /// On Ctrl-C or SIGTERM, how long requests still open get to finish, in milliseconds.
+    #[arg(long, env = "SHUTDOWN_GRACE_MS", default_value_t = 800, value_name = "MS")]
+    shutdown_grace_ms: u64,
 }
 
 #[tokio::main]
@@ -58,8 +64,16 @@ async fn main() -> ExitCode {
     );
     println!("Press Ctrl-C to stop.");
 
-    match cors_sandbox::run(api, client, &cli.host, shutdown_signal()).await {
-        Ok(()) => ExitCode::SUCCESS,
+    let grace = Duration::from_millis(cli.shutdown_grace_ms);
+    match cors_sandbox::run_with_grace(api, client, &cli.host, grace, shutdown_signal()).await {
+        Ok(Stopped::Drained) => {
+            println!("Stopped: every connection closed.");
+            ExitCode::SUCCESS
+        }
+        Ok(Stopped::GraceExpired) => {
+            println!("Stopped: requests still open after {} ms were dropped.", cli.shutdown_grace_ms);
+            ExitCode::SUCCESS
+        }
         Err(e) => fail(&format!("cors-sandbox stopped: {e}")),
     }
 }

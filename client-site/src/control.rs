@@ -27,9 +27,11 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use server::{Policy, PolicyError};
 
+use crate::error::error;
 use crate::events::SiteEvent;
+use crate::explain;
 use crate::lab::{self, Attempt};
-use crate::{Site, explain};
+use crate::site::Site;
 
 /// The largest request body the control API reads.
 pub const MAX_BODY: usize = 16 * 1024;
@@ -44,11 +46,6 @@ pub fn routes() -> Router<Site> {
         .route("/sandbox/attempts", post(report_attempt))
         .route("/sandbox/presets", get(get_presets))
         .route("/sandbox/lessons", get(get_lessons).delete(reset_lessons))
-}
-
-/// A refusal: `status` with `{"error": message}`.
-pub fn error(status: StatusCode, message: impl Into<String>) -> Response {
-    (status, Json(json!({ "error": message.into() }))).into_response()
 }
 
 async fn get_policy(State(site): State<Site>) -> Json<Policy> {
@@ -166,13 +163,9 @@ async fn check_console(State(site): State<Site>, request: Request) -> Response {
             "Send {\"text\": \"…\"} with the console line you copied from DevTools.",
         );
     };
-    let pasted = text.trim();
     let matched = site.api.log.recent().iter().rev().find_map(|exchange| {
         let message = explain::chromium_message(exchange)?;
-        // DevTools may add the page's file name before the line, or drop the final sentence when a
-        // learner selects only part of it; the core of the message must be there.
-        let core = message.split(" Have the server").next().unwrap_or(&message);
-        (pasted.contains(core) || (pasted.len() >= 60 && message.contains(pasted))).then_some(message)
+        is_console_line(text, &message).then_some(message)
     });
     match matched {
         Some(message) => {
@@ -190,6 +183,22 @@ async fn check_console(State(site): State<Site>, request: Request) -> Response {
         }))
         .into_response(),
     }
+}
+
+/// The shortest part of a console line that counts as the line when pasted alone: long enough to hold
+/// "Access to fetch at '…' from origin '…'", so that no short phrase ("blocked by CORS") matches.
+const MIN_PASTED_LEN: usize = 60;
+
+/// Whether `pasted` is the console line `message`, as a learner copies it from DevTools.
+///
+/// DevTools may put the page's file name and line before the message (`localhost/:1 Access to fetch…`),
+/// so the pasted text may hold more than the message; a learner selecting by hand may drop the final
+/// "Have the server…" sentence, or more. So it matches when it contains the message up to that
+/// sentence, or when it is a part of the message at least [`MIN_PASTED_LEN`] characters long.
+pub fn is_console_line(pasted: &str, message: &str) -> bool {
+    let pasted = pasted.trim();
+    let core = message.split(" Have the server").next().unwrap_or(message);
+    pasted.contains(core) || (pasted.chars().count() >= MIN_PASTED_LEN && message.contains(pasted))
 }
 
 /// The lab reports one request: what it sent and what JavaScript got. The answer joins that with the
@@ -244,4 +253,48 @@ async fn reset_lessons(State(site): State<Site>) -> Json<Value> {
     };
     let _ = site.events.send(SiteEvent::lessons(&lessons));
     Json(lessons)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Chromium 156's line for the article's request, written out by hand.
+    const LINE: &str = "Access to fetch at 'http://localhost:8000/api' from origin 'http://localhost:3000' has been blocked by CORS policy: The 'Access-Control-Allow-Origin' header has a value 'https://yoursite.com' that is not equal to the supplied origin. Have the server send the header with a valid value.";
+
+    #[test]
+    fn the_whole_line_matches_with_or_without_devtools_prefix() {
+        assert!(is_console_line(LINE, LINE));
+        assert!(is_console_line(&format!("localhost/:1 {LINE}"), LINE));
+        assert!(is_console_line(&format!("  {LINE}\n"), LINE));
+    }
+
+    #[test]
+    fn the_line_without_its_last_sentence_matches() {
+        let core = LINE.split(" Have the server").next().unwrap();
+        assert!(is_console_line(core, LINE));
+    }
+
+    #[test]
+    fn a_part_of_the_line_matches_from_sixty_characters() {
+        let part: String = LINE.chars().take(MIN_PASTED_LEN).collect();
+        assert!(is_console_line(&part, LINE), "{} characters", part.chars().count());
+        let shorter: String = LINE.chars().take(MIN_PASTED_LEN - 1).collect();
+        assert!(!is_console_line(&shorter, LINE), "{} characters", shorter.chars().count());
+        // From the middle of the line too, and white space around it does not count towards the length.
+        let middle: String = LINE.chars().skip(41).take(MIN_PASTED_LEN).collect(); // no space at either end
+        assert!(is_console_line(&middle, LINE));
+        let padded = format!("   {shorter}   ");
+        assert!(!is_console_line(&padded, LINE));
+    }
+
+    #[test]
+    fn other_text_does_not_match() {
+        assert!(!is_console_line("", LINE));
+        assert!(!is_console_line("blocked by CORS policy", LINE));
+        let other_origin = LINE.replace("http://localhost:3000", "http://127.0.0.1:3000");
+        assert!(!is_console_line(&other_origin, LINE));
+        // Sixty characters that are not in the line.
+        assert!(!is_console_line(&"x".repeat(MIN_PASTED_LEN), LINE));
+    }
 }

@@ -1,4 +1,5 @@
-//! The live feed: `GET /sandbox/events`, Server-Sent Events that keep every open tab in step.
+//! What the live feed announces: one [`SiteEvent`] per change, serialized once however many tabs listen.
+//! [`crate::feed`] sends them to each tab as Server-Sent Events.
 //!
 //! | event | data |
 //! |---|---|
@@ -10,24 +11,18 @@
 //! | `resync` | this tab fell behind and missed events: re-read `/sandbox/log` |
 //!
 //! A slow tab never slows the API: the API hands each exchange to a bounded broadcast channel and moves
-//! on; [`spawn_watcher`] turns exchanges into verdicts off the API's request path.
+//! on; [`crate::watcher`] turns exchanges into verdicts off the API's request path.
 
-use std::convert::Infallible;
 use std::sync::Arc;
 
-use axum::extract::State;
-use axum::response::sse::{Event, KeepAlive, Sse};
-use futures_util::stream::{self, Stream, StreamExt};
+use axum::response::sse::Event;
 use serde_json::{Value, json};
 use server::PolicySnapshot;
-use tokio::sync::broadcast::error::RecvError;
-
-use crate::{Site, explain};
 
 /// One announcement for the live feed, serialized once however many tabs receive it.
 #[derive(Clone, Debug)]
 pub struct SiteEvent {
-    /// The SSE event name: `policy`, `exchange`, `progress` or `resync`.
+    /// The SSE event name: `policy`, `exchange`, `progress`, `lessons`, `verdict` or `resync`.
     pub name: &'static str,
     /// The event's JSON data.
     pub data: Arc<str>,
@@ -63,71 +58,13 @@ impl SiteEvent {
         SiteEvent::new("exchange", view)
     }
 
-    fn to_sse(&self) -> Event {
+    /// This tab fell behind and missed events: it should re-read what it shows.
+    pub fn resync() -> SiteEvent {
+        SiteEvent::new("resync", &json!({}))
+    }
+
+    /// The event as Server-Sent Events send it.
+    pub fn to_sse(&self) -> Event {
         Event::default().event(self.name).data(&*self.data)
     }
-}
-
-/// `GET /sandbox/events`: the current policy and progress, then every change as it happens, until the
-/// tab closes or the sandbox shuts down.
-pub async fn feed(State(site): State<Site>) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    // Subscribe before reading the current state, so nothing that happens in between is missed.
-    let receiver = site.events.subscribe();
-    let first = [
-        SiteEvent::policy(&site.api.policy.snapshot()),
-        SiteEvent::progress(&site.progress().to_json()),
-        SiteEvent::lessons(&site.lessons().to_json()),
-    ];
-    let shutdown = site.shutdown.clone();
-    let live = stream::unfold((receiver, shutdown), |(mut receiver, shutdown)| async move {
-        let event = tokio::select! {
-            // Ending the stream on shutdown lets graceful shutdown finish (axum issue #2673).
-            () = shutdown.cancelled() => return None,
-            received = receiver.recv() => match received {
-                Ok(event) => event,
-                Err(RecvError::Lagged(_)) => SiteEvent::new("resync", &json!({})),
-                Err(RecvError::Closed) => return None,
-            },
-        };
-        Some((event, (receiver, shutdown)))
-    });
-    let events = stream::iter(first).chain(live).map(|event| Ok(event.to_sse()));
-    Sse::new(events).keep_alive(KeepAlive::default())
-}
-
-/// Starts the task that follows the API's log: for each exchange it runs the browser model, ticks the
-/// tutorial's steps, and announces both on the live feed. It ends when the sandbox shuts down.
-pub fn spawn_watcher(site: Site) -> tokio::task::JoinHandle<()> {
-    let mut exchanges = site.api.log.subscribe();
-    tokio::spawn(async move {
-        let own_origins: Vec<String> = site
-            .config
-            .host_names()
-            .iter()
-            .map(|name| format!("http://{name}:{}", site.config.client_port))
-            .collect();
-        loop {
-            let exchange = tokio::select! {
-                () = site.shutdown.cancelled() => return,
-                received = exchanges.recv() => match received {
-                    Ok(exchange) => exchange,
-                    Err(RecvError::Lagged(missed)) => {
-                        tracing::warn!(missed, "the live feed fell behind the API; tabs will re-read the log");
-                        let _ = site.events.send(SiteEvent::new("resync", &json!({})));
-                        continue;
-                    }
-                    Err(RecvError::Closed) => return,
-                },
-            };
-            let verdict = explain::verdict(&exchange);
-            let _ = site.events.send(SiteEvent::exchange(&explain::view_with(&exchange, verdict.as_ref())));
-            let progress = {
-                let mut progress = site.progress();
-                progress.observe(&exchange, verdict.as_ref(), &own_origins).then(|| progress.to_json())
-            };
-            if let Some(progress) = progress {
-                let _ = site.events.send(SiteEvent::progress(&progress));
-            }
-        }
-    })
 }

@@ -54,7 +54,7 @@ pub fn view(exchange: &Exchange) -> Value {
 pub fn view_with(exchange: &Exchange, verdict: Option<&Verdict>) -> Value {
     let mut view = serde_json::to_value(exchange).unwrap_or_else(|_| json!({}));
     view["verdict"] = verdict.map_or(Value::Null, verdict_json);
-    if verdict.is_none() && !exchange.preflight {
+    if exchange.origin().is_none() && !exchange.preflight {
         view["note"] = json!(
             "No Origin header: this request did not come from a cross-origin page (curl, a script, the address bar), so CORS does not apply and whoever sent it reads the answer."
         );

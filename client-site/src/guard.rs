@@ -15,8 +15,8 @@ use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::Site;
-use crate::control::error;
+use crate::error::error;
+use crate::site::Site;
 
 /// The middleware that applies both rules.
 pub async fn guard(State(site): State<Site>, request: Request, next: Next) -> Response {

@@ -16,12 +16,14 @@ use serde_json::{Value, json};
 use server::Exchange;
 
 use crate::explain;
-use crate::model::{self, Credentials, Mode, Preflight, Request, Response, Verdict};
+use crate::model::{self, Credentials, Mode, Preflight, Request, Response, ResponseType, Verdict};
 
 /// Upper bound on what a page may report, so one report cannot hold much memory.
 const MAX_REPORTED_HEADERS: usize = 64;
 
-/// What the page sent and what its JavaScript got, as it reports it.
+/// What the page sent and what its JavaScript got, as it reports it. The choices (`credentials`,
+/// `mode`, `cache`, `res.type`) are parsed here, once: a value outside their lists is refused with the
+/// list, and everything after this works with enums.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Attempt {
@@ -38,14 +40,27 @@ pub struct Attempt {
     #[serde(default)]
     pub headers: Vec<(String, String)>,
     /// `omit`, `same-origin` or `include`.
-    pub credentials: String,
+    pub credentials: Credentials,
     /// `cors`, `no-cors` or `same-origin`.
-    pub mode: String,
-    /// The `cache` option: `no-store`, `default`, …
+    pub mode: Mode,
+    /// The `cache` option; `null` is the browser's default.
     #[serde(default)]
-    pub cache: Option<String>,
+    pub cache: Option<CacheMode>,
     /// What JavaScript got.
     pub js: JsView,
+}
+
+/// `fetch()`'s `cache` option (Fetch §5.3, `RequestCache`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CacheMode {
+    #[default]
+    Default,
+    NoStore,
+    Reload,
+    NoCache,
+    ForceCache,
+    OnlyIfCached,
 }
 
 /// The first view: what the `fetch()` promise gave the page.
@@ -57,7 +72,7 @@ pub struct JsView {
     pub status: Option<u16>,
     /// `res.type`: `cors`, `basic`, `opaque`, …
     #[serde(rename = "type")]
-    pub response_type: Option<String>,
+    pub response_type: Option<ResponseType>,
     /// The response headers JavaScript could read (`[...res.headers]`).
     #[serde(default)]
     pub headers: Vec<(String, String)>,
@@ -67,14 +82,19 @@ pub struct JsView {
     pub error: Option<String>,
 }
 
+impl JsView {
+    /// Whether the `fetch()` promise resolved.
+    pub fn resolved(&self) -> bool {
+        self.error.is_none()
+    }
+}
+
 impl Attempt {
-    /// Checks the report's shape, with a sentence for the page when it is wrong.
+    /// Checks what the types cannot, with a sentence for the page when it is wrong.
     pub fn validate(&self) -> Result<(), String> {
         if self.headers.len() > MAX_REPORTED_HEADERS || self.js.headers.len() > MAX_REPORTED_HEADERS {
             return Err(format!("An attempt may report at most {MAX_REPORTED_HEADERS} headers."));
         }
-        credentials(&self.credentials)?;
-        mode(&self.mode)?;
         Ok(())
     }
 
@@ -84,14 +104,16 @@ impl Attempt {
             url: self.url.clone(),
             method: self.method.clone(),
             headers: self.headers.clone(),
-            credentials: credentials(&self.credentials).unwrap_or_default(),
-            mode: mode(&self.mode).unwrap_or_default(),
+            credentials: self.credentials,
+            mode: self.mode,
             ..Request::default()
         }
     }
 
-    fn uses_preflight_cache(&self) -> bool {
-        self.cache.as_deref().is_some_and(|c| c != "no-store" && c != "reload")
+    /// Whether the browser could answer this request from a cache (its preflight cache or HTTP cache):
+    /// only `no-store` and `reload` always go to the network.
+    pub fn may_use_cache(&self) -> bool {
+        !matches!(self.cache, Some(CacheMode::NoStore | CacheMode::Reload))
     }
 
     /// The API's records of this attempt: by trace id, or for an untagged request the records after
@@ -104,24 +126,6 @@ impl Attempt {
                 recent.iter().filter(|x| x.seq > self.after_seq && x.uri.path() == path).cloned().collect()
             }
         }
-    }
-}
-
-fn credentials(text: &str) -> Result<Credentials, String> {
-    match text {
-        "omit" => Ok(Credentials::Omit),
-        "same-origin" => Ok(Credentials::SameOrigin),
-        "include" => Ok(Credentials::Include),
-        other => Err(format!("`credentials` must be omit, same-origin or include, not {other:?}.")),
-    }
-}
-
-fn mode(text: &str) -> Result<Mode, String> {
-    match text {
-        "cors" => Ok(Mode::Cors),
-        "no-cors" => Ok(Mode::NoCors),
-        "same-origin" => Ok(Mode::SameOrigin),
-        other => Err(format!("`mode` must be cors, no-cors or same-origin, not {other:?}.")),
     }
 }
 
@@ -140,9 +144,12 @@ pub struct Joined {
     /// Whether the verdict matched what JavaScript got: resolved or rejected, the response type, and
     /// which headers it could read.
     pub agrees: bool,
-    /// Each way the model's prediction and what the browser did differ, as a sentence — including the
-    /// ones JavaScript cannot see, such as a preflight answered from the browser's cache.
+    /// Each way the model's prediction and what JavaScript got differ, as a sentence: empty when
+    /// `agrees`. The browser is the judge, so each is a finding against the model.
     pub disagreements: Vec<String>,
+    /// What only the API's log shows, and is no disagreement: a preflight answered from the browser's
+    /// preflight cache, an answer from its HTTP cache.
+    pub observations: Vec<String>,
 }
 
 /// Runs the browser model on an attempt and what the API recorded for it.
@@ -151,31 +158,23 @@ pub fn join(page_origin: &str, attempt: &Attempt, recent: &[Arc<Exchange>]) -> J
     let preflight = exchanges.iter().find(|x| x.preflight).map(|x| explain::response_of(x));
     let actual: Vec<Response> =
         exchanges.iter().filter(|x| !x.preflight).map(|x| explain::response_of(x)).collect();
-    let request = attempt.request();
     let verdict = model::judge(
         page_origin,
-        &request,
+        &attempt.request(),
         preflight.as_ref().map_or(Preflight::NotSent, Preflight::Sent),
         &actual,
     );
-    let (js_differences, other_differences) = compare(attempt, &verdict, &exchanges, preflight.is_some());
-    let agrees = js_differences.is_empty();
-    let disagreements = js_differences.into_iter().chain(other_differences).collect();
-    Joined { verdict, exchanges, agrees, disagreements }
+    let disagreements = disagreements(&attempt.js, &verdict, !exchanges.is_empty());
+    let observations = observations(attempt, &verdict, &exchanges, preflight.is_some());
+    Joined { agrees: disagreements.is_empty(), verdict, exchanges, disagreements, observations }
 }
 
-/// Where the model's verdict and the browser's behaviour differ: first what JavaScript saw differently,
-/// then what only the API's records show (preflights, cache hits).
-fn compare(
-    attempt: &Attempt,
-    verdict: &Verdict,
-    exchanges: &[Arc<Exchange>],
-    preflight_seen: bool,
-) -> (Vec<String>, Vec<String>) {
+/// Where the model's verdict and what JavaScript got differ: resolved or rejected, `res.type`, and the
+/// headers it could read (`reached_api`: whether the API has any record, without which the model could
+/// not know the headers).
+fn disagreements(js: &JsView, verdict: &Verdict, reached_api: bool) -> Vec<String> {
     let mut differences = Vec::new();
-    let mut unseen_by_js = Vec::new();
-    let js = &attempt.js;
-    let resolved = js.error.is_none();
+    let resolved = js.resolved();
     if verdict.allowed != resolved {
         differences.push(match resolved {
             true => {
@@ -187,31 +186,8 @@ fn compare(
             ),
         });
     }
-    if verdict.preflight && !preflight_seen && !exchanges.is_empty() {
-        unseen_by_js.push(if attempt.uses_preflight_cache() {
-            "The rules call for a preflight, but none reached the API: the browser answered it from its preflight cache (Access-Control-Max-Age)."
-                .into()
-        } else {
-            "The rules call for a preflight, but none reached the API.".into()
-        });
-    }
-    if !verdict.preflight && preflight_seen {
-        unseen_by_js.push("The model predicted no preflight, but the API received one.".into());
-    }
-    if exchanges.is_empty() && !resolved && attempt.uses_preflight_cache() && attempt.mode == "cors" {
-        unseen_by_js.push(
-            "No request reached the API, yet the browser blocked it: it used a response from its HTTP cache, which the model cannot see. The console names that cached response's headers."
-                .into(),
-        );
-    }
-    if exchanges.is_empty() && resolved {
-        unseen_by_js.push(
-            "No request reached the API, yet fetch() resolved: the browser answered from its HTTP cache."
-                .into(),
-        );
-    }
     if verdict.allowed && resolved {
-        if let (Some(predicted), Some(got)) = (verdict.response_type, js.response_type.as_deref())
+        if let (Some(predicted), Some(got)) = (verdict.response_type, js.response_type)
             && predicted != got
         {
             differences.push(format!("The model predicted a {predicted} response; JavaScript got {got}."));
@@ -219,13 +195,49 @@ fn compare(
         let readable: BTreeSet<String> =
             verdict.readable_headers.iter().map(|h| h.to_ascii_lowercase()).collect();
         let got: BTreeSet<String> = js.headers.iter().map(|(n, _)| n.to_ascii_lowercase()).collect();
-        if !exchanges.is_empty() && readable != got {
+        if reached_api && readable != got {
             differences.push(format!(
                 "The model predicted JavaScript could read {readable:?}; it could read {got:?}."
             ));
         }
     }
-    (differences, unseen_by_js)
+    differences
+}
+
+/// What the API's log shows of the browser's caches: facts the page should see, which are not
+/// disagreements.
+fn observations(
+    attempt: &Attempt,
+    verdict: &Verdict,
+    exchanges: &[Arc<Exchange>],
+    preflight_seen: bool,
+) -> Vec<String> {
+    let mut seen = Vec::new();
+    let resolved = attempt.js.resolved();
+    if verdict.preflight && !preflight_seen && !exchanges.is_empty() {
+        seen.push(if attempt.may_use_cache() {
+            "The rules call for a preflight, but none reached the API: the browser answered it from its preflight cache (Access-Control-Max-Age)."
+                .into()
+        } else {
+            "The rules call for a preflight, but none reached the API.".into()
+        });
+    }
+    if !verdict.preflight && preflight_seen {
+        seen.push("The model predicted no preflight, but the API received one.".into());
+    }
+    if exchanges.is_empty() && !resolved && attempt.may_use_cache() && attempt.mode == Mode::Cors {
+        seen.push(
+            "No request reached the API, yet the browser blocked it: it used a response from its HTTP cache, which the model cannot see. The console names that cached response's headers."
+                .into(),
+        );
+    }
+    if exchanges.is_empty() && resolved {
+        seen.push(
+            "No request reached the API, yet fetch() resolved: the browser answered from its HTTP cache."
+                .into(),
+        );
+    }
+    seen
 }
 
 /// The joined attempt as the page, `sandbox.send()` and the live feed show it.
@@ -255,6 +267,7 @@ pub fn view(attempt: &Attempt, joined: &Joined) -> Value {
         "verdict": verdict_view,
         "agrees": joined.agrees,
         "disagreements": joined.disagreements,
+        "observations": joined.observations,
     })
 }
 
@@ -269,13 +282,35 @@ mod tests {
         assert_eq!(path_of("http://localhost:8000"), "/");
     }
 
-    #[test]
-    fn bad_modes_are_named() {
-        let attempt: Attempt = serde_json::from_value(json!({
+    fn attempt(credentials: &str, mode: &str, cache: Value) -> Result<Attempt, serde_json::Error> {
+        serde_json::from_value(json!({
             "trace": "t", "url": "http://localhost:8000/api", "method": "GET",
-            "credentials": "sometimes", "mode": "cors", "js": {}
+            "credentials": credentials, "mode": mode, "cache": cache, "js": { "type": "cors" }
         }))
-        .unwrap();
-        assert!(attempt.validate().unwrap_err().contains("`credentials`"));
+    }
+
+    #[test]
+    fn the_choices_are_parsed_once_into_enums() {
+        let parsed = attempt("include", "no-cors", json!("force-cache")).unwrap();
+        assert_eq!(parsed.credentials, Credentials::Include);
+        assert_eq!(parsed.mode, Mode::NoCors);
+        assert_eq!(parsed.cache, Some(CacheMode::ForceCache));
+        assert_eq!(parsed.js.response_type, Some(ResponseType::Cors));
+        assert!(parsed.may_use_cache());
+        assert!(!attempt("omit", "cors", json!("no-store")).unwrap().may_use_cache());
+        assert!(attempt("omit", "cors", Value::Null).unwrap().may_use_cache(), "null is the default cache");
+    }
+
+    #[test]
+    fn a_value_outside_a_list_is_refused_with_the_list() {
+        let bad_credentials = attempt("sometimes", "cors", Value::Null).unwrap_err().to_string();
+        assert!(
+            bad_credentials.contains("`sometimes`") && bad_credentials.contains("`same-origin`"),
+            "{bad_credentials}"
+        );
+        let bad_mode = attempt("omit", "CORS", Value::Null).unwrap_err().to_string();
+        assert!(bad_mode.contains("`no-cors`"), "{bad_mode}");
+        let bad_cache = attempt("omit", "cors", json!("sometimes")).unwrap_err().to_string();
+        assert!(bad_cache.contains("`only-if-cached`"), "{bad_cache}");
     }
 }

@@ -6,10 +6,15 @@
 //!
 //! ## Layout
 //!
+//! - `app`: [`app`], the router: every route below, behind the guard.
+//! - [`site`]: [`Site`], the state every request shares, and [`SiteConfig`], where the two origins are.
 //! - [`pages`]: the tutorial page (askama templates from `templates/`) and the embedded `static/` files.
 //! - [`control`]: the JSON control API under `/sandbox/`: policy, log, progress.
-//! - [`events`]: the Server-Sent Events feed, and the task that turns each exchange into a verdict.
+//! - [`events`]: what the live feed announces ([`SiteEvent`]).
+//! - [`feed`]: `GET /sandbox/events`, the Server-Sent Events feed every open tab follows.
+//! - [`watcher`]: the task that turns each exchange into a verdict and ticks the tutorial.
 //! - [`guard`]: who may talk to this site at all: its own host names, and its own page for the controls.
+//! - [`error`]: the JSON sentence every refusal is.
 //! - [`lab`]: the request lab's join of the page's report, the API's records and the model's verdict.
 //! - [`lessons`]: the lab's lessons, ticked by what the sandbox sees.
 //! - [`explain`]: an exchange as the browser saw it: the model's verdict in the page's words.
@@ -17,9 +22,12 @@
 //! - [`progress`]: the tutorial's steps, ticked by what the sandbox observes.
 //! - [`model`]: the browser model: the CORS checks of the Fetch Standard, as Chromium runs them.
 
+mod app;
 pub mod control;
+pub mod error;
 pub mod events;
 pub mod explain;
+pub mod feed;
 pub mod guard;
 pub mod lab;
 pub mod lessons;
@@ -27,145 +35,10 @@ pub mod model;
 pub mod pages;
 pub mod presets;
 pub mod progress;
+pub mod site;
+pub mod watcher;
 
-use std::sync::{Arc, Mutex};
-
-use axum::Router;
-use axum::http::{HeaderValue, header};
-use tokio::sync::broadcast;
-use tokio_util::sync::CancellationToken;
-use tower_http::set_header::SetResponseHeaderLayer;
-
+pub use app::app;
 pub use events::SiteEvent;
 pub use progress::Progress;
-
-/// Where the two origins are, as the page and the guard need to know.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SiteConfig {
-    /// The port the API listens on (8000 by default).
-    pub api_port: u16,
-    /// The port this site listens on (3000 by default).
-    pub client_port: u16,
-    /// The `--host` the sandbox was started with, accepted as a host name besides the loopback names.
-    pub host: String,
-}
-
-impl SiteConfig {
-    /// The host names this site answers to; anything else in `Host` is refused (DNS rebinding).
-    pub fn host_names(&self) -> Vec<String> {
-        let mut names = vec!["localhost".to_string(), "127.0.0.1".to_string(), "[::1]".to_string()];
-        let host = if self.host.contains(':') && !self.host.starts_with('[') {
-            format!("[{}]", self.host) // an IPv6 address appears in brackets in `Host`
-        } else {
-            self.host.clone()
-        };
-        if !names.contains(&host) {
-            names.push(host);
-        }
-        names
-    }
-
-    /// The page's origin for a request whose `Host` header is `host` (already checked by the guard).
-    pub fn origin_for(&self, host: &str) -> String {
-        format!("http://{host}")
-    }
-
-    /// The URL the tutorial's `fetch()` calls, as the article writes it: `http://localhost:8000/api`.
-    ///
-    /// Pages opened on a loopback name call `localhost`, exactly as in the article; a page opened on
-    /// another name (a workshop on a shared machine) calls the API on that same name.
-    pub fn api_url_for(&self, host: &str) -> String {
-        let name = host.rsplit_once(':').map_or(host, |(name, _port)| name);
-        let api_host = match name {
-            "localhost" | "127.0.0.1" | "[::1]" => "localhost",
-            other => other,
-        };
-        format!("http://{api_host}:{}/api", self.api_port)
-    }
-}
-
-/// The site's shared state: cheap handles, cloned into every request.
-#[derive(Clone)]
-pub struct Site {
-    pub config: Arc<SiteConfig>,
-    /// The API's policy and log.
-    pub api: server::Api,
-    /// The tutorial's steps.
-    pub progress: Arc<Mutex<Progress>>,
-    /// The lab's lessons.
-    pub lessons: Arc<Mutex<lessons::LabProgress>>,
-    /// Everything the live feed announces.
-    pub events: broadcast::Sender<SiteEvent>,
-    /// Cancelled when the sandbox shuts down; ends the live feeds so shutdown never waits on them.
-    pub shutdown: CancellationToken,
-}
-
-impl Site {
-    /// A site for `config`, controlling `api`. Call [`events::spawn_watcher`] to start verdicts flowing.
-    pub fn new(config: SiteConfig, api: server::Api, shutdown: CancellationToken) -> Site {
-        Site {
-            config: Arc::new(config),
-            api,
-            progress: Arc::new(Mutex::new(Progress::default())),
-            lessons: Arc::new(Mutex::new(lessons::LabProgress::default())),
-            events: broadcast::channel(256).0,
-            shutdown,
-        }
-    }
-
-    /// The lab's lessons (a poisoned lock only means a panic elsewhere; the flags are still valid).
-    pub fn lessons(&self) -> std::sync::MutexGuard<'_, lessons::LabProgress> {
-        self.lessons.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    /// The tutorial's progress; a poisoned lock only means a panic elsewhere, the flags are still valid.
-    pub fn progress(&self) -> std::sync::MutexGuard<'_, Progress> {
-        self.progress.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-}
-
-/// The client site's router: pages, static files and the control API, behind the guard.
-pub fn app(site: Site) -> Router {
-    Router::new()
-        .merge(pages::routes())
-        .merge(control::routes())
-        .route("/sandbox/events", axum::routing::get(events::feed))
-        .layer(axum::middleware::from_fn_with_state(site.clone(), guard::guard))
-        // No other site may frame the controls and trick a click (clickjacking), or sniff a type.
-        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .with_state(site)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn config(host: &str) -> SiteConfig {
-        SiteConfig { api_port: 8000, client_port: 3000, host: host.into() }
-    }
-
-    #[test]
-    fn loopback_pages_call_the_articles_url() {
-        let c = config("127.0.0.1");
-        assert_eq!(c.api_url_for("localhost:3000"), "http://localhost:8000/api");
-        assert_eq!(c.api_url_for("127.0.0.1:3000"), "http://localhost:8000/api");
-        assert_eq!(c.api_url_for("[::1]:3000"), "http://localhost:8000/api");
-    }
-
-    #[test]
-    fn a_workshop_host_calls_the_api_on_the_same_name() {
-        let c = config("192.168.1.20");
-        assert_eq!(c.api_url_for("192.168.1.20:3000"), "http://192.168.1.20:8000/api");
-        assert!(c.host_names().contains(&"192.168.1.20".to_string()));
-    }
-
-    #[test]
-    fn an_ipv6_host_is_bracketed() {
-        assert!(config("::1").host_names().iter().filter(|n| *n == "[::1]").count() == 1);
-        assert!(config("fd00::5").host_names().contains(&"[fd00::5]".to_string()));
-    }
-}
+pub use site::{Site, SiteConfig};

@@ -8,8 +8,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 
-use crate::Site;
-use crate::control::error;
+use crate::error::error;
+use crate::site::Site;
 
 /// The page routes and the static files.
 pub fn routes() -> Router<Site> {

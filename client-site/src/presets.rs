@@ -34,7 +34,7 @@ pub const PRESETS: [Preset; 10] = [
     Preset {
         id: "credentialed",
         title: "Correct credentialed setup",
-        about: "The exact origin, Allow-Credentials: true, explicit methods and headers (Authorization named, since * does not cover it outside Chromium), exposed custom headers and Vary: Origin.",
+        about: "The exact origin, Allow-Credentials: true, explicit methods and headers (Authorization named, since the Fetch Standard says * does not cover it), exposed custom headers and Vary: Origin.",
         policy: r#"{"allow_origin": "{origin}", "allow_credentials": "true", "allow_methods": "GET, POST, PUT, PATCH, DELETE", "allow_headers": "Content-Type, Authorization, X-Api-Key", "expose_headers": "X-Request-Id, X-Total-Count", "max_age": "0", "vary": "Origin"}"#,
     },
     Preset {

@@ -7,7 +7,7 @@
 use serde_json::{Value, json};
 use server::Exchange;
 
-use crate::model::Verdict;
+use crate::model::{CorsError, Verdict};
 
 /// One tutorial step: its number is its position in [`STEPS`], from 1.
 pub struct Step {
@@ -107,8 +107,10 @@ impl Progress {
         } else {
             changed |= self.tick(1);
             // Step 5: blocked because the policy names the *other* spelling of this same sandbox page.
-            let mismatch =
-                verdict.failed_check.as_ref().is_some_and(|f| f.devtools_enum == Some("AllowOriginMismatch"));
+            let mismatch = verdict
+                .failed_check
+                .as_ref()
+                .is_some_and(|f| f.devtools_enum == Some(CorsError::AllowOriginMismatch));
             if mismatch && allow_origin.is_some_and(|a| a != origin && own_origins.iter().any(|own| own == a))
             {
                 changed |= self.tick(5);

@@ -1,5 +1,6 @@
 //! `preflight_needed`: the method and header rules, one row per rule.
 
+use client_site::model::ResponseType;
 use client_site::model::{Mode, Preflight, Request, Response, judge, preflight_needed};
 
 const API: &str = "http://localhost:8000/api";
@@ -131,7 +132,7 @@ fn only_cross_origin_cors_requests_preflight() {
     );
     assert!(v.allowed);
     assert!(!v.preflight);
-    assert_eq!(v.response_type, Some("basic"));
+    assert_eq!(v.response_type, Some(ResponseType::Basic));
 
     let no_cors = Request::new("POST", API).mode(Mode::NoCors).header("X-Custom", "1");
     assert_eq!(preflight_needed(&no_cors), None);

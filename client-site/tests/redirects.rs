@@ -3,6 +3,7 @@
 
 mod common;
 
+use client_site::model::{CheckId, CorsError, ResponseType};
 use client_site::model::{Mode, RedirectMode, Request};
 use common::*;
 
@@ -65,14 +66,14 @@ fn every_hop_is_checked() {
 fn credentials_in_location() {
     let hop = hop_to(API, "http://u:p@localhost:8000/next");
     let v = run(&Request::get(API), None, &[hop]);
-    assert_eq!(v.failed_check.expect("failed").devtools_enum, Some("RedirectContainsCredentials"));
+    assert_eq!(v.failed_check.expect("failed").devtools_enum, Some(CorsError::RedirectContainsCredentials));
 
     // Same-origin page request redirected to its own origin with userinfo: allowed.
     let start = "http://localhost:3000/a";
     let hop = resp(start, 302, &[("Location", "http://u:p@localhost:3000/b")]);
     let v = run(&Request::get(start), None, &[hop, resp("http://localhost:3000/b", 200, &[])]);
     assert!(v.allowed);
-    assert_eq!(v.response_type, Some("basic"));
+    assert_eq!(v.response_type, Some(ResponseType::Basic));
 }
 
 /// 20 redirects are followed; the 21st fails with a network error, not a CORS error.
@@ -102,7 +103,7 @@ fn manual_redirects_are_opaque_redirects() {
     let request = Request::get(API).redirect(RedirectMode::Manual);
     let v = run(&request, None, &[hop_to(API, OTHER)]);
     assert!(v.allowed);
-    assert_eq!(v.response_type, Some("opaqueredirect"));
+    assert_eq!(v.response_type, Some(ResponseType::OpaqueRedirect));
     assert_eq!(v.status, Some(0));
 }
 
@@ -113,7 +114,7 @@ fn no_cors_follows_redirects_without_checks() {
     let hop = resp(API, 302, &[("Location", OTHER)]);
     let v = run(&request, None, &[hop, resp(OTHER, 200, &[])]);
     assert!(v.allowed);
-    assert_eq!(v.response_type, Some("opaque"));
+    assert_eq!(v.response_type, Some(ResponseType::Opaque));
 }
 
 /// A same-origin-mode request may not be redirected to another origin.
@@ -148,6 +149,6 @@ fn a_redirected_preflighted_request_notes_the_second_preflight() {
     let hop = resp(API, 307, &[("Location", OTHER), ACAO_STAR]);
     let v = run(&request, Some(&preflight), &[hop, resp(OTHER, 200, &[ACAO_STAR])]);
     assert!(v.allowed);
-    assert!(v.checks.iter().any(|c| c.name == "redirect-preflight"));
+    assert!(v.checks.iter().any(|c| c.name == CheckId::RedirectPreflight));
     assert!(v.notes.iter().any(|n| n.starts_with("Assumed")));
 }

@@ -1,8 +1,9 @@
-//! scenarios.md rows 22–47: preflights, the preflight cache and no-cors, as verified in
+//! docs/scenarios.md rows 22–47: preflights, the preflight cache and no-cors, as verified in
 //! Chromium 156 (page `http://localhost:3000`, API `http://localhost:8000`).
 
 mod common;
 
+use client_site::model::{CheckId, ResponseType};
 use client_site::model::{Credentials, Mode, Request};
 use common::*;
 
@@ -145,7 +146,7 @@ fn row_38_actual_response_needs_its_own_allow_origin() {
     let preflight = api(204, &[ACAO_STAR, ("Access-Control-Allow-Methods", "PUT")]);
     let v = run(&Request::new("PUT", API), Some(&preflight), &[api(200, &[])]);
     assert_blocked(&v, "MissingAllowOriginHeader", &chromium(API, MISSING));
-    assert!(v.checks.iter().any(|c| c.name == "preflight-headers" && c.passed));
+    assert!(v.checks.iter().any(|c| c.name == CheckId::PreflightHeaders && c.passed));
 }
 
 /// Row 40: a redirected preflight.
@@ -183,7 +184,7 @@ fn rows_44_45_preflight_cache_lifetime() {
 fn row_47_no_cors_is_opaque() {
     let v = run(&Request::get(API).mode(Mode::NoCors), None, &[api(200, &[])]);
     assert!(v.allowed);
-    assert_eq!(v.response_type, Some("opaque"));
+    assert_eq!(v.response_type, Some(ResponseType::Opaque));
     assert_eq!(v.status, Some(0));
     assert!(v.readable_headers.is_empty());
     assert_eq!(v.chromium_message, None);
@@ -198,6 +199,6 @@ fn row_44_second_request_served_from_the_preflight_cache() {
     let v = run(&Request::new("PUT", API), None, &[api(200, &[ACAO_STAR])]);
     assert_readable(&v);
     assert!(v.preflight, "by the rules a preflight is needed");
-    assert!(v.checks.iter().any(|c| c.name == "preflight-cache"));
+    assert!(v.checks.iter().any(|c| c.name == CheckId::PreflightCache));
     assert!(v.notes.iter().any(|n| n.contains("cached preflight")));
 }

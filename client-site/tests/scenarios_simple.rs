@@ -1,4 +1,4 @@
-//! scenarios.md rows 1–20, the requests that need no preflight, as verified in Chromium 156
+//! docs/scenarios.md rows 1–20, the requests that need no preflight, as verified in Chromium 156
 //! (page `http://localhost:3000`, API `http://localhost:8000`).
 
 mod common;

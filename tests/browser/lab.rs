@@ -35,7 +35,7 @@ const fn s(
 
 const STAR: &str = r#"{"allow_origin": "*"}"#;
 
-/// The scenarios; every check of `fetch-cors-algorithm.md` fails in at least one of them.
+/// The scenarios; every check of `docs/cors-checks.md` fails in at least one of them.
 pub const SCENARIOS: &[Scenario] = &[
     // C. The CORS check on a simple response.
     s("article's policy: mismatch", r#"{}"#, "/api", "{}", false, Some("not equal to the supplied origin")),
@@ -490,7 +490,12 @@ pub async fn cached_preflight_is_reported(
             preflights(&second)
         ));
     }
-    if second["agrees"] != json!(true) || !second["disagreements"].to_string().contains("preflight cache") {
+    // A cached preflight is no disagreement: the model and the browser agree, and the log's view of the
+    // cache is reported as an observation.
+    if second["agrees"] != json!(true)
+        || second["disagreements"] != json!([])
+        || !second["observations"].to_string().contains("preflight cache")
+    {
         return Err(format!("the lab did not report the cached preflight: {second}"));
     }
     // Both requests are in the live log, and each opens onto its timeline.

@@ -60,14 +60,13 @@ async fn the_tutorial_in_chromium() {
             failures.push(format!("{name}: {e}"));
         }
     }
-    let stopped_in = sandbox.stop();
+    let stopped = sandbox.stop();
     browser.quit().await.expect("quit Chromium");
     assert!(failures.is_empty(), "{} case(s) failed:\n{}", failures.len(), failures.join("\n\n"));
-    let stopped_in = stopped_in.expect("the sandbox stops on SIGTERM");
-    assert!(
-        stopped_in < Duration::from_secs(1),
-        "SIGTERM took {stopped_in:?} with a page holding the live feed"
-    );
+    // The page still holds the live feed open: the sandbox must end it, not wait out its grace period
+    // (two minutes here, so only a sandbox that ended the feed prints this line in time).
+    let printed = stopped.expect("the sandbox stops on SIGTERM");
+    assert_eq!(printed, ["Stopped: every connection closed."], "what the sandbox printed when it stopped");
 }
 
 type CaseFn = for<'a> fn(
@@ -313,7 +312,13 @@ async fn values_match_chromium(browser: &Browser, sandbox: &SandboxProcess) -> R
 
 /// A change made elsewhere (another tab, a teacher's script) shows up on an open page without a reload.
 async fn tabs_follow_the_policy(browser: &Browser, sandbox: &SandboxProcess) -> Result<(), String> {
+    // Start from the article's policy. The case before leaves `* ` (with a space), whose header line
+    // WebDriver reads trimmed, as `*`: the wait below would pass before the change had arrived.
+    sandbox.patch_policy(json!({ "allow_origin": "https://yoursite.com" })).await?;
     browser.goto(&sandbox.site).await?;
+    browser
+        .wait_for_text("#header-line", WAIT, |t| t == "Access-Control-Allow-Origin: https://yoursite.com")
+        .await?;
     browser.find("#send").await?;
     sandbox.patch_policy(json!({ "allow_origin": "*" })).await?;
     browser.wait_for_text("#header-line", WAIT, |t| t == "Access-Control-Allow-Origin: *").await?;

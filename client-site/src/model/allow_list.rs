@@ -39,6 +39,12 @@ pub(crate) fn parse(value: Option<&str>, lower_case: bool) -> Result<AllowList, 
     Ok(list)
 }
 
+/// The header names an `Access-Control-Allow-Headers` value lists, lower-cased (`*` among them when it is
+/// listed); `None` when the value is not a list of tokens, so the browser refuses it.
+pub fn header_names(value: &str) -> Option<Vec<String>> {
+    parse(Some(value), true).ok().map(|list| list.items)
+}
+
 /// Chromium's default preflight cache lifetime when `Access-Control-Max-Age` is missing or
 /// not a number (`kDefaultTimeout`, matching Fetch §4.8's "5").
 pub(crate) const DEFAULT_MAX_AGE: u64 = 5;

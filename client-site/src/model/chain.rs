@@ -8,6 +8,7 @@
 use crate::model::cors_check::cors_check;
 use crate::model::exposure::readable_headers;
 use crate::model::failure::Failure;
+use crate::model::names::{CheckId, ResponseType};
 use crate::model::origin::Page;
 use crate::model::preflight;
 use crate::model::redirect::{self, MAX_REDIRECTS};
@@ -33,7 +34,7 @@ pub(crate) struct Chain<'a> {
     pub(crate) opaque: bool,
 }
 
-fn block(failure: Failure, check: &'static str, step: &'static str, url: String) -> Blocked {
+fn block(failure: Failure, check: CheckId, step: &'static str, url: String) -> Blocked {
     Blocked { failure, check, step, url }
 }
 
@@ -59,7 +60,7 @@ impl Chain<'_> {
                 let what = if location.is_some() { "Redirect response" } else { "Response" };
                 let explanation = format!("{what} from {url}: {}", cors.explanation);
                 if let Err(error) = cors.result {
-                    trace.fail("cors-check", cors.step, explanation);
+                    trace.fail(CheckId::CorsCheck, cors.step, explanation);
                     let failure = Failure::Access {
                         error,
                         preflight: false,
@@ -67,9 +68,9 @@ impl Chain<'_> {
                         on_redirect: location.is_some(),
                         acao_lines: cors.acao_lines,
                     };
-                    return Err(block(failure, "cors-check", cors.step, url));
+                    return Err(block(failure, CheckId::CorsCheck, cors.step, url));
                 }
-                trace.pass("cors-check", cors.step, explanation);
+                trace.pass(CheckId::CorsCheck, cors.step, explanation);
             }
             let Some(location) = location else {
                 return Ok(self.deliver(trace, response));
@@ -77,7 +78,7 @@ impl Chain<'_> {
             if self.redirect_mode == RedirectMode::Manual {
                 // §4.3: redirect mode "manual" hands JS an opaque-redirect filtered response.
                 trace.pass(
-                    "redirect-mode",
+                    CheckId::RedirectMode,
                     "Fetch §4.3 HTTP fetch (redirect mode \"manual\")",
                     format!(
                         "redirect: \"manual\": the {} redirect is not followed; JS gets an \
@@ -86,7 +87,7 @@ impl Chain<'_> {
                     ),
                 );
                 return Ok(Delivered {
-                    response_type: "opaqueredirect",
+                    response_type: ResponseType::OpaqueRedirect,
                     status: 0,
                     readable_headers: Vec::new(),
                 });
@@ -108,23 +109,23 @@ impl Chain<'_> {
         const COUNT_STEP: &str = "Fetch §4.4 HTTP-redirect fetch, steps 6–7";
         if count > MAX_REDIRECTS {
             trace.fail(
-                "redirect-count",
+                CheckId::RedirectCount,
                 COUNT_STEP,
                 "This would be redirect number 21; a request may follow at most 20.".into(),
             );
             let failure =
                 Failure::Network { net_error: Some("net::ERR_TOO_MANY_REDIRECTS"), preflight: false };
-            return Err(block(failure, "redirect-count", COUNT_STEP, url.into()));
+            return Err(block(failure, CheckId::RedirectCount, COUNT_STEP, url.into()));
         }
         const LOCATION_STEP: &str = "Fetch §4.4 HTTP-redirect fetch, steps 2–4";
         let Some(target) = self.current.resolve(location) else {
             trace.fail(
-                "redirect-location",
+                CheckId::RedirectLocation,
                 LOCATION_STEP,
                 format!("The Location {location:?} is not a valid URL."),
             );
             let failure = Failure::Network { net_error: Some("net::ERR_INVALID_REDIRECT"), preflight: false };
-            return Err(block(failure, "redirect-location", LOCATION_STEP, url.into()));
+            return Err(block(failure, CheckId::RedirectLocation, LOCATION_STEP, url.into()));
         };
         let target_text = target.serialize();
         let target_origin = target.origin();
@@ -136,14 +137,14 @@ impl Chain<'_> {
             && ((self.mode == Mode::Cors && (self.tainted || cross_to_page)) || self.cors_flag);
         if userinfo_fails {
             trace.fail(
-                "redirect-credentials",
+                CheckId::RedirectCredentials,
                 USERINFO_STEP,
                 "The redirect's Location contains a username and password, which a \
                  cross-origin CORS request may not follow."
                     .into(),
             );
             let failure = Failure::RedirectContainsCredentials;
-            return Err(block(failure, "redirect-credentials", USERINFO_STEP, url.into()));
+            return Err(block(failure, CheckId::RedirectCredentials, USERINFO_STEP, url.into()));
         }
 
         // §4.4 step 5: only HTTP(S) locations. Chromium reports CorsDisabledScheme once the
@@ -151,7 +152,7 @@ impl Chain<'_> {
         const SCHEME_STEP: &str = "Fetch §4.4 HTTP-redirect fetch, step 5";
         if !target.is_http() {
             trace.fail(
-                "redirect-scheme",
+                CheckId::RedirectScheme,
                 SCHEME_STEP,
                 format!("The redirect goes to a {}: URL; CORS only works over HTTP(S).", target.scheme),
             );
@@ -160,7 +161,7 @@ impl Chain<'_> {
             } else {
                 Failure::RedirectToNonHttp { scheme: target.scheme.clone() }
             };
-            return Err(block(failure, "redirect-scheme", SCHEME_STEP, target_text));
+            return Err(block(failure, CheckId::RedirectScheme, SCHEME_STEP, target_text));
         }
 
         // §4.4 step 11: the method may become GET, dropping the body headers.
@@ -179,7 +180,7 @@ impl Chain<'_> {
             self.tainted = true;
         }
         trace.pass(
-            "redirect",
+            CheckId::Redirect,
             "Fetch §4.4 HTTP-redirect fetch",
             format!(
                 "{} redirect {count} of at most {MAX_REDIRECTS}: {url} → {target_text} (method \
@@ -200,11 +201,11 @@ impl Chain<'_> {
             Mode::SameOrigin if cross_to_page => {
                 const STEP: &str = "Fetch §4.1 main fetch (mode \"same-origin\")";
                 trace.fail(
-                    "mode",
+                    CheckId::Mode,
                     STEP,
                     format!("mode: \"same-origin\" forbids following the redirect to {target_text}."),
                 );
-                return Err(block(Failure::SameOriginModeRedirect, "mode", STEP, target_text));
+                return Err(block(Failure::SameOriginModeRedirect, CheckId::Mode, STEP, target_text));
             }
             Mode::Cors if cross_to_page => self.cors_flag = true,
             Mode::NoCors if cross_to_page => self.opaque = true,
@@ -215,7 +216,7 @@ impl Chain<'_> {
         {
             let origin = self.request_origin().serialize();
             trace.pass(
-                "redirect-preflight",
+                CheckId::RedirectPreflight,
                 "Fetch §4.3 HTTP fetch (a CORS-preflight fetch before each cross-origin hop)",
                 format!(
                     "Chromium sends a new preflight to {target_text} (Origin: {origin}) \
@@ -235,15 +236,15 @@ impl Chain<'_> {
     /// The final response: what JS gets.
     fn deliver(&self, trace: &mut Trace, response: &Response) -> Delivered {
         let (response_type, status) = if self.cors_flag {
-            ("cors", response.status)
+            (ResponseType::Cors, response.status)
         } else if self.opaque {
-            ("opaque", 0)
+            (ResponseType::Opaque, 0)
         } else {
-            ("basic", response.status)
+            (ResponseType::Basic, response.status)
         };
         let readable = readable_headers(response, response_type, self.credentials);
         let explanation = match response_type {
-            "opaque" => "An opaque response: status 0, no headers, no body. no-cors never \
+            ResponseType::Opaque => "An opaque response: status 0, no headers, no body. no-cors never \
                          lets JS read a cross-origin response."
                 .to_string(),
             _ => format!(
@@ -252,7 +253,7 @@ impl Chain<'_> {
                 if readable.is_empty() { "none".to_string() } else { readable.join(", ") }
             ),
         };
-        trace.pass("exposure", "Fetch §4.1 main fetch, step 14 (CORS-filtered response)", explanation);
+        trace.pass(CheckId::Exposure, "Fetch §4.1 main fetch, step 14 (CORS-filtered response)", explanation);
         Delivered { response_type, status, readable_headers: readable }
     }
 
@@ -268,7 +269,7 @@ impl Chain<'_> {
         } else {
             format!("The browser followed the redirect to {url}, but no response for it was recorded.")
         };
-        trace.fail("response", STEP, explanation);
-        block(Failure::Network { net_error: None, preflight: false }, "response", STEP, url)
+        trace.fail(CheckId::Response, STEP, explanation);
+        block(Failure::Network { net_error: None, preflight: false }, CheckId::Response, STEP, url)
     }
 }

@@ -8,6 +8,7 @@
 //! same-origin pages. An opaque response exposes nothing.
 
 use crate::model::headers::{get_combined, is_token};
+use crate::model::names::ResponseType;
 use crate::model::request::{Credentials, Response};
 
 /// Fetch §2.2.2 "CORS-safelisted response-header name".
@@ -27,12 +28,12 @@ const FORBIDDEN: [&str; 2] = ["set-cookie", "set-cookie2"];
 /// The lower-case names JS can read, each once, in the response's order.
 pub(crate) fn readable_headers(
     response: &Response,
-    response_type: &str,
+    response_type: ResponseType,
     credentials: Credentials,
 ) -> Vec<String> {
     let exposed = match response_type {
-        "cors" => Some(expose_list(response)),
-        "basic" => None,
+        ResponseType::Cors => Some(expose_list(response)),
+        ResponseType::Basic => None,
         _ => return Vec::new(),
     };
     let star = exposed.as_ref().is_some_and(|names| names.iter().any(|n| n == "*"))
@@ -89,27 +90,33 @@ mod tests {
 
     #[test]
     fn only_safelisted_names_without_expose_headers() {
-        assert_eq!(readable_headers(&api(), "cors", Credentials::SameOrigin), vec!["content-type"]);
+        assert_eq!(
+            readable_headers(&api(), ResponseType::Cors, Credentials::SameOrigin),
+            vec!["content-type"]
+        );
     }
 
     #[test]
     fn expose_star_without_credentials_exposes_all_but_set_cookie() {
         let response = api().header("Access-Control-Expose-Headers", "*");
-        let readable = readable_headers(&response, "cors", Credentials::SameOrigin);
+        let readable = readable_headers(&response, ResponseType::Cors, Credentials::SameOrigin);
         assert!(readable.contains(&"x-total".to_string()));
         assert!(!readable.contains(&"set-cookie".to_string()));
-        let with_credentials = readable_headers(&response, "cors", Credentials::Include);
+        let with_credentials = readable_headers(&response, ResponseType::Cors, Credentials::Include);
         assert!(!with_credentials.contains(&"x-total".to_string()));
     }
 
     #[test]
     fn a_malformed_list_exposes_nothing_extra() {
         let response = api().header("Access-Control-Expose-Headers", "X-Total X-Other");
-        assert_eq!(readable_headers(&response, "cors", Credentials::SameOrigin), vec!["content-type"]);
+        assert_eq!(
+            readable_headers(&response, ResponseType::Cors, Credentials::SameOrigin),
+            vec!["content-type"]
+        );
     }
 
     #[test]
     fn opaque_responses_expose_nothing() {
-        assert!(readable_headers(&api(), "opaque", Credentials::SameOrigin).is_empty());
+        assert!(readable_headers(&api(), ResponseType::Opaque, Credentials::SameOrigin).is_empty());
     }
 }

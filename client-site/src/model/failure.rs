@@ -5,6 +5,8 @@
 //! of the early failures Blink's `fetch_manager.cc` reports before any request is made.
 //! `messages` turns a `Failure` into the console lines.
 
+use crate::model::names::CorsError;
+
 /// How the CORS check (Fetch §4.9) failed, as Chromium's `CheckAccess` classifies it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum AccessError {
@@ -67,37 +69,43 @@ pub(crate) enum Failure {
 
 impl Failure {
     /// The DevTools `Network.CorsError` name, `None` for plain network errors.
-    pub(crate) fn devtools_enum(&self) -> Option<&'static str> {
+    pub(crate) fn devtools_enum(&self) -> Option<CorsError> {
         let name = match self {
             Failure::Access { error, preflight, .. } => {
                 let (plain, in_preflight) = match error {
-                    AccessError::Missing => ("MissingAllowOriginHeader", "PreflightMissingAllowOriginHeader"),
+                    AccessError::Missing => {
+                        (CorsError::MissingAllowOriginHeader, CorsError::PreflightMissingAllowOriginHeader)
+                    }
                     AccessError::WildcardWithCredentials => {
-                        ("WildcardOriginNotAllowed", "PreflightWildcardOriginNotAllowed")
+                        (CorsError::WildcardOriginNotAllowed, CorsError::PreflightWildcardOriginNotAllowed)
                     }
                     AccessError::MultipleValues(_) => {
-                        ("MultipleAllowOriginValues", "PreflightMultipleAllowOriginValues")
+                        (CorsError::MultipleAllowOriginValues, CorsError::PreflightMultipleAllowOriginValues)
                     }
                     AccessError::InvalidValue(_) => {
-                        ("InvalidAllowOriginValue", "PreflightInvalidAllowOriginValue")
+                        (CorsError::InvalidAllowOriginValue, CorsError::PreflightInvalidAllowOriginValue)
                     }
-                    AccessError::Mismatch(_) => ("AllowOriginMismatch", "PreflightAllowOriginMismatch"),
+                    AccessError::Mismatch(_) => {
+                        (CorsError::AllowOriginMismatch, CorsError::PreflightAllowOriginMismatch)
+                    }
                     AccessError::InvalidCredentials(_) => {
-                        ("InvalidAllowCredentials", "PreflightInvalidAllowCredentials")
+                        (CorsError::InvalidAllowCredentials, CorsError::PreflightInvalidAllowCredentials)
                     }
                 };
                 if *preflight { in_preflight } else { plain }
             }
-            Failure::PreflightInvalidStatus { .. } => "PreflightInvalidStatus",
-            Failure::PreflightDisallowedRedirect { .. } => "PreflightDisallowedRedirect",
-            Failure::InvalidAllowMethods { .. } => "InvalidAllowMethodsPreflightResponse",
-            Failure::InvalidAllowHeaders { .. } => "InvalidAllowHeadersPreflightResponse",
-            Failure::MethodDisallowed { .. } => "MethodDisallowedByPreflightResponse",
-            Failure::HeaderDisallowed { .. } => "HeaderDisallowedByPreflightResponse",
-            Failure::RedirectContainsCredentials => "RedirectContainsCredentials",
-            Failure::RedirectToNonHttp { .. } | Failure::UnsupportedScheme { .. } => "CorsDisabledScheme",
-            Failure::SameOriginModeRedirect | Failure::SameOriginMode => "DisallowedByMode",
-            Failure::NoCorsRedirectNotFollow => "NoCorsRedirectModeNotFollow",
+            Failure::PreflightInvalidStatus { .. } => CorsError::PreflightInvalidStatus,
+            Failure::PreflightDisallowedRedirect { .. } => CorsError::PreflightDisallowedRedirect,
+            Failure::InvalidAllowMethods { .. } => CorsError::InvalidAllowMethodsPreflightResponse,
+            Failure::InvalidAllowHeaders { .. } => CorsError::InvalidAllowHeadersPreflightResponse,
+            Failure::MethodDisallowed { .. } => CorsError::MethodDisallowedByPreflightResponse,
+            Failure::HeaderDisallowed { .. } => CorsError::HeaderDisallowedByPreflightResponse,
+            Failure::RedirectContainsCredentials => CorsError::RedirectContainsCredentials,
+            Failure::RedirectToNonHttp { .. } | Failure::UnsupportedScheme { .. } => {
+                CorsError::CorsDisabledScheme
+            }
+            Failure::SameOriginModeRedirect | Failure::SameOriginMode => CorsError::DisallowedByMode,
+            Failure::NoCorsRedirectNotFollow => CorsError::NoCorsRedirectModeNotFollow,
             Failure::Network { .. } => return None,
         };
         Some(name)

@@ -9,6 +9,7 @@
 use crate::model::chain::Chain;
 use crate::model::failure::Failure;
 use crate::model::messages::MessageContext;
+use crate::model::names::CheckId;
 use crate::model::origin::Page;
 use crate::model::preflight;
 use crate::model::preflight_response::{self, PreflightInput};
@@ -45,7 +46,7 @@ pub fn judge(page_origin: &str, request: &Request, preflight: Preflight<'_>, act
         Err(error) => {
             return verdict::type_error(
                 trace,
-                "request-constructor",
+                CheckId::RequestConstructor,
                 error.step,
                 error.js_error,
                 error.explanation,
@@ -132,7 +133,7 @@ fn main_fetch(
     let url_text = prepared.url.serialize();
     if same_origin {
         trace.pass(
-            "same-origin",
+            CheckId::SameOrigin,
             MAIN_FETCH,
             format!(
                 "{url_text} has the page's scheme, host and port: a same-origin request, so no \
@@ -157,8 +158,8 @@ fn main_fetch(
         _ => None,
     };
     if let Some((failure, why)) = early {
-        trace.fail("mode", MAIN_FETCH, why.to_string());
-        return Err(Blocked { failure, check: "mode", step: MAIN_FETCH, url: url_text });
+        trace.fail(CheckId::Mode, MAIN_FETCH, why.to_string());
+        return Err(Blocked { failure, check: CheckId::Mode, step: MAIN_FETCH, url: url_text });
     }
     let path = if request.mode == Mode::NoCors {
         "mode \"no-cors\" gives an opaque response and skips every CORS check"
@@ -166,7 +167,7 @@ fn main_fetch(
         "the CORS protocol applies"
     };
     trace.pass(
-        "same-origin",
+        CheckId::SameOrigin,
         MAIN_FETCH,
         format!("{url_text} is cross-origin to {}: {path}.", page.origin_text()),
     );
@@ -179,7 +180,7 @@ fn record_construction(trace: &mut Trace, prepared: &Prepared) {
     for (name, why) in &prepared.dropped {
         explanation.push_str(&format!(" The header {name} is not sent: {why}."));
     }
-    trace.pass("request-constructor", "Fetch §5.4 Request constructor", explanation);
+    trace.pass(CheckId::RequestConstructor, "Fetch §5.4 Request constructor", explanation);
 }
 
 /// Decides on and judges the preflight; fills `summary`.
@@ -196,7 +197,7 @@ fn run_preflight(
     let url_text = prepared.url.serialize();
     let Some(reason) = preflight::reason_for(&prepared.method, &prepared.headers) else {
         trace.pass(
-            "preflight-needed",
+            CheckId::PreflightNeeded,
             NEEDED_STEP,
             format!(
                 "No preflight: {} is CORS-safelisted and every header is CORS-safelisted.",
@@ -218,7 +219,7 @@ fn run_preflight(
         .map(|h| format!(" and Access-Control-Request-Headers: {h}"))
         .unwrap_or_default();
     trace.pass(
-        "preflight-needed",
+        CheckId::PreflightNeeded,
         NEEDED_STEP,
         format!(
             "A preflight is needed because {}. The browser first sends OPTIONS {url_text} with \
@@ -232,7 +233,7 @@ fn run_preflight(
         Preflight::NotSent if actual.is_empty() => {
             const STEP: &str = "Fetch §4.8 CORS-preflight fetch (network error)";
             trace.fail(
-                "preflight-response",
+                CheckId::PreflightResponse,
                 STEP,
                 "No response to the preflight was recorded: to the browser that is a network \
                  error, and the actual request is never sent."
@@ -240,14 +241,14 @@ fn run_preflight(
             );
             return Err(Blocked {
                 failure: Failure::Network { net_error: None, preflight: true },
-                check: "preflight-response",
+                check: CheckId::PreflightResponse,
                 step: STEP,
                 url: url_text,
             });
         }
         Preflight::NotSent => {
             trace.pass(
-                "preflight-cache",
+                CheckId::PreflightCache,
                 "Fetch §4.3 HTTP fetch (CORS-preflight cache match)",
                 "No OPTIONS was recorded but the actual request was: the browser must have \
                  reused a cached preflight result, so the model assumes it allowed the request."

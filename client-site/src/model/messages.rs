@@ -1,6 +1,6 @@
 //! The console lines, word for word: Chromium 156 (`cors_error_string.cc`,
 //! `fetch_manager.cc`) and Firefox 153 (`security.properties`), as measured in
-//! `browser-error-messages.md`.
+//! `docs/console-messages.md`.
 //!
 //! Chromium writes one `javascript`-source line, `Access to fetch at '{url}' [(redirected
 //! from '{first url}') ]from origin '{origin}' has been blocked by CORS policy: {reason}`,
@@ -247,7 +247,7 @@ pub(crate) fn firefox_console(failure: &Failure, cx: &MessageContext<'_>) -> Vec
         }
         // Firefox prints nothing for no-cors with a non-follow redirect mode (measured).
         Failure::NoCorsRedirectNotFollow => return lines,
-        // A preflight that got no answer: Firefox prints "did not succeed" twice (row 28).
+        // A preflight that got no answer: Firefox prints "did not succeed" twice (docs/console-messages.md row 28).
         Failure::Network { preflight: true, .. } => lines.push(did_not_succeed(url)),
         Failure::RedirectContainsCredentials | Failure::Network { .. } => {}
     }
@@ -260,7 +260,7 @@ pub(crate) fn firefox_console(failure: &Failure, cx: &MessageContext<'_>) -> Vec
                 | Failure::RedirectToNonHttp { .. }
                 | Failure::Network { .. }
         )
-        // A redirect hop that fails the CORS check (row 20) gets it too.
+        // A redirect hop that fails the CORS check (docs/console-messages.md row 20) gets it too.
         || matches!(
             failure,
             Failure::Access {

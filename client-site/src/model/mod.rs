@@ -14,7 +14,7 @@
 //!     .header("Access-Control-Allow-Origin", "*");
 //! let verdict = judge("http://localhost:3000", &request, Preflight::NotSent, &[response]);
 //! assert!(verdict.allowed);
-//! assert_eq!(verdict.response_type, Some("cors"));
+//! assert_eq!(verdict.response_type, Some(client_site::model::ResponseType::Cors));
 //! ```
 //!
 //! # Layout
@@ -36,6 +36,7 @@
 //! - `failure` — why a fetch failed, in Chromium's DevTools names.
 //! - `messages` — the console lines, word for word.
 //! - `verdict` — [`Verdict`], [`Check`], [`FailedCheck`].
+//! - `names` — the stable names: [`CheckId`], [`CorsError`] (DevTools'), [`ResponseType`] (`res.type`).
 //! - `origin`, `url`, `headers` — origins, just enough URL parsing, header-list helpers.
 //! - `samples` — [`sample_scenarios`], a fixed set of exchanges for benchmarks.
 //!
@@ -60,6 +61,7 @@ mod headers;
 mod judge;
 mod messages;
 mod method;
+mod names;
 mod origin;
 mod preflight;
 mod preflight_response;
@@ -71,7 +73,9 @@ mod samples;
 mod url;
 mod verdict;
 
+pub use allow_list::header_names as allowed_header_names;
 pub use judge::judge;
+pub use names::{CheckId, CorsError, ResponseType};
 pub use preflight::{PreflightReason, preflight_needed};
 pub use request::{Credentials, Mode, Preflight, RedirectMode, Request, Response};
 pub use safelist::UnsafeHeader;

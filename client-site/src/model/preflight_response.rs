@@ -11,13 +11,15 @@
 //! an ok status, checked after the CORS check. Chromium rejects any redirect first, so a 301
 //! preflight without ACAO says "Redirect is not allowed". And Chromium lets
 //! `Access-Control-Allow-Headers: *` cover `Authorization` (`CorsNonWildcardRequestHeadersSupport`
-//! is disabled by default), where the spec, Firefox and Safari require it to be listed.
+//! is disabled by default), where the spec requires it to be listed. Firefox 153 and WebKitGTK 2.50
+//! were measured doing as Chromium does (docs/cors-checks.md, "Where Chromium and Firefox deviate").
 
 use crate::model::allow_list::{self, AllowList};
 use crate::model::cors_check::cors_check;
 use crate::model::failure::Failure;
 use crate::model::headers::get_combined;
 use crate::model::method;
+use crate::model::names::CheckId;
 use crate::model::redirect;
 use crate::model::request::{Credentials, Response};
 use crate::model::url::Origin;
@@ -38,7 +40,7 @@ pub(crate) struct PreflightInput<'a> {
 }
 
 /// A failed preflight: the failure, the check's name and its step.
-pub(crate) type PreflightFailure = (Failure, &'static str, &'static str);
+pub(crate) type PreflightFailure = (Failure, CheckId, &'static str);
 
 /// Runs every check on the preflight response; `Ok` carries the cache lifetime in seconds.
 pub(crate) fn check(
@@ -52,17 +54,21 @@ pub(crate) fn check(
          rejects it before the CORS check)";
     if redirect::location(response).is_some() {
         trace.fail(
-            "preflight-redirect",
+            CheckId::PreflightRedirect,
             REDIRECT_STEP,
             format!(
                 "The preflight was answered with a {status} redirect. Browsers never follow \
                  redirects for a preflight: answer OPTIONS at this URL directly."
             ),
         );
-        return Err((Failure::PreflightDisallowedRedirect { status }, "preflight-redirect", REDIRECT_STEP));
+        return Err((
+            Failure::PreflightDisallowedRedirect { status },
+            CheckId::PreflightRedirect,
+            REDIRECT_STEP,
+        ));
     }
     trace.pass(
-        "preflight-redirect",
+        CheckId::PreflightRedirect,
         REDIRECT_STEP,
         format!("The preflight response ({status}) is not a redirect."),
     );
@@ -72,7 +78,7 @@ pub(crate) fn check(
     let cors = cors_check(response, input.origin, input.credentials);
     let explanation = format!("Preflight: {}", cors.explanation);
     if let Err(error) = cors.result {
-        trace.fail("preflight-cors-check", cors.step, explanation);
+        trace.fail(CheckId::PreflightCorsCheck, cors.step, explanation);
         let failure = Failure::Access {
             error,
             preflight: true,
@@ -80,25 +86,25 @@ pub(crate) fn check(
             on_redirect: false,
             acao_lines: cors.acao_lines,
         };
-        return Err((failure, "preflight-cors-check", cors.step));
+        return Err((failure, CheckId::PreflightCorsCheck, cors.step));
     }
-    trace.pass("preflight-cors-check", cors.step, explanation);
+    trace.pass(CheckId::PreflightCorsCheck, cors.step, explanation);
 
     // §4.8 step 7: "… and response's status is an ok status" (200–299).
     const STATUS_STEP: &str = "Fetch §4.8 CORS-preflight fetch, step 7 (ok status)";
     if !(200..=299).contains(&status) {
         trace.fail(
-            "preflight-ok-status",
+            CheckId::PreflightOkStatus,
             STATUS_STEP,
             format!(
                 "The preflight's status is {status}; it must be 200–299. A common cause is \
                  authentication or routing that answers OPTIONS before the CORS layer does."
             ),
         );
-        return Err((Failure::PreflightInvalidStatus { status }, "preflight-ok-status", STATUS_STEP));
+        return Err((Failure::PreflightInvalidStatus { status }, CheckId::PreflightOkStatus, STATUS_STEP));
     }
     trace.pass(
-        "preflight-ok-status",
+        CheckId::PreflightOkStatus,
         STATUS_STEP,
         format!("The preflight's status {status} is an ok status."),
     );
@@ -118,7 +124,7 @@ fn parse_lists(trace: &mut Trace, response: &Response) -> Result<(AllowList, All
     let acam = get_combined(&response.headers, "Access-Control-Allow-Methods");
     let methods = allow_list::parse(acam.as_deref(), false).map_err(|token| {
         trace.fail(
-            "preflight-allow-methods-parse",
+            CheckId::PreflightAllowMethodsParse,
             STEP,
             format!(
                 "Access-Control-Allow-Methods '{}' does not parse: '{token}' is not a method \
@@ -126,12 +132,12 @@ fn parse_lists(trace: &mut Trace, response: &Response) -> Result<(AllowList, All
                 acam.as_deref().unwrap_or_default()
             ),
         );
-        (Failure::InvalidAllowMethods { token }, "preflight-allow-methods-parse", STEP)
+        (Failure::InvalidAllowMethods { token }, CheckId::PreflightAllowMethodsParse, STEP)
     })?;
     let acah = get_combined(&response.headers, "Access-Control-Allow-Headers");
     let headers = allow_list::parse(acah.as_deref(), true).map_err(|token| {
         trace.fail(
-            "preflight-allow-headers-parse",
+            CheckId::PreflightAllowHeadersParse,
             STEP,
             format!(
                 "Access-Control-Allow-Headers '{}' does not parse: '{token}' is not a header \
@@ -139,10 +145,10 @@ fn parse_lists(trace: &mut Trace, response: &Response) -> Result<(AllowList, All
                 acah.as_deref().unwrap_or_default()
             ),
         );
-        (Failure::InvalidAllowHeaders { token }, "preflight-allow-headers-parse", STEP)
+        (Failure::InvalidAllowHeaders { token }, CheckId::PreflightAllowHeadersParse, STEP)
     })?;
     trace.pass(
-        "preflight-allow-lists-parse",
+        CheckId::PreflightAllowListsParse,
         STEP,
         "Access-Control-Allow-Methods and Access-Control-Allow-Headers parse as lists.".into(),
     );
@@ -174,14 +180,14 @@ fn check_method(
             ""
         };
         trace.fail(
-            "preflight-method",
+            CheckId::PreflightMethod,
             STEP,
             format!("Access-Control-Allow-Methods ({}) does not allow {method}.{hint}", describe(methods)),
         );
         let failure = Failure::MethodDisallowed { method: method.to_string() };
-        return Err((failure, "preflight-method", STEP));
+        return Err((failure, CheckId::PreflightMethod, STEP));
     };
-    trace.pass("preflight-method", STEP, explanation);
+    trace.pass(CheckId::PreflightMethod, STEP, explanation);
     Ok(())
 }
 
@@ -198,22 +204,23 @@ fn check_headers(
         if input.has_authorization && !headers.contains("authorization") {
             // Chromium: `*` covers Authorization; spec step 7.6 would fail here.
             trace.pass(
-                "preflight-headers",
+                CheckId::PreflightHeaders,
                 "Fetch §4.8 step 7.6 — Chromium deviation (CorsNonWildcardRequestHeadersSupport \
                  disabled)",
-                "Access-Control-Allow-Headers is *. Chromium lets * cover Authorization; the \
-                 spec, Firefox and Safari require Authorization to be listed by name."
+                "Access-Control-Allow-Headers is *. Chromium (like Firefox and WebKit) lets * \
+                 cover Authorization; the Fetch Standard requires Authorization to be listed by name."
                     .into(),
             );
             trace.note(
-                "Chromium allows Authorization under Access-Control-Allow-Headers: *, but the \
-                 Fetch Standard (and Firefox/Safari) require it to be listed explicitly: send \
-                 'Access-Control-Allow-Headers: *, Authorization' to work everywhere.",
+                "Chromium allows Authorization under Access-Control-Allow-Headers: * (so do Firefox \
+                 153 and WebKit), but the Fetch Standard requires it to be listed explicitly, and \
+                 older browsers follow it: send 'Access-Control-Allow-Headers: *, Authorization' to \
+                 work everywhere.",
             );
             return Ok(());
         }
         trace.pass(
-            "preflight-headers",
+            CheckId::PreflightHeaders,
             STEP,
             "Access-Control-Allow-Headers is * and there are no credentials, so every request \
              header is allowed."
@@ -231,7 +238,7 @@ fn check_headers(
                 ""
             };
             trace.fail(
-                "preflight-headers",
+                CheckId::PreflightHeaders,
                 STEP,
                 format!(
                     "The request carries {name}, which is not CORS-safelisted, and \
@@ -240,7 +247,7 @@ fn check_headers(
                 ),
             );
             let failure = Failure::HeaderDisallowed { name: name.clone() };
-            return Err((failure, "preflight-headers", STEP));
+            return Err((failure, CheckId::PreflightHeaders, STEP));
         }
     }
     let explanation = if input.unsafe_names.is_empty() {
@@ -248,7 +255,7 @@ fn check_headers(
     } else {
         format!("Access-Control-Allow-Headers lists every unsafe header: {}.", input.unsafe_names.join(", "))
     };
-    trace.pass("preflight-headers", STEP, explanation);
+    trace.pass(CheckId::PreflightHeaders, STEP, explanation);
     Ok(())
 }
 

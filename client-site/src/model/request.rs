@@ -3,12 +3,15 @@
 //! These types say nothing about CORS yet; they only describe the exchange, the way the
 //! sandbox records it (the page reports its `fetch()` init, the API records its responses).
 
+use serde::{Deserialize, Serialize};
+
 /// `fetch()`'s `credentials` option: whether cookies and HTTP auth go with the request.
 ///
 /// Only `Include` changes the CORS check: with it, `Access-Control-Allow-Origin: *` is refused
 /// and `Access-Control-Allow-Credentials: true` is required (Fetch §3.2.5, "CORS protocol and
 /// credentials").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Credentials {
     /// `credentials: "omit"`: never send cookies.
     Omit,
@@ -20,7 +23,8 @@ pub enum Credentials {
 }
 
 /// `fetch()`'s `mode` option.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Mode {
     /// `mode: "cors"` (the default): cross-origin reads need the server's permission.
     #[default]

@@ -1,7 +1,7 @@
 //! A fixed set of varied exchanges, cheap to build, for benchmarks and demos.
 //!
 //! Each is `(page origin, request, preflight response if the server got one, actual
-//! responses)`, mostly rows of `scenarios.md` (page `http://localhost:3000`, API
+//! responses)`, mostly rows of `docs/scenarios.md` (page `http://localhost:3000`, API
 //! `http://localhost:8000`).
 
 use crate::model::request::{Credentials, Mode, Request, Response};
@@ -51,7 +51,7 @@ pub fn sample_scenarios() -> Vec<(String, Request, Option<Response>, Vec<Respons
             None,
             vec![response(200, &[("Access-Control-Allow-Origin", "http://localhost:3000/")])],
         ),
-        // 6: two origins in one header.
+        // Two origins in one header, as two lines (docs/console-messages.md row 3a).
         (
             Request::get(API),
             None,
@@ -129,7 +129,7 @@ pub fn sample_scenarios() -> Vec<(String, Request, Option<Response>, Vec<Respons
         (put.clone(), Some(preflight_ok.clone()), vec![response(200, &[])]),
         // PUT allowed end to end.
         (put, Some(preflight_ok), vec![acao_star()]),
-        // 19/20: a redirect hop to another origin, final response ACAO *.
+        // A redirect hop to another origin, final response ACAO * (docs/cors-checks.md E: the Origin becomes null, and * allows it).
         (Request::get(API), None, vec![redirect("http://localhost:9000/data"), acao_star()]),
         // 47: no-cors.
         (Request::get(API).mode(Mode::NoCors), None, vec![response(200, &[])]),

@@ -2,12 +2,13 @@
 
 use crate::model::failure::Failure;
 use crate::model::messages::{self, MessageContext};
+use crate::model::names::{CheckId, CorsError, ResponseType};
 
 /// One check the browser ran, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Check {
     /// A short stable id, e.g. `cors-check` or `preflight-method`.
-    pub name: &'static str,
+    pub name: CheckId,
     /// The Fetch Standard step (or Chromium source) the rule comes from.
     pub step: &'static str,
     /// Whether the request got past this check.
@@ -20,10 +21,10 @@ pub struct Check {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FailedCheck {
     /// The [`Check::name`] that failed.
-    pub name: &'static str,
+    pub name: CheckId,
     /// Chromium's DevTools `Network.CorsError` name, e.g. `PreflightMissingAllowOriginHeader`;
     /// `None` for a network error that is not a CORS error, or a `TypeError` from `fetch()`.
-    pub devtools_enum: Option<&'static str>,
+    pub devtools_enum: Option<CorsError>,
     /// DevTools' `failedParameter`: the offending value, method, header name or scheme.
     pub failed_parameter: Option<String>,
     /// The Fetch Standard step that failed.
@@ -41,7 +42,7 @@ pub struct Verdict {
     pub allowed: bool,
     /// `res.type`: `"cors"`, `"basic"` (same-origin), `"opaque"` (no-cors) or
     /// `"opaqueredirect"` (redirect: "manual"); `None` when blocked.
-    pub response_type: Option<&'static str>,
+    pub response_type: Option<ResponseType>,
     /// `res.status` as JS sees it (0 for opaque responses); `None` when blocked.
     pub status: Option<u16>,
     /// Does the browser send a preflight (by the rules, ignoring its preflight cache)?
@@ -86,12 +87,12 @@ pub(crate) struct Trace {
 
 impl Trace {
     /// Records a passed check.
-    pub(crate) fn pass(&mut self, name: &'static str, step: &'static str, explanation: String) {
+    pub(crate) fn pass(&mut self, name: CheckId, step: &'static str, explanation: String) {
         self.checks.push(Check { name, step, passed: true, explanation });
     }
 
     /// Records a failed check.
-    pub(crate) fn fail(&mut self, name: &'static str, step: &'static str, explanation: String) {
+    pub(crate) fn fail(&mut self, name: CheckId, step: &'static str, explanation: String) {
         self.checks.push(Check { name, step, passed: false, explanation });
     }
 
@@ -106,7 +107,7 @@ impl Trace {
 pub(crate) struct Blocked {
     pub(crate) failure: Failure,
     /// The [`Check::name`] that failed (already recorded in the trace).
-    pub(crate) check: &'static str,
+    pub(crate) check: CheckId,
     pub(crate) step: &'static str,
     /// The URL whose response failed.
     pub(crate) url: String,
@@ -115,7 +116,7 @@ pub(crate) struct Blocked {
 /// A response handed to JS.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Delivered {
-    pub(crate) response_type: &'static str,
+    pub(crate) response_type: ResponseType,
     pub(crate) status: u16,
     pub(crate) readable_headers: Vec<String>,
 }
@@ -188,7 +189,7 @@ pub(crate) fn blocked(
 /// and prints nothing else).
 pub(crate) fn type_error(
     mut trace: Trace,
-    name: &'static str,
+    name: CheckId,
     step: &'static str,
     js_error: String,
     explanation: String,

@@ -1,6 +1,7 @@
 //! Helpers shared by the table tests: the sandbox's two origins and the message formats.
 #![allow(dead_code)]
 
+use client_site::model::{CorsError, ResponseType};
 use client_site::model::{Preflight, Request, Response, Verdict, judge};
 
 /// The learner's page.
@@ -66,7 +67,7 @@ pub fn assert_blocked(verdict: &Verdict, devtools_enum: &str, chromium_line: &st
     assert_eq!(verdict.response_type, None);
     assert_eq!(verdict.js_error.as_deref(), Some("TypeError: Failed to fetch"));
     let failed = verdict.failed_check.as_ref().expect("a failed check");
-    assert_eq!(failed.devtools_enum, Some(devtools_enum), "{verdict:#?}");
+    assert_eq!(failed.devtools_enum.map(CorsError::as_str), Some(devtools_enum), "{verdict:#?}");
     assert_eq!(verdict.chromium_message.as_deref(), Some(chromium_line));
     assert!(verdict.readable_headers.is_empty());
     assert!(verdict.checks.iter().any(|c| !c.passed));
@@ -75,7 +76,7 @@ pub fn assert_blocked(verdict: &Verdict, devtools_enum: &str, chromium_line: &st
 /// Asserts a readable CORS response.
 pub fn assert_readable(verdict: &Verdict) {
     assert!(verdict.allowed, "expected allowed: {verdict:#?}");
-    assert_eq!(verdict.response_type, Some("cors"));
+    assert_eq!(verdict.response_type, Some(ResponseType::Cors));
     assert_eq!(verdict.failed_check, None);
     assert_eq!(verdict.chromium_message, None);
     assert_eq!(verdict.firefox_message, None);

@@ -1,0 +1,46 @@
+//! The task that follows the API's log: each exchange is judged by the browser model, ticks the
+//! tutorial's steps, and is announced on the live feed — off the API's request path, so a slow tab never
+//! slows the API.
+
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::events::SiteEvent;
+use crate::explain;
+use crate::site::Site;
+
+/// Starts the task that follows the API's log: for each exchange it runs the browser model, ticks the
+/// tutorial's steps, and announces both on the live feed. It ends when the sandbox shuts down.
+pub fn spawn(site: Site) -> tokio::task::JoinHandle<()> {
+    let mut exchanges = site.api.log.subscribe();
+    tokio::spawn(async move {
+        let own_origins: Vec<String> = site
+            .config
+            .host_names()
+            .iter()
+            .map(|name| format!("http://{name}:{}", site.config.client_port))
+            .collect();
+        loop {
+            let exchange = tokio::select! {
+                () = site.shutdown.cancelled() => return,
+                received = exchanges.recv() => match received {
+                    Ok(exchange) => exchange,
+                    Err(RecvError::Lagged(missed)) => {
+                        tracing::warn!(missed, "the live feed fell behind the API; tabs will re-read the log");
+                        let _ = site.events.send(SiteEvent::resync());
+                        continue;
+                    }
+                    Err(RecvError::Closed) => return,
+                },
+            };
+            let verdict = explain::verdict(&exchange);
+            let _ = site.events.send(SiteEvent::exchange(&explain::view_with(&exchange, verdict.as_ref())));
+            let progress = {
+                let mut progress = site.progress();
+                progress.observe(&exchange, verdict.as_ref(), &own_origins).then(|| progress.to_json())
+            };
+            if let Some(progress) = progress {
+                let _ = site.events.send(SiteEvent::progress(&progress));
+            }
+        }
+    })
+}
