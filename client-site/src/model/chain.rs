@@ -97,7 +97,7 @@ impl Chain<'_> {
         }
     }
 
-    /// §4.4 for one redirect; on success `self.current` is the new URL.
+    /// §4.4 for one redirect, step by step; on success `self.current` is the new URL.
     fn follow(
         &mut self,
         trace: &mut Trace,
@@ -106,74 +106,61 @@ impl Chain<'_> {
         url: &str,
         count: u32,
     ) -> Result<(), Blocked> {
-        const COUNT_STEP: &str = "Fetch §4.4 HTTP-redirect fetch, steps 6–7";
-        if count > MAX_REDIRECTS {
-            trace.fail(
-                CheckId::RedirectCount,
-                COUNT_STEP,
-                "This would be redirect number 21; a request may follow at most 20.".into(),
-            );
-            let failure =
-                Failure::Network { net_error: Some("net::ERR_TOO_MANY_REDIRECTS"), preflight: false };
-            return Err(block(failure, CheckId::RedirectCount, COUNT_STEP, url.into()));
-        }
-        const LOCATION_STEP: &str = "Fetch §4.4 HTTP-redirect fetch, steps 2–4";
-        let Some(target) = self.current.resolve(location) else {
+        check_count(trace, url, count)?;
+        let target = self.resolve(trace, location, url)?;
+        self.check_userinfo(trace, &target, url)?;
+        check_scheme(trace, &target, self.mode)?;
+        self.rewrite_request(trace, response.status, &target, url, count);
+        self.enter_mode(trace, &target)?;
+        self.note_new_preflight(trace, &target);
+        self.current = target;
+        Ok(())
+    }
+
+    /// §4.4 steps 2–4: the `Location` must parse, relative to the current URL.
+    fn resolve(&self, trace: &mut Trace, location: &str, url: &str) -> Result<Url, Blocked> {
+        const STEP: &str = "Fetch §4.4 HTTP-redirect fetch, steps 2–4";
+        self.current.resolve(location).ok_or_else(|| {
             trace.fail(
                 CheckId::RedirectLocation,
-                LOCATION_STEP,
+                STEP,
                 format!("The Location {location:?} is not a valid URL."),
             );
             let failure = Failure::Network { net_error: Some("net::ERR_INVALID_REDIRECT"), preflight: false };
-            return Err(block(failure, CheckId::RedirectLocation, LOCATION_STEP, url.into()));
-        };
-        let target_text = target.serialize();
-        let target_origin = target.origin();
-        let cross_to_page = !self.page.origin.same_origin(&target_origin);
+            block(failure, CheckId::RedirectLocation, STEP, url.into())
+        })
+    }
 
-        // §4.4 steps 8–9: no credentials in a cross-origin CORS redirect.
-        const USERINFO_STEP: &str = "Fetch §4.4 HTTP-redirect fetch, steps 8–9";
-        let userinfo_fails = target.has_credentials()
+    /// §4.4 steps 8–9: no credentials in the URL of a cross-origin CORS redirect.
+    fn check_userinfo(&self, trace: &mut Trace, target: &Url, url: &str) -> Result<(), Blocked> {
+        const STEP: &str = "Fetch §4.4 HTTP-redirect fetch, steps 8–9";
+        let cross_to_page = !self.page.origin.same_origin(&target.origin());
+        let fails = target.has_credentials()
             && ((self.mode == Mode::Cors && (self.tainted || cross_to_page)) || self.cors_flag);
-        if userinfo_fails {
-            trace.fail(
-                CheckId::RedirectCredentials,
-                USERINFO_STEP,
-                "The redirect's Location contains a username and password, which a \
-                 cross-origin CORS request may not follow."
-                    .into(),
-            );
-            let failure = Failure::RedirectContainsCredentials;
-            return Err(block(failure, CheckId::RedirectCredentials, USERINFO_STEP, url.into()));
+        if !fails {
+            return Ok(());
         }
+        trace.fail(
+            CheckId::RedirectCredentials,
+            STEP,
+            "The redirect's Location contains a username and password, which a cross-origin CORS \
+             request may not follow."
+                .into(),
+        );
+        Err(block(Failure::RedirectContainsCredentials, CheckId::RedirectCredentials, STEP, url.into()))
+    }
 
-        // §4.4 step 5: only HTTP(S) locations. Chromium reports CorsDisabledScheme once the
-        // request starts again at the new URL (the model names that URL; not measured).
-        const SCHEME_STEP: &str = "Fetch §4.4 HTTP-redirect fetch, step 5";
-        if !target.is_http() {
-            trace.fail(
-                CheckId::RedirectScheme,
-                SCHEME_STEP,
-                format!("The redirect goes to a {}: URL; CORS only works over HTTP(S).", target.scheme),
-            );
-            let failure = if self.mode == Mode::NoCors {
-                Failure::Network { net_error: None, preflight: false }
-            } else {
-                Failure::RedirectToNonHttp { scheme: target.scheme.clone() }
-            };
-            return Err(block(failure, CheckId::RedirectScheme, SCHEME_STEP, target_text));
-        }
-
-        // §4.4 step 11: the method may become GET, dropping the body headers.
-        let new_method = redirect::method_after(response.status, &self.method);
+    /// §4.4 steps 11–13: the method may become GET (dropping the body headers), Authorization stays
+    /// behind on another origin, and leaving a URL that was already cross-origin taints the origin.
+    fn rewrite_request(&mut self, trace: &mut Trace, status: u16, target: &Url, url: &str, count: u32) {
+        let target_origin = target.origin();
+        let new_method = redirect::method_after(status, &self.method);
         if new_method != self.method {
             self.headers.retain(|(name, _)| !redirect::is_request_body_header(name));
         }
-        // §4.4 step 12: Authorization does not follow a redirect to another origin.
         if !self.current.origin().same_origin(&target_origin) {
             self.headers.retain(|(name, _)| name != "authorization");
         }
-        // §4.4 step 13: taint the origin when leaving a URL that was already cross-origin.
         if !self.current.origin().same_origin(&target_origin)
             && !self.page.origin.same_origin(&self.current.origin())
         {
@@ -183,9 +170,8 @@ impl Chain<'_> {
             CheckId::Redirect,
             "Fetch §4.4 HTTP-redirect fetch",
             format!(
-                "{} redirect {count} of at most {MAX_REDIRECTS}: {url} → {target_text} (method \
-                 {new_method}{}).",
-                response.status,
+                "{status} redirect {count} of at most {MAX_REDIRECTS}: {url} → {} (method {new_method}{}).",
+                target.serialize(),
                 if self.tainted {
                     "; the request's origin is now tainted and sent as Origin: null"
                 } else {
@@ -194,12 +180,18 @@ impl Chain<'_> {
             ),
         );
         self.method = new_method;
+    }
 
+    /// What the request's mode makes of a hop to `target`: `same-origin` fails on another origin,
+    /// `cors` sets the CORS flag there, `no-cors` makes the response opaque.
+    fn enter_mode(&mut self, trace: &mut Trace, target: &Url) -> Result<(), Blocked> {
+        let cross_to_page = !self.page.origin.same_origin(&target.origin());
         match self.mode {
             // Chromium restarts the request at the new URL and fails it there
             // (`CorsURLLoader::StartRequest`, DisallowedByMode).
             Mode::SameOrigin if cross_to_page => {
                 const STEP: &str = "Fetch §4.1 main fetch (mode \"same-origin\")";
+                let target_text = target.serialize();
                 trace.fail(
                     CheckId::Mode,
                     STEP,
@@ -211,26 +203,33 @@ impl Chain<'_> {
             Mode::NoCors if cross_to_page => self.opaque = true,
             _ => {}
         }
-        if self.cors_flag
-            && let Some(reason) = preflight::reason_for(&self.method, &self.headers)
-        {
-            let origin = self.request_origin().serialize();
-            trace.pass(
-                CheckId::RedirectPreflight,
-                "Fetch §4.3 HTTP fetch (a CORS-preflight fetch before each cross-origin hop)",
-                format!(
-                    "Chromium sends a new preflight to {target_text} (Origin: {origin}) \
-                         because {}. No response for it was given; the model assumes it passed.",
-                    reason.explain()
-                ),
-            );
-            trace.note(format!(
-                "Assumed: the preflight Chromium sends to {target_text} after the redirect \
-                     passed (it was not part of the recorded exchange)."
-            ));
-        }
-        self.current = target;
         Ok(())
+    }
+
+    /// §4.3: a CORS request that still needs a preflight gets a new one before the next hop. The
+    /// recorded exchange has no answer to it, so the model assumes it passed, and says so.
+    fn note_new_preflight(&self, trace: &mut Trace, target: &Url) {
+        if !self.cors_flag {
+            return;
+        }
+        let Some(reason) = preflight::reason_for(&self.method, &self.headers) else {
+            return;
+        };
+        let target_text = target.serialize();
+        let origin = self.request_origin().serialize();
+        trace.pass(
+            CheckId::RedirectPreflight,
+            "Fetch §4.3 HTTP fetch (a CORS-preflight fetch before each cross-origin hop)",
+            format!(
+                "Chromium sends a new preflight to {target_text} (Origin: {origin}) because {}. No \
+                 response for it was given; the model assumes it passed.",
+                reason.explain()
+            ),
+        );
+        trace.note(format!(
+            "Assumed: the preflight Chromium sends to {target_text} after the redirect passed (it was \
+             not part of the recorded exchange)."
+        ));
     }
 
     /// The final response: what JS gets.
@@ -272,4 +271,39 @@ impl Chain<'_> {
         trace.fail(CheckId::Response, STEP, explanation);
         block(Failure::Network { net_error: None, preflight: false }, CheckId::Response, STEP, url)
     }
+}
+
+/// §4.4 steps 6–7: at most 20 redirects.
+fn check_count(trace: &mut Trace, url: &str, count: u32) -> Result<(), Blocked> {
+    const STEP: &str = "Fetch §4.4 HTTP-redirect fetch, steps 6–7";
+    if count <= MAX_REDIRECTS {
+        return Ok(());
+    }
+    trace.fail(
+        CheckId::RedirectCount,
+        STEP,
+        "This would be redirect number 21; a request may follow at most 20.".into(),
+    );
+    let failure = Failure::Network { net_error: Some("net::ERR_TOO_MANY_REDIRECTS"), preflight: false };
+    Err(block(failure, CheckId::RedirectCount, STEP, url.into()))
+}
+
+/// §4.4 step 5: only HTTP(S) locations. Chromium reports CorsDisabledScheme once the request starts
+/// again at the new URL (the model names that URL; not measured).
+fn check_scheme(trace: &mut Trace, target: &Url, mode: Mode) -> Result<(), Blocked> {
+    const STEP: &str = "Fetch §4.4 HTTP-redirect fetch, step 5";
+    if target.is_http() {
+        return Ok(());
+    }
+    trace.fail(
+        CheckId::RedirectScheme,
+        STEP,
+        format!("The redirect goes to a {}: URL; CORS only works over HTTP(S).", target.scheme),
+    );
+    let failure = if mode == Mode::NoCors {
+        Failure::Network { net_error: None, preflight: false }
+    } else {
+        Failure::RedirectToNonHttp { scheme: target.scheme.clone() }
+    };
+    Err(block(failure, CheckId::RedirectScheme, STEP, target.serialize()))
 }

@@ -11,7 +11,7 @@ use crate::model::failure::Failure;
 use crate::model::messages::MessageContext;
 use crate::model::names::CheckId;
 use crate::model::origin::Page;
-use crate::model::preflight;
+use crate::model::preflight::{self, PreflightReason};
 use crate::model::preflight_response::{self, PreflightInput};
 use crate::model::request::{Mode, Preflight, RedirectMode, Request, Response};
 use crate::model::request_init::{self, Prepared};
@@ -78,9 +78,8 @@ pub fn judge(page_origin: &str, request: &Request, preflight: Preflight<'_>, act
 
     // Step 3: the preflight.
     if cors_flag {
-        if let Err(blocked) =
-            run_preflight(&mut trace, &mut summary, &page, request, &prepared, preflight, actual)
-        {
+        let fetch = Fetch { page: &page, request, prepared: &prepared };
+        if let Err(blocked) = run_preflight(&mut trace, &mut summary, &fetch, preflight, actual) {
             if !actual.is_empty() {
                 trace.note(
                     "Responses to an actual request were given, but a browser never sends the \
@@ -183,22 +182,60 @@ fn record_construction(trace: &mut Trace, prepared: &Prepared) {
     trace.pass(CheckId::RequestConstructor, "Fetch §5.4 Request constructor", explanation);
 }
 
-/// Decides on and judges the preflight; fills `summary`.
+/// What the preflight stage needs to know of the `fetch()`: the page, the request as given, and the
+/// request as the constructor prepared it.
+struct Fetch<'a> {
+    page: &'a Page,
+    request: &'a Request,
+    prepared: &'a Prepared,
+}
+
+/// The preflight stage: is one needed, was it answered (or served from the preflight cache), and does
+/// the answer pass (§4.8). Fills `summary`.
 fn run_preflight(
     trace: &mut Trace,
     summary: &mut PreflightSummary,
-    page: &Page,
-    request: &Request,
-    prepared: &Prepared,
+    fetch: &Fetch<'_>,
     preflight: Preflight<'_>,
     actual: &[Response],
 ) -> Result<(), Blocked> {
-    const NEEDED_STEP: &str = "Fetch §4.1 main fetch, step 12; §4.3 HTTP fetch";
-    let url_text = prepared.url.serialize();
+    let Some(reason) = preflight_reason(trace, fetch.prepared, preflight) else {
+        return Ok(());
+    };
+    summary.sent = true;
+    summary.reason = Some(reason.explain());
+    let url_text = fetch.prepared.url.serialize();
+    let Some(response) = recorded_preflight(trace, preflight, actual, &url_text)? else {
+        return Ok(()); // served from the preflight cache
+    };
+    let unsafe_names = reason.unsafe_header_names();
+    let input = PreflightInput {
+        method: &fetch.prepared.method,
+        unsafe_names: &unsafe_names,
+        has_authorization: fetch.prepared.headers.iter().any(|(n, _)| n == "authorization"),
+        credentials: fetch.request.credentials,
+        origin: &fetch.page.origin,
+    };
+    match preflight_response::check(trace, response, &input) {
+        Ok(seconds) => {
+            summary.cache_seconds = Some(seconds);
+            Ok(())
+        }
+        Err((failure, check, step)) => Err(Blocked { failure, check, step, url: url_text }),
+    }
+}
+
+/// §4.1 step 12: why the request needs a preflight, or `None` (recorded either way).
+fn preflight_reason(
+    trace: &mut Trace,
+    prepared: &Prepared,
+    preflight: Preflight<'_>,
+) -> Option<PreflightReason> {
+    const STEP: &str = "Fetch §4.1 main fetch, step 12; §4.3 HTTP fetch";
     let Some(reason) = preflight::reason_for(&prepared.method, &prepared.headers) else {
         trace.pass(
             CheckId::PreflightNeeded,
-            NEEDED_STEP,
+            STEP,
             format!(
                 "No preflight: {} is CORS-safelisted and every header is CORS-safelisted.",
                 prepared.method
@@ -210,26 +247,37 @@ fn run_preflight(
                  come from this fetch().",
             );
         }
-        return Ok(());
+        return None;
     };
-    summary.sent = true;
-    summary.reason = Some(reason.explain());
     let acrh = reason
         .access_control_request_headers()
         .map(|h| format!(" and Access-Control-Request-Headers: {h}"))
         .unwrap_or_default();
     trace.pass(
         CheckId::PreflightNeeded,
-        NEEDED_STEP,
+        STEP,
         format!(
-            "A preflight is needed because {}. The browser first sends OPTIONS {url_text} with \
+            "A preflight is needed because {}. The browser first sends OPTIONS {} with \
              Access-Control-Request-Method: {}{acrh}, without cookies.",
             reason.explain(),
+            prepared.url.serialize(),
             prepared.method
         ),
     );
-    let response = match preflight {
-        Preflight::Sent(response) => response,
+    Some(reason)
+}
+
+/// The preflight's answer as recorded: `Some` when the API answered one, `None` when the actual request
+/// came without one (the browser's preflight cache allowed it), and a network error when neither
+/// reached the API.
+fn recorded_preflight<'r>(
+    trace: &mut Trace,
+    preflight: Preflight<'r>,
+    actual: &[Response],
+    url_text: &str,
+) -> Result<Option<&'r Response>, Blocked> {
+    match preflight {
+        Preflight::Sent(response) => Ok(Some(response)),
         Preflight::NotSent if actual.is_empty() => {
             const STEP: &str = "Fetch §4.8 CORS-preflight fetch (network error)";
             trace.fail(
@@ -239,12 +287,12 @@ fn run_preflight(
                  error, and the actual request is never sent."
                     .into(),
             );
-            return Err(Blocked {
+            Err(Blocked {
                 failure: Failure::Network { net_error: None, preflight: true },
                 check: CheckId::PreflightResponse,
                 step: STEP,
-                url: url_text,
-            });
+                url: url_text.to_owned(),
+            })
         }
         Preflight::NotSent => {
             trace.pass(
@@ -259,22 +307,7 @@ fn run_preflight(
                  recorded). Use cache: \"no-store\" or Access-Control-Max-Age: 0 to see every \
                  preflight.",
             );
-            return Ok(());
+            Ok(None)
         }
-    };
-    let unsafe_names = reason.unsafe_header_names();
-    let input = PreflightInput {
-        method: &prepared.method,
-        unsafe_names: &unsafe_names,
-        has_authorization: prepared.headers.iter().any(|(n, _)| n == "authorization"),
-        credentials: request.credentials,
-        origin: &page.origin,
-    };
-    match preflight_response::check(trace, response, &input) {
-        Ok(seconds) => {
-            summary.cache_seconds = Some(seconds);
-            Ok(())
-        }
-        Err((failure, check, step)) => Err(Blocked { failure, check, step, url: url_text }),
     }
 }
