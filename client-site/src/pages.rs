@@ -90,16 +90,7 @@ async fn index(State(site): State<Site>, headers: HeaderMap) -> Response {
         page_origin,
         api_url,
     };
-    match page.render() {
-        Ok(html) => Html(html).into_response(),
-        Err(e) => {
-            tracing::error!("rendering the tutorial page failed: {e}");
-            error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "The page could not be rendered; the sandbox's log says why.",
-            )
-        }
-    }
+    render(page)
 }
 
 /// `templates/lab.html`: the request lab.
@@ -130,11 +121,13 @@ async fn lab(State(site): State<Site>, headers: HeaderMap) -> Response {
     render(page)
 }
 
-fn render(page: impl Template) -> Response {
+/// A page as HTML; a template that fails to render is the sandbox's bug, logged, and a sentence for the
+/// learner.
+fn render<T: Template>(page: T) -> Response {
     match page.render() {
         Ok(html) => Html(html).into_response(),
         Err(e) => {
-            tracing::error!("rendering a page failed: {e}");
+            tracing::error!("rendering {} failed: {e}", std::any::type_name::<T>());
             error(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "The page could not be rendered; the sandbox's log says why.",
