@@ -122,7 +122,9 @@ function showResult(result) {
 
 // ---- The policy ------------------------------------------------------------------------------------
 
-const headerFields = ['allow_origin', 'allow_credentials', 'allow_methods', 'allow_headers', 'expose_headers', 'max_age', 'vary'];
+// The policy's header fields (allow_origin, …, vary): the page renders one row per field from the
+// server's own list, so this script learns them from the form instead of keeping a copy.
+const headerFields = [...policyForm.querySelectorAll('[data-field]')].map((row) => row.dataset.field);
 
 policyForm.addEventListener('change', async (event) => {
   const name = event.target.name.replace(/^send-/, '');

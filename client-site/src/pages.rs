@@ -7,6 +7,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
+use server::policy::HEADER_FIELDS;
 
 use crate::Site;
 use crate::control::error;
@@ -99,8 +100,8 @@ async fn index(State(site): State<Site>, headers: HeaderMap) -> Response {
 struct LabPage {
     page_origin: String,
     api_origin: String,
-    /// `(policy field, header name)` for each header the policy can send.
-    header_fields: [(&'static str, &'static str); 7],
+    /// `(policy field, header name)` for each header the policy can send: [`HEADER_FIELDS`].
+    header_fields: &'static [(&'static str, &'static str)],
 }
 
 async fn lab(State(site): State<Site>, headers: HeaderMap) -> Response {
@@ -108,15 +109,7 @@ async fn lab(State(site): State<Site>, headers: HeaderMap) -> Response {
     let page = LabPage {
         page_origin: site.config.origin_for(host),
         api_origin: site.config.api_url_for(host).trim_end_matches("/api").to_owned(),
-        header_fields: [
-            ("allow_origin", "Access-Control-Allow-Origin"),
-            ("allow_credentials", "Access-Control-Allow-Credentials"),
-            ("allow_methods", "Access-Control-Allow-Methods"),
-            ("allow_headers", "Access-Control-Allow-Headers"),
-            ("expose_headers", "Access-Control-Expose-Headers"),
-            ("max_age", "Access-Control-Max-Age"),
-            ("vary", "Vary"),
-        ],
+        header_fields: &HEADER_FIELDS,
     };
     render(page)
 }
