@@ -11,6 +11,7 @@ use server::policy::HEADER_FIELDS;
 
 use crate::Site;
 use crate::control::error;
+use crate::progress::{STEPS, Step};
 
 /// The page routes and the static files.
 pub fn routes() -> Router<Site> {
@@ -56,8 +57,35 @@ struct IndexPage {
     allow_origin: Option<String>,
     fetch_code: String,
     curl_command: String,
+    /// The tutorial's steps: [`STEPS`].
+    steps: &'static [Step],
+    /// Whether each step is done, in the order of `steps`.
     done: Vec<bool>,
     done_count: usize,
+}
+
+/// The templates' own filters.
+mod filters {
+    use std::fmt::Write;
+
+    use askama::filters::Safe;
+
+    /// Plain text as HTML, each span between backticks shown as code: "Allow \`*\`" becomes
+    /// `Allow <code>*</code>`. Everything else is escaped, so the text can never become markup of its own.
+    #[askama::filter_fn]
+    pub fn code_spans(text: &str, _: &dyn askama::Values) -> askama::Result<Safe<String>> {
+        let mut html = String::new();
+        // Split on the backticks: the odd pieces are the ones between a pair.
+        for (i, piece) in text.split('`').enumerate() {
+            let escaped = askama::filters::escape(piece, askama::filters::Html)?;
+            if i % 2 == 1 {
+                write!(html, "<code>{escaped}</code>")?;
+            } else {
+                write!(html, "{escaped}")?;
+            }
+        }
+        Ok(Safe(html))
+    }
 }
 
 /// The article's client code as the page shows and runs it.
@@ -79,13 +107,14 @@ async fn index(State(site): State<Site>, headers: HeaderMap) -> Response {
         format!("localhost:{}", config.client_port)
     };
     let progress = site.progress().clone();
-    let done: Vec<bool> = (1..=6).map(|n| progress.is_done(n)).collect();
+    let done: Vec<bool> = (1..=STEPS.len()).map(|n| progress.is_done(n)).collect();
     let page = IndexPage {
         api_origin: api_url.trim_end_matches("/api").to_owned(),
         fetch_code: fetch_code(&api_url),
         curl_command: format!("curl -i {api_url}"),
         other_origin: config.origin_for(&other_host),
         allow_origin: site.api.policy.snapshot().policy.allow_origin.as_ref().map(|v| v.as_str().to_owned()),
+        steps: &STEPS,
         done_count: done.iter().filter(|d| **d).count(),
         done,
         page_origin,
