@@ -3,7 +3,8 @@
 
 import { policy, replacePolicy, presets, send } from './sandbox-api.js';
 import { timeline } from './timeline.js';
-import { definitionList, followFeed, para } from './page.js';
+import { followFeed, para } from './page.js';
+import { apiView, consoleLine, javascriptView, whyView, withoutTrace } from './views.js';
 
 const $ = (selector) => document.querySelector(selector);
 const apiOrigin = document.body.dataset.apiOrigin;
@@ -65,54 +66,12 @@ function showResult(result) {
   const { js, server, verdict } = result;
   const views = document.createElement('div');
   views.className = 'columns three';
-
-  const jsView = panel('1. What JavaScript got');
-  jsView.append(js.error
-    ? para(js.error, 'result blocked')
-    : definitionList([
-      ['status', String(js.status)], ['type', js.type], ['ok', String(js.ok)],
-      ['headers it could read', js.headers.map(([n]) => n).join(', ') || '(none)'],
-      ['body', js.body === '' ? '(empty)' : js.body ?? '(not read)'],
-    ]));
-
-  const serverView = panel('2. What the API saw and sent');
-  if (server.length === 0) serverView.append(para('Nothing reached the API.'));
-  for (const x of server) {
-    serverView.append(definitionList([
-      [x.preflight ? 'preflight' : 'request', `${x.method} ${x.path}`],
-      ['Origin', x.origin ?? '(none)'],
-      ['status', String(x.status)],
-      ...x.response_headers.filter(([n]) => n.startsWith('access-control-') || n === 'vary' || n === 'location'),
-    ]));
-  }
-  if (js.error && server.some((x) => !x.preflight)) {
-    serverView.append(para('The request reached the API and ran; the browser hid the answer from the page.', 'key'));
-  }
-
-  const whyView = panel('3. Why');
-  whyView.append(para(verdict.rule ?? '', verdict.allowed ? 'ok' : 'blocked'));
-  if (verdict.chromium_message) {
-    whyView.append(para('Chromium prints in the console (F12):'));
-    whyView.append(Object.assign(document.createElement('pre'), { className: 'console', textContent: verdict.chromium_message }));
-    const firefox = document.createElement('details');
-    firefox.append(Object.assign(document.createElement('summary'), { textContent: 'Firefox says' }));
-    firefox.append(Object.assign(document.createElement('pre'), { className: 'console', textContent: verdict.firefox_message ?? '' }));
-    whyView.append(firefox);
-  }
-  for (const note of verdict.notes ?? []) whyView.append(para(note, 'hint'));
-  const checks = document.createElement('details');
-  checks.append(Object.assign(document.createElement('summary'), { textContent: `Every check, in order (${verdict.checks.length})` }));
-  const list = document.createElement('ol');
-  for (const check of verdict.checks) {
-    list.append(Object.assign(document.createElement('li'), {
-      className: check.passed ? 'ok' : 'blocked',
-      textContent: `${check.passed ? '✓' : '✗'} ${check.explanation} (${check.step})`,
-    }));
-  }
-  checks.append(list);
-  whyView.append(checks);
-
-  views.append(jsView, serverView, whyView);
+  const { line, more } = javascriptView(js);
+  views.append(
+    panel('1. What JavaScript got', [line, ...more]),
+    panel('2. What the API saw and sent', apiView(server, js)),
+    panel('3. Why', whyView(verdict, js)),
+  );
   const box = $('#lab-result');
   box.replaceChildren(views, timeline(result));
   if (!result.agrees) {
@@ -207,13 +166,13 @@ function logVerdict(result) {
   const preflight = result.server.some((x) => x.preflight) ? 'preflight + ' : '';
   const reached = result.server.filter((x) => !x.preflight).length;
   entry.append(Object.assign(document.createElement('summary'), {
-    textContent: `${result.request.method} ${result.request.url.replace(/[?&]trace=[^&]*/, '')} — ${preflight}${reached} request(s) reached the API — ${outcome}${result.agrees ? '' : ' — the model disagreed'}`,
+    textContent: `${result.request.method} ${withoutTrace(result.request.url)} — ${preflight}${reached} request(s) reached the API — ${outcome}${result.agrees ? '' : ' — the model disagreed'}`,
   }));
   // Drawn when first opened: most entries are never looked at.
   entry.addEventListener('toggle', () => {
     if (entry.open && entry.children.length === 1) {
       entry.append(timeline(result));
-      if (result.verdict.chromium_message) entry.append(Object.assign(document.createElement('pre'), { className: 'console', textContent: result.verdict.chromium_message }));
+      if (result.verdict.chromium_message) entry.append(consoleLine(result.verdict.chromium_message));
     }
   });
   item.append(entry);
@@ -229,9 +188,9 @@ followFeed({
 
 // ---- Small helpers ---------------------------------------------------------------------------------
 
-function panel(title) {
+function panel(title, nodes) {
   const article = document.createElement('article');
   article.className = 'panel';
-  article.append(Object.assign(document.createElement('h3'), { textContent: title }));
+  article.append(Object.assign(document.createElement('h3'), { textContent: title }), ...nodes);
   return article;
 }

@@ -25,10 +25,11 @@ pub fn routes() -> Router<Site> {
 const JS: &str = "text/javascript; charset=utf-8";
 
 /// `(path, content type, contents)` of every file in `static/`, embedded at compile time.
-const ASSETS: [(&str, &str, &str); 8] = [
+const ASSETS: [(&str, &str, &str); 9] = [
     ("/static/sandbox.js", JS, include_str!("../../static/sandbox.js")),
     ("/static/lab.js", JS, include_str!("../../static/lab.js")),
     ("/static/page.js", JS, include_str!("../../static/page.js")),
+    ("/static/views.js", JS, include_str!("../../static/views.js")),
     ("/static/sandbox-api.js", JS, include_str!("../../static/sandbox-api.js")),
     ("/static/timeline.js", JS, include_str!("../../static/timeline.js")),
     ("/static/sandbox.css", "text/css; charset=utf-8", include_str!("../../static/sandbox.css")),
