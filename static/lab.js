@@ -72,11 +72,19 @@ function showResult(result) {
     panel('2. What the API saw and sent', apiView(server, js)),
     panel('3. Why', whyView(verdict, js)),
   );
-  const box = $('#lab-result');
-  box.replaceChildren(views, timeline(result));
-  if (!result.agrees) {
-    for (const d of result.disagreements) box.append(para(`The model and your browser disagree: ${d}`, 'warn'));
-  }
+  $('#lab-result').replaceChildren(views, timeline(result), ...remarks(result));
+}
+
+// What the lab makes of the model's verdict beside the browser's behaviour. `disagreements`: where what
+// JavaScript got differs from the model's prediction. `observations`: what only the API's log shows and is
+// not a disagreement — a preflight answered from the preflight cache, an HTTP-cache hit, no request at
+// all. (A sandbox older than `observations` folded them into `disagreements`, with `agrees` still true.)
+function remarks(result) {
+  const disagreements = result.agrees ? [] : result.disagreements;
+  return [
+    ...disagreements.map((d) => para(`The model and your browser disagree: ${d}`, 'warn')),
+    ...(result.observations ?? []).map((o) => para(`What the API's log shows: ${o}`, 'hint')),
+  ];
 }
 
 // ---- The policy ------------------------------------------------------------------------------------
@@ -165,14 +173,18 @@ function logVerdict(result) {
   const outcome = result.js.error ? 'blocked' : `read (${result.js.status}, ${result.js.type})`;
   const preflight = result.server.some((x) => x.preflight) ? 'preflight + ' : '';
   const reached = result.server.filter((x) => !x.preflight).length;
+  const seen = (result.observations ?? []).length;
+  const remark = (result.agrees ? '' : ' — the model disagreed')
+    + (seen ? ` — ${seen === 1 ? 'one thing' : `${seen} things`} only the API's log shows` : '');
   entry.append(Object.assign(document.createElement('summary'), {
-    textContent: `${result.request.method} ${withoutTrace(result.request.url)} — ${preflight}${reached} request(s) reached the API — ${outcome}${result.agrees ? '' : ' — the model disagreed'}`,
+    textContent: `${result.request.method} ${withoutTrace(result.request.url)} — ${preflight}${reached} request(s) reached the API — ${outcome}${remark}`,
   }));
   // Drawn when first opened: most entries are never looked at.
   entry.addEventListener('toggle', () => {
     if (entry.open && entry.children.length === 1) {
       entry.append(timeline(result));
       if (result.verdict.chromium_message) entry.append(consoleLine(result.verdict.chromium_message));
+      entry.append(...remarks(result));
     }
   });
   item.append(entry);
