@@ -158,3 +158,22 @@ fn render<T: Template>(page: T) -> Response {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use askama::Template;
+
+    use super::filters;
+
+    #[derive(Template)]
+    #[template(source = "{{ text|code_spans }}", ext = "html")]
+    struct Text {
+        text: &'static str,
+    }
+
+    #[test]
+    fn code_spans_show_backticks_as_code_and_escape_the_rest() {
+        let html = Text { text: "Allow `*` & see `<b>`" }.render().expect("renders");
+        assert_eq!(html, "Allow <code>*</code> &#38; see <code>&#60;b&#62;</code>");
+    }
+}
