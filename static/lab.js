@@ -3,7 +3,8 @@
 
 import { policy, replacePolicy, presets, send } from './sandbox-api.js';
 import { timeline } from './timeline.js';
-import { definitionList, followFeed, para } from './page.js';
+import { followFeed, para } from './page.js';
+import { apiView, consoleLine, javascriptView, whyView, withoutTrace } from './views.js';
 
 const $ = (selector) => document.querySelector(selector);
 const apiOrigin = document.body.dataset.apiOrigin;
@@ -65,64 +66,32 @@ function showResult(result) {
   const { js, server, verdict } = result;
   const views = document.createElement('div');
   views.className = 'columns three';
+  const { line, more } = javascriptView(js);
+  views.append(
+    panel('1. What JavaScript got', [line, ...more]),
+    panel('2. What the API saw and sent', apiView(server, js)),
+    panel('3. Why', whyView(verdict, js)),
+  );
+  $('#lab-result').replaceChildren(views, timeline(result), ...remarks(result));
+}
 
-  const jsView = panel('1. What JavaScript got');
-  jsView.append(js.error
-    ? para(js.error, 'result blocked')
-    : definitionList([
-      ['status', String(js.status)], ['type', js.type], ['ok', String(js.ok)],
-      ['headers it could read', js.headers.map(([n]) => n).join(', ') || '(none)'],
-      ['body', js.body === '' ? '(empty)' : js.body ?? '(not read)'],
-    ]));
-
-  const serverView = panel('2. What the API saw and sent');
-  if (server.length === 0) serverView.append(para('Nothing reached the API.'));
-  for (const x of server) {
-    serverView.append(definitionList([
-      [x.preflight ? 'preflight' : 'request', `${x.method} ${x.path}`],
-      ['Origin', x.origin ?? '(none)'],
-      ['status', String(x.status)],
-      ...x.response_headers.filter(([n]) => n.startsWith('access-control-') || n === 'vary' || n === 'location'),
-    ]));
-  }
-  if (js.error && server.some((x) => !x.preflight)) {
-    serverView.append(para('The request reached the API and ran; the browser hid the answer from the page.', 'key'));
-  }
-
-  const whyView = panel('3. Why');
-  whyView.append(para(verdict.rule ?? '', verdict.allowed ? 'ok' : 'blocked'));
-  if (verdict.chromium_message) {
-    whyView.append(para('Chromium prints in the console (F12):'));
-    whyView.append(Object.assign(document.createElement('pre'), { className: 'console', textContent: verdict.chromium_message }));
-    const firefox = document.createElement('details');
-    firefox.append(Object.assign(document.createElement('summary'), { textContent: 'Firefox says' }));
-    firefox.append(Object.assign(document.createElement('pre'), { className: 'console', textContent: verdict.firefox_message ?? '' }));
-    whyView.append(firefox);
-  }
-  for (const note of verdict.notes ?? []) whyView.append(para(note, 'hint'));
-  const checks = document.createElement('details');
-  checks.append(Object.assign(document.createElement('summary'), { textContent: `Every check, in order (${verdict.checks.length})` }));
-  const list = document.createElement('ol');
-  for (const check of verdict.checks) {
-    list.append(Object.assign(document.createElement('li'), {
-      className: check.passed ? 'ok' : 'blocked',
-      textContent: `${check.passed ? '✓' : '✗'} ${check.explanation} (${check.step})`,
-    }));
-  }
-  checks.append(list);
-  whyView.append(checks);
-
-  views.append(jsView, serverView, whyView);
-  const box = $('#lab-result');
-  box.replaceChildren(views, timeline(result));
-  if (!result.agrees) {
-    for (const d of result.disagreements) box.append(para(`The model and your browser disagree: ${d}`, 'warn'));
-  }
+// What the lab makes of the model's verdict beside the browser's behaviour. `disagreements`: where what
+// JavaScript got differs from the model's prediction. `observations`: what only the API's log shows and is
+// not a disagreement — a preflight answered from the preflight cache, an HTTP-cache hit, no request at
+// all. (A sandbox older than `observations` folded them into `disagreements`, with `agrees` still true.)
+function remarks(result) {
+  const disagreements = result.agrees ? [] : result.disagreements;
+  return [
+    ...disagreements.map((d) => para(`The model and your browser disagree: ${d}`, 'warn')),
+    ...(result.observations ?? []).map((o) => para(`What the API's log shows: ${o}`, 'hint')),
+  ];
 }
 
 // ---- The policy ------------------------------------------------------------------------------------
 
-const headerFields = ['allow_origin', 'allow_credentials', 'allow_methods', 'allow_headers', 'expose_headers', 'max_age', 'vary'];
+// The policy's header fields (allow_origin, …, vary): the page renders one row per field from the
+// server's own list, so this script learns them from the form instead of keeping a copy.
+const headerFields = [...policyForm.querySelectorAll('[data-field]')].map((row) => row.dataset.field);
 
 policyForm.addEventListener('change', async (event) => {
   const name = event.target.name.replace(/^send-/, '');
@@ -204,14 +173,18 @@ function logVerdict(result) {
   const outcome = result.js.error ? 'blocked' : `read (${result.js.status}, ${result.js.type})`;
   const preflight = result.server.some((x) => x.preflight) ? 'preflight + ' : '';
   const reached = result.server.filter((x) => !x.preflight).length;
+  const seen = (result.observations ?? []).length;
+  const remark = (result.agrees ? '' : ' — the model disagreed')
+    + (seen ? ` — ${seen === 1 ? 'one thing' : `${seen} things`} only the API's log shows` : '');
   entry.append(Object.assign(document.createElement('summary'), {
-    textContent: `${result.request.method} ${result.request.url.replace(/[?&]trace=[^&]*/, '')} — ${preflight}${reached} request(s) reached the API — ${outcome}${result.agrees ? '' : ' — the model disagreed'}`,
+    textContent: `${result.request.method} ${withoutTrace(result.request.url)} — ${preflight}${reached} request(s) reached the API — ${outcome}${remark}`,
   }));
   // Drawn when first opened: most entries are never looked at.
   entry.addEventListener('toggle', () => {
     if (entry.open && entry.children.length === 1) {
       entry.append(timeline(result));
-      if (result.verdict.chromium_message) entry.append(Object.assign(document.createElement('pre'), { className: 'console', textContent: result.verdict.chromium_message }));
+      if (result.verdict.chromium_message) entry.append(consoleLine(result.verdict.chromium_message));
+      entry.append(...remarks(result));
     }
   });
   item.append(entry);
@@ -227,9 +200,9 @@ followFeed({
 
 // ---- Small helpers ---------------------------------------------------------------------------------
 
-function panel(title) {
+function panel(title, nodes) {
   const article = document.createElement('article');
   article.className = 'panel';
-  article.append(Object.assign(document.createElement('h3'), { textContent: title }));
+  article.append(Object.assign(document.createElement('h3'), { textContent: title }), ...nodes);
   return article;
 }

@@ -1,7 +1,7 @@
 // The `sandbox` object: the lab's engine, also a global for the DevTools console.
 //
 //   await sandbox.policy({ allow_origin: '*' })        → the new policy
-//   await sandbox.send('/api', { method: 'PUT' })      → { js, server, verdict, agrees, disagreements }
+//   await sandbox.send('/api', { method: 'PUT' })      → { js, server, verdict, agrees, disagreements, observations }
 //   await sandbox.presets()                             → the named policies
 //
 // send() runs the request exactly as the lab's Send button does: it tags the URL with a trace id (so the

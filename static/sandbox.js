@@ -1,11 +1,12 @@
 // The tutorial page's script: plain JavaScript, no framework, meant to be read in View source.
 //
 // It does three things:
-//   1. sends the article's request and shows the three views of it;
+//   1. sends the article's request and shows the three views of it (views.js);
 //   2. drives the API's policy through the sandbox's control API (/sandbox/policy);
 //   3. follows the live feed (/sandbox/events) so every open tab shows the same policy, log and progress.
 
-import { definitionList, followFeed, para } from './page.js';
+import { followFeed, para } from './page.js';
+import { apiView, javascriptView, whyView } from './views.js';
 
 const apiUrl = document.body.dataset.apiUrl;       // e.g. http://localhost:8000/api — the article's URL
 const pageOrigin = document.body.dataset.pageOrigin;
@@ -18,15 +19,13 @@ $('#send').addEventListener('click', async () => {
   try {
     const before = await latestSeq();
     const js = await runArticleCode();
-    showJs(js);
     // The API recorded the exchange before it answered, so it is in the log by the time fetch() settles.
     // The tutorial's URL carries no trace id (so the console reads as in the article); the first request
     // from this page after `before` is ours.
     const mine = (await readLog(before)).find(
       (x) => !x.preflight && x.method === 'GET' && x.path === '/api' && x.origin === pageOrigin,
     );
-    showServer(mine);
-    showWhy(mine, js);
+    showViews(js, mine);
   } finally {
     $('#send').disabled = false;
   }
@@ -35,68 +34,24 @@ $('#send').addEventListener('click', async () => {
 // The article's client code, exactly as shown on the page: what JavaScript gets is all it can know.
 function runArticleCode() {
   return new Promise((resolve) => {
-    const show = (err) => resolve({ ok: false, text: String(err) });
+    const show = (err) => resolve({ error: String(err) });
     fetch(apiUrl, { cache: 'no-store' })
       .then((res) => res.json())
-      .then((res) => { console.log(res); resolve({ ok: true, text: JSON.stringify(res) }); })
+      .then((res) => { console.log(res); resolve({ error: null, value: res }); })
       .catch((err) => show(err)); // the error JavaScript is given
   });
 }
 
-function showJs(js) {
-  const out = $('#js-result');
-  out.textContent = js.ok ? JSON.parse(js.text) : js.text;
-  out.className = 'result ' + (js.ok ? 'ok' : 'blocked');
-  $('#js-note').textContent = js.ok
-    ? 'The browser let this page read the answer.'
-    : 'That is all JavaScript is told: no status, no headers, no body, no reason. Chromium gives the same error for every CORS failure and for a dead server.';
-}
-
-function showServer(exchange) {
-  const box = $('#server-result');
-  box.replaceChildren();
-  if (!exchange) {
-    box.append(para('The API has no record of this request: it never arrived (is the sandbox still running?).'));
-    return;
-  }
-  box.append(
-    definitionList([
-      ['Request', `${exchange.method} ${exchange.path}`],
-      ['Origin', exchange.origin ?? '(none)'],
-      ['Status', String(exchange.status)],
-      ...corsHeaders(exchange.response_headers).map(([name, value]) => [name, value === '' ? '(empty)' : value]),
-    ]),
-  );
-  if (!corsHeaders(exchange.response_headers).some(([name]) => name === 'access-control-allow-origin')) {
-    box.append(para('No Access-Control-Allow-Origin header was sent.'));
-  }
-  if (exchange.verdict && !exchange.verdict.allowed) {
-    box.append(para(`The request reached the API, which answered ${exchange.status} with its body. The browser received it all, then hid it from the page.`, 'key'));
-  }
-}
-
-function showWhy(exchange, js) {
-  const box = $('#why-result');
-  box.replaceChildren();
-  const verdict = exchange?.verdict;
-  if (!verdict) {
-    box.append(para(js.ok ? 'The answer was readable.' : 'The request did not reach the API, so this is not a CORS decision: the connection itself failed.'));
-    return;
-  }
-  box.append(para(verdict.rule ?? '', verdict.allowed ? 'ok' : 'blocked'));
-  if (verdict.chromium_message) {
-    box.append(para('Chromium prints this in the DevTools console (F12, Console tab):'));
-    const pre = document.createElement('pre');
-    pre.className = 'console';
-    pre.textContent = verdict.chromium_message;
-    box.append(pre);
-    const firefox = document.createElement('details');
-    firefox.innerHTML = '<summary>Firefox says it differently</summary>';
-    firefox.append(Object.assign(document.createElement('pre'), { className: 'console', textContent: verdict.firefox_message }));
-    box.append(firefox);
-  }
-  if (verdict.allowed !== js.ok) {
-    box.append(para('The sandbox\'s model of the browser expected the opposite of what your browser did. Please report it: the browser is right.', 'blocked'));
+// The three views (views.js), all at once, into the page's three panels.
+function showViews(js, exchange) {
+  const { line, more } = javascriptView(js);
+  $('#js-result').replaceChildren(line);
+  $('#js-note').replaceChildren(...more);
+  $('#server-result').replaceChildren(...apiView(exchange ? [exchange] : [], js));
+  $('#why-result').replaceChildren(...whyView(exchange?.verdict, js));
+  const resolved = !js.error;
+  if (exchange?.verdict && exchange.verdict.allowed !== resolved) {
+    $('#why-result').append(para('The sandbox\'s model of the browser expected the opposite of what your browser did. Please report it: the browser is right.', 'blocked'));
   }
 }
 
@@ -202,9 +157,3 @@ followFeed(
   latestSeq,
 );
 latestSeq();
-
-// ---- Small helpers ---------------------------------------------------------------------------------
-
-function corsHeaders(headers) {
-  return headers.filter(([name]) => name.startsWith('access-control-') || name === 'vary');
-}

@@ -1,6 +1,8 @@
 // Draws one request as a small sequence diagram: the page, the browser and the API as three lanes, the
 // messages between them as arrows, and the check that failed marked where it failed.
 
+import { corsHeaders, withoutTrace } from './views.js';
+
 /// Builds the diagram for a `sandbox.send()` result.
 export function timeline(result) {
   const { js, server, verdict, request } = result;
@@ -8,7 +10,7 @@ export function timeline(result) {
   const preflights = server.filter((x) => x.preflight);
   const actual = server.filter((x) => !x.preflight);
 
-  rows.push(arrow('page', 'browser', `fetch('${shortUrl(request.url)}', { method: '${request.method}', credentials: '${request.credentials}', mode: '${request.mode}' })`));
+  rows.push(arrow('page', 'browser', `fetch('${withoutTrace(request.url)}', { method: '${request.method}', credentials: '${request.credentials}', mode: '${request.mode}' })`));
 
   if (verdict.preflight) {
     rows.push(note('browser', `Preflight needed: ${verdict.preflight_reason ?? ''}`));
@@ -86,12 +88,8 @@ function requestFacts(x) {
 }
 
 function responseFacts(x) {
-  const cors = x.response_headers.filter(([n]) => n.startsWith('access-control-') || n === 'vary' || n === 'location');
+  const cors = corsHeaders(x.response_headers);
   return cors.length ? cors.map(([n, v]) => `${n}: ${v}`).join(' · ') : 'no CORS headers';
-}
-
-function shortUrl(url) {
-  return url.replace(/[?&]trace=[^&]*/, '');
 }
 
 function sameUrl(url, exchange) {

@@ -7,8 +7,10 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
+use server::policy::HEADER_FIELDS;
 
 use crate::error::error;
+use crate::progress::{STEPS, Step};
 use crate::site::Site;
 
 /// The page routes and the static files.
@@ -23,10 +25,11 @@ pub fn routes() -> Router<Site> {
 const JS: &str = "text/javascript; charset=utf-8";
 
 /// `(path, content type, contents)` of every file in `static/`, embedded at compile time.
-const ASSETS: [(&str, &str, &str); 8] = [
+const ASSETS: [(&str, &str, &str); 9] = [
     ("/static/sandbox.js", JS, include_str!("../../static/sandbox.js")),
     ("/static/lab.js", JS, include_str!("../../static/lab.js")),
     ("/static/page.js", JS, include_str!("../../static/page.js")),
+    ("/static/views.js", JS, include_str!("../../static/views.js")),
     ("/static/sandbox-api.js", JS, include_str!("../../static/sandbox-api.js")),
     ("/static/timeline.js", JS, include_str!("../../static/timeline.js")),
     ("/static/sandbox.css", "text/css; charset=utf-8", include_str!("../../static/sandbox.css")),
@@ -55,8 +58,35 @@ struct IndexPage {
     allow_origin: Option<String>,
     fetch_code: String,
     curl_command: String,
+    /// The tutorial's steps: [`STEPS`].
+    steps: &'static [Step],
+    /// Whether each step is done, in the order of `steps`.
     done: Vec<bool>,
     done_count: usize,
+}
+
+/// The templates' own filters.
+mod filters {
+    use std::fmt::Write;
+
+    use askama::filters::Safe;
+
+    /// Plain text as HTML, each span between backticks shown as code: "Allow \`*\`" becomes
+    /// `Allow <code>*</code>`. Everything else is escaped, so the text can never become markup of its own.
+    #[askama::filter_fn]
+    pub fn code_spans(text: &str, _: &dyn askama::Values) -> askama::Result<Safe<String>> {
+        let mut html = String::new();
+        // Split on the backticks: the odd pieces are the ones between a pair.
+        for (i, piece) in text.split('`').enumerate() {
+            let escaped = askama::filters::escape(piece, askama::filters::Html)?;
+            if i % 2 == 1 {
+                write!(html, "<code>{escaped}</code>")?;
+            } else {
+                write!(html, "{escaped}")?;
+            }
+        }
+        Ok(Safe(html))
+    }
 }
 
 /// The article's client code as the page shows and runs it.
@@ -78,28 +108,20 @@ async fn index(State(site): State<Site>, headers: HeaderMap) -> Response {
         format!("localhost:{}", config.client_port)
     };
     let progress = site.progress().clone();
-    let done: Vec<bool> = (1..=6).map(|n| progress.is_done(n)).collect();
+    let done: Vec<bool> = (1..=STEPS.len()).map(|n| progress.is_done(n)).collect();
     let page = IndexPage {
         api_origin: api_url.trim_end_matches("/api").to_owned(),
         fetch_code: fetch_code(&api_url),
         curl_command: format!("curl -i {api_url}"),
         other_origin: config.origin_for(&other_host),
         allow_origin: site.api.policy.snapshot().policy.allow_origin.as_ref().map(|v| v.as_str().to_owned()),
+        steps: &STEPS,
         done_count: done.iter().filter(|d| **d).count(),
         done,
         page_origin,
         api_url,
     };
-    match page.render() {
-        Ok(html) => Html(html).into_response(),
-        Err(e) => {
-            tracing::error!("rendering the tutorial page failed: {e}");
-            error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "The page could not be rendered; the sandbox's log says why.",
-            )
-        }
-    }
+    render(page)
 }
 
 /// `templates/lab.html`: the request lab.
@@ -108,8 +130,8 @@ async fn index(State(site): State<Site>, headers: HeaderMap) -> Response {
 struct LabPage {
     page_origin: String,
     api_origin: String,
-    /// `(policy field, header name)` for each header the policy can send.
-    header_fields: [(&'static str, &'static str); 7],
+    /// `(policy field, header name)` for each header the policy can send: [`HEADER_FIELDS`].
+    header_fields: &'static [(&'static str, &'static str)],
 }
 
 async fn lab(State(site): State<Site>, headers: HeaderMap) -> Response {
@@ -117,28 +139,41 @@ async fn lab(State(site): State<Site>, headers: HeaderMap) -> Response {
     let page = LabPage {
         page_origin: site.config.origin_for(host),
         api_origin: site.config.api_url_for(host).trim_end_matches("/api").to_owned(),
-        header_fields: [
-            ("allow_origin", "Access-Control-Allow-Origin"),
-            ("allow_credentials", "Access-Control-Allow-Credentials"),
-            ("allow_methods", "Access-Control-Allow-Methods"),
-            ("allow_headers", "Access-Control-Allow-Headers"),
-            ("expose_headers", "Access-Control-Expose-Headers"),
-            ("max_age", "Access-Control-Max-Age"),
-            ("vary", "Vary"),
-        ],
+        header_fields: &HEADER_FIELDS,
     };
     render(page)
 }
 
-fn render(page: impl Template) -> Response {
+/// A page as HTML; a template that fails to render is the sandbox's bug, logged, and a sentence for the
+/// learner.
+fn render<T: Template>(page: T) -> Response {
     match page.render() {
         Ok(html) => Html(html).into_response(),
         Err(e) => {
-            tracing::error!("rendering a page failed: {e}");
+            tracing::error!("rendering {} failed: {e}", std::any::type_name::<T>());
             error(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "The page could not be rendered; the sandbox's log says why.",
             )
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use askama::Template;
+
+    use super::filters;
+
+    #[derive(Template)]
+    #[template(source = "{{ text|code_spans }}", ext = "html")]
+    struct Text {
+        text: &'static str,
+    }
+
+    #[test]
+    fn code_spans_show_backticks_as_code_and_escape_the_rest() {
+        let html = Text { text: "Allow `*` & see `<b>`" }.render().expect("renders");
+        assert_eq!(html, "Allow <code>*</code> &#38; see <code>&#60;b&#62;</code>");
     }
 }

@@ -11,9 +11,10 @@ use crate::model::{CorsError, Verdict};
 
 /// One tutorial step: its number is its position in [`STEPS`], from 1.
 pub struct Step {
-    /// A short title, shown as the step's heading.
+    /// A short title, shown as the step's heading. Text between backticks is code: the page shows it as
+    /// code, the JSON keeps the backticks.
     pub title: &'static str,
-    /// What the sandbox must see for the step to tick.
+    /// What the sandbox must see for the step to tick, shown under the step (backticks as in `title`).
     pub ticks_when: &'static str,
 }
 
@@ -28,7 +29,7 @@ pub const STEPS: [Step; 6] = [
         ticks_when: "you paste the console line Chromium printed for a blocked request",
     },
     Step {
-        title: "Allow * and see Hello",
+        title: "Allow `*` and see Hello",
         ticks_when: "a request from this page is answered with Access-Control-Allow-Origin: * and allowed",
     },
     Step {

@@ -1,0 +1,118 @@
+// The three views of one request, as both pages show them:
+//   1. what JavaScript got — all the page's code is ever told;
+//   2. what the API saw and sent — the server's own record;
+//   3. why the browser decided so — the rule, and the lines Chromium and Firefox print in the console.
+// Each function builds DOM nodes; the page decides where they go.
+
+import { definitionList, para } from './page.js';
+
+// ---- 1. What JavaScript got ------------------------------------------------------------------------
+
+/// View 1. `js.error` is what the fetch() promise rejected with; otherwise the tutorial gives `js.value`
+/// (what the article's code read) and the lab the Response's own fields (`status`, `type`, `ok`,
+/// `headers`, `body`). Returns `line`, the one thing the page's code got, and `more`, what that means.
+export function javascriptView(js) {
+  if (js.error) {
+    return {
+      line: para(js.error, 'result blocked'),
+      more: [para('That is all JavaScript is told: no status, no headers, no body, no reason. Chromium gives the same error for every CORS failure and for a dead server.', 'hint')],
+    };
+  }
+  if ('value' in js) {
+    return {
+      line: para(typeof js.value === 'string' ? js.value : JSON.stringify(js.value), 'result ok'),
+      more: [para('The browser let this page read the answer.', 'hint')],
+    };
+  }
+  return {
+    line: para(`Response ${js.status} (${js.type})`, 'result ok'),
+    more: [definitionList([
+      ['ok', String(js.ok)],
+      ['headers it could read', js.headers.map(([name]) => name).join(', ') || '(none)'],
+      ['body', js.body === '' ? '(empty)' : js.body ?? '(not read)'],
+    ])],
+  };
+}
+
+// ---- 2. What the API saw and sent ------------------------------------------------------------------
+
+/// View 2: the API's records of one request (`exchanges`, preflight first, then every hop), and what
+/// JavaScript got (`js`, as for view 1).
+export function apiView(exchanges, js) {
+  if (exchanges.length === 0) return [para('Nothing reached the API: it has no record of this request.')];
+  const nodes = [];
+  for (const x of exchanges) {
+    nodes.push(definitionList([
+      [x.preflight ? 'Preflight' : 'Request', `${x.method} ${x.path}`],
+      ['Origin', x.origin ?? '(none)'],
+      ['Status', String(x.status)],
+      ...corsHeaders(x.response_headers).map(([name, value]) => [name, value === '' ? '(empty)' : value]),
+    ]));
+    if (!x.response_headers.some(([name]) => name === 'access-control-allow-origin')) {
+      nodes.push(para('No Access-Control-Allow-Origin header was sent.'));
+    }
+  }
+  // CORS decides what the page may read, not what the server does: a blocked request still ran.
+  const answered = exchanges.filter((x) => !x.preflight).at(-1);
+  if (js.error && answered) {
+    nodes.push(para(`The request reached the API and ran: the API answered ${answered.status} with its body. The browser received it all, then hid it from the page.`, 'key'));
+  }
+  return nodes;
+}
+
+/// The response headers CORS is about: the `Access-Control-*` ones; `Vary`, which keeps a cache from
+/// handing one origin's answer to another; and `Location`, because the browser checks every hop of a
+/// redirect again.
+export function corsHeaders(headers) {
+  return headers.filter(([name]) => name.startsWith('access-control-') || name === 'vary' || name === 'location');
+}
+
+/// `url` as the learner wrote it: without the trace id the lab adds to find the API's records of it
+/// (see `send()` in sandbox-api.js).
+export function withoutTrace(url) {
+  return url.replace(/[?&]trace=[^&]*/, '');
+}
+
+// ---- 3. Why ----------------------------------------------------------------------------------------
+
+/// View 3: the browser model's `verdict` — the rule that decided, the console lines, and (in the lab)
+/// the notes and every check in order. Without a verdict the request never reached the API, or CORS did
+/// not apply.
+export function whyView(verdict, js) {
+  if (!verdict) {
+    return [para(js.error
+      ? 'The request did not reach the API, so this is not a CORS decision: the connection itself failed.'
+      : 'The answer was readable.')];
+  }
+  const nodes = [para(verdict.rule ?? '', verdict.allowed ? 'ok' : 'blocked')];
+  if (verdict.chromium_message) {
+    nodes.push(para('Chromium prints this in the DevTools console (F12, Console tab):'));
+    nodes.push(consoleLine(verdict.chromium_message));
+    if (verdict.firefox_message) {
+      const firefox = document.createElement('details');
+      firefox.append(Object.assign(document.createElement('summary'), { textContent: 'Firefox says it differently' }));
+      firefox.append(consoleLine(verdict.firefox_message));
+      nodes.push(firefox);
+    }
+  }
+  for (const note of verdict.notes ?? []) nodes.push(para(note, 'hint'));
+  if (verdict.checks) {
+    const checks = document.createElement('details');
+    checks.append(Object.assign(document.createElement('summary'), { textContent: `Every check, in order (${verdict.checks.length})` }));
+    const list = document.createElement('ol');
+    for (const check of verdict.checks) {
+      list.append(Object.assign(document.createElement('li'), {
+        className: check.passed ? 'ok' : 'blocked',
+        textContent: `${check.passed ? '✓' : '✗'} ${check.explanation} (${check.step})`,
+      }));
+    }
+    checks.append(list);
+    nodes.push(checks);
+  }
+  return nodes;
+}
+
+/// A line as the browser's console prints it.
+export function consoleLine(text) {
+  return Object.assign(document.createElement('pre'), { className: 'console', textContent: text });
+}
