@@ -273,6 +273,8 @@ mod tests {
     fn the_line_without_its_last_sentence_matches() {
         let core = LINE.split(" Have the server").next().unwrap();
         assert!(is_console_line(core, LINE));
+        // With DevTools' prefix too: then it is neither the whole line nor a part of it.
+        assert!(is_console_line(&format!("localhost/:1 {core}"), LINE));
     }
 
     #[test]

@@ -19,7 +19,8 @@
 //! The shape is tower-http's own (its `cors` module): a `Layer`, a `Service`, and a pin-projected
 //! [`ResponseFuture`], so nothing is boxed per request. Measured with `cargo bench --bench api` against
 //! the same layer returning a `Pin<Box<dyn Future>>` and against `axum::middleware::from_fn_with_state`;
-//! the figures are in the README ("Benchmarks"), and this shape was the fastest.
+//! this shape was the fastest (31,547 instructions a request against 31,738 boxed and 33,462 with
+//! `from_fn_with_state`; the README's "Benchmarks" says how they were counted).
 
 use std::convert::Infallible;
 use std::future::Future;
