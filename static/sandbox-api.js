@@ -53,6 +53,8 @@ export async function send(path, init = {}) {
     credentials: init.credentials ?? 'same-origin',
     mode: init.mode ?? 'cors',
     cache,
+    // The page's own URL, which Firefox names in some messages ("Content at … may not load data from …").
+    page_url: location.href,
     js,
   };
   return sendJson('POST', '/sandbox/attempts', report);

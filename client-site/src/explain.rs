@@ -79,7 +79,11 @@ pub fn verdict_json(verdict: &Verdict) -> Value {
         "failed_check": verdict.failed_check.as_ref().and_then(|f| f.devtools_enum),
         "rule": rule,
         "chromium_message": verdict.chromium_message,
+        // Every line, in order: the console line, then the network one ("Failed to load resource: …").
+        "chromium_messages": verdict.chromium_message.iter().chain(&verdict.chromium_network_message).collect::<Vec<_>>(),
         "firefox_message": verdict.firefox_message,
+        // Every line Firefox prints, in order (a failed preflight adds "CORS request did not succeed").
+        "firefox_messages": verdict.firefox_messages,
         "readable_headers": verdict.readable_headers,
         "js_error": verdict.js_error,
     })

@@ -46,6 +46,10 @@ pub struct Attempt {
     /// The `cache` option; `null` is the browser's default.
     #[serde(default)]
     pub cache: Option<CacheMode>,
+    /// The page's own URL (`location.href`), which Firefox names in some messages. Used only when it is
+    /// on the page's origin.
+    #[serde(default)]
+    pub page_url: Option<String>,
     /// What JavaScript got.
     pub js: JsView,
 }
@@ -110,6 +114,15 @@ impl Attempt {
         }
     }
 
+    /// The page the model judges from: the reported `page_url` when it is on `page_origin` (the origin
+    /// the site was opened with), else `page_origin` itself.
+    pub fn page(&self, page_origin: &str) -> String {
+        let own = |url: &&String| {
+            url.strip_prefix(page_origin).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        };
+        self.page_url.as_ref().filter(own).map_or_else(|| page_origin.to_owned(), String::clone)
+    }
+
     /// Whether the browser could answer this request from a cache (its preflight cache or HTTP cache):
     /// only `no-store` and `reload` always go to the network.
     pub fn may_use_cache(&self) -> bool {
@@ -159,7 +172,7 @@ pub fn join(page_origin: &str, attempt: &Attempt, recent: &[Arc<Exchange>]) -> J
     let actual: Vec<Response> =
         exchanges.iter().filter(|x| !x.preflight).map(|x| explain::response_of(x)).collect();
     let verdict = model::judge(
-        page_origin,
+        &attempt.page(page_origin),
         &attempt.request(),
         preflight.as_ref().map_or(Preflight::NotSent, Preflight::Sent),
         &actual,
@@ -299,6 +312,20 @@ mod tests {
         assert!(parsed.may_use_cache());
         assert!(!attempt("omit", "cors", json!("no-store")).unwrap().may_use_cache());
         assert!(attempt("omit", "cors", Value::Null).unwrap().may_use_cache(), "null is the default cache");
+    }
+
+    #[test]
+    fn the_page_url_counts_only_on_the_pages_own_origin() {
+        let mut report = attempt("omit", "cors", Value::Null).unwrap();
+        assert_eq!(report.page("http://localhost:3000"), "http://localhost:3000");
+        report.page_url = Some("http://localhost:3000/lab".into());
+        assert_eq!(report.page("http://localhost:3000"), "http://localhost:3000/lab");
+        for elsewhere in
+            ["http://localhost:30001/lab", "http://evil.example/lab", "http://localhost:3000.evil/"]
+        {
+            report.page_url = Some(elsewhere.into());
+            assert_eq!(report.page("http://localhost:3000"), "http://localhost:3000", "{elsewhere}");
+        }
     }
 
     #[test]

@@ -469,18 +469,18 @@ impl Drop for Browser {
     }
 }
 
-fn is_ci() -> bool {
+pub(crate) fn is_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1")
 }
 
-fn env_path(var: &str, default: &str) -> PathBuf {
+pub(crate) fn env_path(var: &str, default: &str) -> PathBuf {
     match std::env::var_os(var) {
         Some(v) if !v.is_empty() => PathBuf::from(v),
         _ => PathBuf::from(default),
     }
 }
 
-fn is_executable(path: &Path) -> bool {
+pub(crate) fn is_executable(path: &Path) -> bool {
     std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
@@ -489,7 +489,7 @@ fn parse_port_line(line: &str) -> Option<u16> {
     rest.trim_end_matches(['.', ' ', '\r']).parse().ok()
 }
 
-fn make_temp_dir() -> Result<PathBuf, String> {
+pub(crate) fn make_temp_dir() -> Result<PathBuf, String> {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
     let dir = std::env::temp_dir().join(format!(
@@ -556,7 +556,7 @@ fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
-fn kill_group(pid: u32) {
+pub(crate) fn kill_group(pid: u32) {
     if let Ok(pid) = libc::pid_t::try_from(pid)
         && pid > 1
     {
@@ -568,7 +568,7 @@ fn kill_group(pid: u32) {
     }
 }
 
-fn remove_dir_retrying(dir: &Path) -> Result<(), String> {
+pub(crate) fn remove_dir_retrying(dir: &Path) -> Result<(), String> {
     // Killed Chromium processes may still be flushing for a few ms.
     let mut last = None;
     for _ in 0..50 {

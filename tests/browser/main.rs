@@ -6,6 +6,8 @@
 //!
 //! Without Chromium the test prints a skip notice and passes; with `CI=true` a missing Chromium fails.
 
+mod firefox;
+mod firefox_lab;
 mod harness;
 mod lab;
 mod lessons;
@@ -60,7 +62,29 @@ async fn the_tutorial_in_chromium() {
             failures.push(format!("{name}: {e}"));
         }
     }
+    // The same lab scenarios in Firefox, with Chromium's tab still open on the lab page.
+    let firefox = match firefox::Firefox::start().await {
+        Ok(firefox) => firefox,
+        Err(e) => {
+            failures.push(format!("starting Firefox: {e}"));
+            None
+        }
+    };
+    if let Some(firefox) = &firefox {
+        match firefox_lab::run_all(firefox, &sandbox).await {
+            Ok((scenarios, agreements, problems)) => {
+                println!("lab scenarios in Firefox: {scenarios}, agreements with Firefox: {agreements}");
+                if !problems.is_empty() {
+                    failures.push(format!("lab in Firefox:\n{}", problems.join("\n")));
+                }
+            }
+            Err(e) => failures.push(format!("lab in Firefox: {e}")),
+        }
+    }
     let stopped = sandbox.stop();
+    if let Some(firefox) = firefox {
+        firefox.quit().await.expect("quit Firefox");
+    }
     browser.quit().await.expect("quit Chromium");
     assert!(failures.is_empty(), "{} case(s) failed:\n{}", failures.len(), failures.join("\n\n"));
     // The page still holds the live feed open: the sandbox must end it, not wait out its grace period

@@ -1,0 +1,85 @@
+//! The request lab in Firefox: the same scenarios as in Chromium (`lab::SCENARIOS`), each run through the
+//! lab's own `sandbox.send()`, asserting that Firefox read or blocked as expected, that the model agrees
+//! with what JavaScript got, and that the model's Firefox console lines are the lines Firefox printed,
+//! all of them, in order.
+
+use serde_json::{Value, json};
+
+use crate::firefox::Firefox;
+use crate::lab::{SCENARIOS, Scenario};
+use crate::sandbox::SandboxProcess;
+
+/// What `fetch()` rejects with in Firefox, for every CORS failure and network error.
+const FIREFOX_FETCH_ERROR: &str = "TypeError: NetworkError when attempting to fetch resource.";
+
+/// Whether an engine-reported console line is one of Firefox's CORS lines.
+fn is_cors_line(line: &str) -> bool {
+    line.starts_with("Cross-Origin Request Blocked:") || line.starts_with("Security Error: Content at")
+}
+
+/// Runs every scenario in the lab page in Firefox; returns (scenarios, agreements) and each failure.
+pub async fn run_all(
+    firefox: &Firefox,
+    sandbox: &SandboxProcess,
+) -> Result<(usize, usize, Vec<String>), String> {
+    firefox.goto(&format!("{}/lab", sandbox.site)).await?;
+    // A cookie for the credentialed scenarios, as in Chromium: cookies are per host, not per port.
+    firefox.eval("document.cookie = 'sid=abc123; path=/; SameSite=Lax'").await?;
+    let mut agreements = 0;
+    let mut problems = Vec::new();
+    for scenario in SCENARIOS {
+        match run_one(firefox, sandbox, scenario).await {
+            Ok(()) => agreements += 1,
+            Err(e) => problems.push(format!("{}: {e}", scenario.name)),
+        }
+    }
+    Ok((SCENARIOS.len(), agreements, problems))
+}
+
+async fn run_one(firefox: &Firefox, sandbox: &SandboxProcess, scenario: &Scenario) -> Result<(), String> {
+    let policy = scenario.policy.replace("{origin}", &sandbox.site);
+    firefox.eval(&format!("sandbox.replacePolicy({policy})")).await?;
+    firefox.engine_lines().await?; // everything before this request is out of the way
+    firefox.clear_console();
+    let result = firefox.eval(&format!("sandbox.send({}, {})", json!(scenario.path), scenario.init)).await?;
+    let lines = firefox.engine_lines().await?;
+    let printed: Vec<String> = lines.iter().filter(|l| is_cors_line(l)).cloned().collect();
+    let verdict = &result["verdict"];
+    let mut problems = Vec::new();
+
+    let resolved = result["js"]["error"].is_null();
+    if resolved != scenario.allowed {
+        problems.push(format!(
+            "fetch() {} (js: {})",
+            if resolved { "resolved" } else { "rejected" },
+            result["js"]
+        ));
+    }
+    // Where Chromium says "Failed to fetch" (a CORS or network failure, not a TypeError from the Request
+    // constructor, whose wording each engine has its own), Firefox says its own sentence.
+    if !resolved
+        && verdict["js_error"] == json!("TypeError: Failed to fetch")
+        && result["js"]["error"] != json!(FIREFOX_FETCH_ERROR)
+    {
+        problems
+            .push(format!("JavaScript got {} rather than {FIREFOX_FETCH_ERROR:?}", result["js"]["error"]));
+    }
+    if result["agrees"] != json!(true) || result["disagreements"] != json!([]) {
+        problems.push(format!("the model disagrees: {}", result["disagreements"]));
+    }
+    let preflight_sent =
+        result["server"].as_array().is_some_and(|s| s.iter().any(|x| x["preflight"] == true));
+    if verdict["preflight"] != json!(preflight_sent) {
+        problems.push(format!("preflight predicted {}, sent {preflight_sent}", verdict["preflight"]));
+    }
+    let predicted: Vec<String> = verdict["firefox_messages"]
+        .as_array()
+        .map(|lines| lines.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .unwrap_or_default();
+    if printed != predicted {
+        problems.push(format!(
+            "Firefox printed {printed:?}, the model predicted {predicted:?} (every engine line: {lines:?})"
+        ));
+    }
+    if problems.is_empty() { Ok(()) } else { Err(problems.join("; ")) }
+}
