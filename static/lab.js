@@ -32,6 +32,7 @@ function currentRequest() {
   if (body === 'form') { init.body = new URLSearchParams({ hello: 'world' }); code.body = `new URLSearchParams({ hello: 'world' })`; }
   if (f.credentials.value !== 'same-origin') init.credentials = code.credentials = f.credentials.value;
   if (f.mode.value !== 'cors') init.mode = code.mode = f.mode.value;
+  if (f.redirect.value !== 'follow') init.redirect = code.redirect = f.redirect.value;
   init.cache = code.cache = f.cache.value;
   return { path: f.path.value.trim() || '/api', init, code };
 }

@@ -52,6 +52,7 @@ export async function send(path, init = {}) {
     headers: headersAsSent(init),
     credentials: init.credentials ?? 'same-origin',
     mode: init.mode ?? 'cors',
+    redirect: init.redirect ?? 'follow',
     cache,
     // The page's own URL, which Firefox names in some messages ("Content at … may not load data from …").
     page_url: location.href,

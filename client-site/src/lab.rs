@@ -16,7 +16,9 @@ use serde_json::{Value, json};
 use server::Exchange;
 
 use crate::explain;
-use crate::model::{self, Credentials, Mode, Preflight, Request, Response, ResponseType, Verdict};
+use crate::model::{
+    self, Credentials, Mode, Preflight, RedirectMode, Request, Response, ResponseType, Verdict,
+};
 
 /// Upper bound on what a page may report, so one report cannot hold much memory.
 const MAX_REPORTED_HEADERS: usize = 64;
@@ -43,6 +45,9 @@ pub struct Attempt {
     pub credentials: Credentials,
     /// `cors`, `no-cors` or `same-origin`.
     pub mode: Mode,
+    /// `follow` (the default), `manual` or `error`.
+    #[serde(default)]
+    pub redirect: RedirectMode,
     /// The `cache` option; `null` is the browser's default.
     #[serde(default)]
     pub cache: Option<CacheMode>,
@@ -110,7 +115,7 @@ impl Attempt {
             headers: self.headers.clone(),
             credentials: self.credentials,
             mode: self.mode,
-            ..Request::default()
+            redirect: self.redirect,
         }
     }
 
@@ -273,7 +278,8 @@ pub fn view(attempt: &Attempt, joined: &Joined) -> Value {
         "trace": attempt.trace,
         "request": {
             "url": attempt.url, "method": attempt.method, "headers": attempt.headers,
-            "credentials": attempt.credentials, "mode": attempt.mode, "cache": attempt.cache,
+            "credentials": attempt.credentials, "mode": attempt.mode, "redirect": attempt.redirect,
+            "cache": attempt.cache,
         },
         "js": attempt.js,
         "server": server,

@@ -93,16 +93,18 @@ fn row_24_same_origin_mode() {
 /// Row 25: no-cors with redirect "manual".
 #[test]
 fn row_25_no_cors_redirect_mode_not_follow() {
-    let request = get().mode(Mode::NoCors).redirect(RedirectMode::Manual);
-    let v = run(&request, None, &[]);
-    assert_blocked(
-        &v,
-        "NoCorsRedirectModeNotFollow",
-        "Fetch API cannot load http://localhost:8000/api. Request mode is \"no-cors\" but the \
-         redirect mode is not \"follow\".",
-    );
-    assert_eq!(v.firefox_message, None);
-    assert!(v.firefox_messages.is_empty());
+    for redirect in [RedirectMode::Manual, RedirectMode::Error] {
+        let request = get().mode(Mode::NoCors).redirect(redirect);
+        let v = run(&request, None, &[]);
+        assert_blocked(
+            &v,
+            "NoCorsRedirectModeNotFollow",
+            "Fetch API cannot load http://localhost:8000/api. Request mode is \"no-cors\" but the \
+             redirect mode is not \"follow\".",
+        );
+        assert_eq!(v.firefox_message, None, "{redirect:?}");
+        assert!(v.firefox_messages.is_empty(), "{redirect:?}");
+    }
 }
 
 /// Row 26: an unsupported scheme.

@@ -107,6 +107,22 @@ fn manual_redirects_are_opaque_redirects() {
     assert_eq!(v.status, Some(0));
 }
 
+/// redirect: "error" turns a redirect into a network error: no CORS line in either engine (measured in
+/// the browser tests' "redirect: 'error' on a redirect").
+#[test]
+fn error_redirects_are_network_errors_without_a_cors_message() {
+    let request = Request::get(API).redirect(RedirectMode::Error);
+    let hop = resp(API, 302, &[("Location", API), ("Access-Control-Allow-Origin", "*")]);
+    let v = run(&request, None, &[hop]);
+    assert!(!v.allowed);
+    let failed = v.failed_check.as_ref().expect("failed");
+    assert_eq!(failed.name, CheckId::RedirectMode);
+    assert_eq!(failed.devtools_enum, None);
+    assert_eq!(v.chromium_message, None);
+    assert!(v.firefox_messages.is_empty());
+    assert_eq!(v.js_error.as_deref(), Some("TypeError: Failed to fetch"));
+}
+
 /// A no-cors request follows redirects and stays opaque.
 #[test]
 fn no_cors_follows_redirects_without_checks() {

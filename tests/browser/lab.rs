@@ -323,6 +323,14 @@ pub const SCENARIOS: &[Scenario] = &[
         Some("Redirect is not allowed for a preflight request"),
     ),
     s(
+        "a redirected preflight without Allow-Origin",
+        r#"{"allow_origin": null, "allow_methods": "PUT", "preflight_status": 301}"#,
+        "/api",
+        "{method: 'PUT'}",
+        false,
+        Some("Redirect is not allowed for a preflight request"),
+    ),
+    s(
         "preflight without Allow-Origin",
         r#"{"allow_origin": "*", "allow_methods": "PUT", "headers_on": "actual", "preflight_status": 405}"#,
         "/api",
@@ -374,6 +382,31 @@ pub const SCENARIOS: &[Scenario] = &[
     s("no-cors gives an opaque response", r#"{}"#, "/api", "{mode: 'no-cors'}", true, None),
     // E. Redirects.
     s("a same-origin redirect", STAR, "/api/redirect?to=same", "{}", true, None),
+    s(
+        "redirect: 'manual' gives an opaqueredirect",
+        STAR,
+        "/api/redirect?to=same",
+        "{redirect: 'manual'}",
+        true,
+        None,
+    ),
+    s("redirect: 'error' on a redirect", STAR, "/api/redirect?to=same", "{redirect: 'error'}", false, None),
+    s(
+        "no-cors with redirect: 'manual'",
+        STAR,
+        "/api/redirect?to=same",
+        "{mode: 'no-cors', redirect: 'manual'}",
+        false,
+        Some("Request mode is \"no-cors\" but the redirect mode is not \"follow\""),
+    ),
+    s(
+        "no-cors with redirect: 'error'",
+        STAR,
+        "/api/redirect?to=same",
+        "{mode: 'no-cors', redirect: 'error'}",
+        false,
+        Some("Request mode is \"no-cors\" but the redirect mode is not \"follow\""),
+    ),
     s("a cross-origin redirect under *", STAR, "/api/redirect?to=cross", "{}", true, None),
     s(
         "a cross-origin redirect: Origin becomes null",

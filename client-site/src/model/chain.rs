@@ -92,6 +92,19 @@ impl Chain<'_> {
                     readable_headers: Vec::new(),
                 });
             }
+            if self.redirect_mode == RedirectMode::Error {
+                // §4.3 HTTP fetch: redirect mode "error" turns a redirect into a network error.
+                const STEP: &str = "Fetch §4.3 HTTP fetch (redirect mode \"error\")";
+                trace.fail(
+                    CheckId::RedirectMode,
+                    STEP,
+                    format!(
+                        "redirect: \"error\": the {} redirect is a network error; JS gets a TypeError.",
+                        response.status
+                    ),
+                );
+                return Err(block(Failure::RedirectModeError, CheckId::RedirectMode, STEP, url));
+            }
             redirects += 1;
             self.follow(trace, response, location, &url, redirects)?;
         }

@@ -40,8 +40,10 @@ pub(crate) enum Failure {
     },
     /// The preflight's status is not 200–299.
     PreflightInvalidStatus { status: u16 },
-    /// The preflight was answered with a redirect.
-    PreflightDisallowedRedirect { status: u16 },
+    /// The preflight was answered with a redirect. Chromium refuses the redirect first; Firefox runs
+    /// the CORS check on it first, and `firefox_access` is what that check found wrong, if anything
+    /// (with the number of `Access-Control-Allow-Origin` lines, which Firefox counts).
+    PreflightDisallowedRedirect { status: u16, firefox_access: Option<(AccessError, usize)> },
     /// `Access-Control-Allow-Methods` is not a list of tokens; `token` is the first bad item.
     InvalidAllowMethods { token: String },
     /// `Access-Control-Allow-Headers` is not a list of tokens.
@@ -56,6 +58,8 @@ pub(crate) enum Failure {
     RedirectToNonHttp { scheme: String },
     /// A `same-origin`-mode request was redirected to another origin.
     SameOriginModeRedirect,
+    /// `redirect: "error"` and the answer was a redirect: a network error, with no CORS message.
+    RedirectModeError,
     /// A network error that is not a CORS error (`net::ERR_*`, when known); `preflight` when
     /// the `OPTIONS` itself got no answer.
     Network { net_error: Option<&'static str>, preflight: bool },
@@ -106,7 +110,7 @@ impl Failure {
             }
             Failure::SameOriginModeRedirect | Failure::SameOriginMode => CorsError::DisallowedByMode,
             Failure::NoCorsRedirectNotFollow => CorsError::NoCorsRedirectModeNotFollow,
-            Failure::Network { .. } => return None,
+            Failure::Network { .. } | Failure::RedirectModeError => return None,
         };
         Some(name)
     }

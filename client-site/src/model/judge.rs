@@ -147,7 +147,7 @@ fn main_fetch(
             "mode: \"same-origin\" allows only the page's own origin, so fetch() fails before \
              sending anything.",
         )),
-        (Mode::NoCors, RedirectMode::Manual) => {
+        (Mode::NoCors, RedirectMode::Manual | RedirectMode::Error) => {
             Some((Failure::NoCorsRedirectNotFollow, "mode: \"no-cors\" requires redirect: \"follow\"."))
         }
         _ if !prepared.url.is_http() => Some((

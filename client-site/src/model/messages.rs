@@ -176,40 +176,52 @@ fn did_not_succeed(url: &str) -> String {
     format!("{} Status code: (null).", blocked(url, "CORS request did not succeed"))
 }
 
+/// Firefox's line for a failed CORS check (`status` is the response's, which only "missing" names).
+fn firefox_access_line(url: &str, error: &AccessError, status: u16, acao_lines: usize) -> String {
+    match firefox_view(error, acao_lines) {
+        FirefoxAccess::MultipleLines => {
+            blocked(url, "Multiple CORS header ‘Access-Control-Allow-Origin’ not allowed")
+        }
+        FirefoxAccess::Missing => {
+            format!(
+                "{} Status code: {status}.",
+                blocked(url, "CORS header ‘Access-Control-Allow-Origin’ missing")
+            )
+        }
+        // The only Firefox CORS message that quotes the URL.
+        FirefoxAccess::NotSupportingCredentials => format!(
+            "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at \
+             ‘{url}’. (Reason: Credential is not supported if the CORS header ‘Access-Control-Allow-Origin’ is \
+             ‘*’)."
+        ),
+        FirefoxAccess::NotMatching(value) => {
+            blocked(url, &format!("CORS header ‘Access-Control-Allow-Origin’ does not match ‘{value}’"))
+        }
+        FirefoxAccess::MissingAllowCredentials => {
+            blocked(url, "expected ‘true’ in CORS header ‘Access-Control-Allow-Credentials’")
+        }
+    }
+}
+
 /// Firefox 153's console lines for the same failure, in order (often one, sometimes three).
 pub(crate) fn firefox_console(failure: &Failure, cx: &MessageContext<'_>) -> Vec<String> {
     let url = cx.failing_url;
     let mut lines = Vec::new();
     match failure {
         Failure::Access { error, status, acao_lines, .. } => {
-            lines.push(match firefox_view(error, *acao_lines) {
-                FirefoxAccess::MultipleLines => {
-                    blocked(url, "Multiple CORS header ‘Access-Control-Allow-Origin’ not allowed")
-                }
-                FirefoxAccess::Missing => format!(
-                    "{} Status code: {status}.",
-                    blocked(url, "CORS header ‘Access-Control-Allow-Origin’ missing")
-                ),
-                // The only Firefox CORS message that quotes the URL.
-                FirefoxAccess::NotSupportingCredentials => format!(
-                    "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the \
-                 remote resource at ‘{url}’. (Reason: Credential is not supported if the CORS \
-                 header ‘Access-Control-Allow-Origin’ is ‘*’)."
-                ),
-                FirefoxAccess::NotMatching(value) => blocked(
-                    url,
-                    &format!("CORS header ‘Access-Control-Allow-Origin’ does not match ‘{value}’"),
-                ),
-                FirefoxAccess::MissingAllowCredentials => {
-                    blocked(url, "expected ‘true’ in CORS header ‘Access-Control-Allow-Credentials’")
-                }
-            })
+            lines.push(firefox_access_line(url, error, *status, *acao_lines))
         }
         Failure::PreflightInvalidStatus { status } => lines.push(format!(
             "{} Status code: {status}.",
             blocked(url, "CORS preflight response did not succeed")
         )),
-        Failure::PreflightDisallowedRedirect { status } => {
+        // Measured in Firefox 153: a redirect whose CORS headers fail gets that failure's line and
+        // "did not succeed" twice; one whose headers pass is refused as a redirect.
+        Failure::PreflightDisallowedRedirect { status, firefox_access: Some((error, acao_lines)) } => {
+            lines.push(firefox_access_line(url, error, *status, *acao_lines));
+            lines.push(did_not_succeed(url));
+        }
+        Failure::PreflightDisallowedRedirect { status, firefox_access: None } => {
             lines.push(blocked(url, "CORS request external redirect not allowed"));
             lines.push(format!(
                 "{} Status code: {status}.",
@@ -245,8 +257,9 @@ pub(crate) fn firefox_console(failure: &Failure, cx: &MessageContext<'_>) -> Vec
             lines.push(format!("Security Error: Content at {} may not load data from {url}.", cx.page_url));
             return lines;
         }
-        // Firefox prints nothing for no-cors with a non-follow redirect mode (measured).
-        Failure::NoCorsRedirectNotFollow => return lines,
+        // Firefox prints nothing for no-cors with a non-follow redirect mode, nor for a redirect under
+        // `redirect: "error"` (measured).
+        Failure::NoCorsRedirectNotFollow | Failure::RedirectModeError => return lines,
         // A preflight that got no answer: Firefox prints "did not succeed" twice (docs/console-messages.md row 28).
         Failure::Network { preflight: true, .. } => lines.push(did_not_succeed(url)),
         Failure::RedirectContainsCredentials | Failure::Network { .. } => {}

@@ -61,8 +61,11 @@ pub(crate) fn check(
                  redirects for a preflight: answer OPTIONS at this URL directly."
             ),
         );
+        // Firefox looks at the redirect's CORS headers first and, if they fail, says that instead.
+        let cors = cors_check(response, input.origin, input.credentials);
+        let firefox_access = cors.result.err().map(|error| (error, cors.acao_lines));
         return Err((
-            Failure::PreflightDisallowedRedirect { status },
+            Failure::PreflightDisallowedRedirect { status, firefox_access },
             CheckId::PreflightRedirect,
             REDIRECT_STEP,
         ));

@@ -35,14 +35,17 @@ pub enum Mode {
     SameOrigin,
 }
 
-/// `fetch()`'s `redirect` option (the two values the model covers).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// `fetch()`'s `redirect` option.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum RedirectMode {
     /// `redirect: "follow"` (the default): the browser follows up to 20 redirects.
     #[default]
     Follow,
     /// `redirect: "manual"`: a redirect resolves as an `opaqueredirect` response.
     Manual,
+    /// `redirect: "error"`: a redirect is a network error.
+    Error,
 }
 
 /// What the page passed to `fetch()`.
