@@ -275,7 +275,7 @@ pub const SCENARIOS: &[Scenario] = &[
         Some("Request header field x-api-key is not allowed"),
     ),
     s(
-        "Authorization under Allow-Headers * (Chromium)",
+        "Authorization under Allow-Headers * (Chromium and Firefox; not the standard)",
         r#"{"allow_origin": "*", "allow_headers": "*"}"#,
         "/api",
         "{headers: {'Authorization': 'Bearer abc'}}",
