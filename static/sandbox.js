@@ -42,15 +42,23 @@ function runArticleCode() {
   });
 }
 
+// The verdict on this page's own request. When the API's record alone cannot tell whether credentials
+// were asked for (`allowed: null`, both outcomes given), this page knows: its fetch() sends the default
+// credentials mode, so the "not included" outcome is what happened.
+function ownVerdict(verdict) {
+  return verdict && verdict.allowed === null ? verdict.if_not : verdict;
+}
+
 // The three views (views.js), all at once, into the page's three panels.
 function showViews(js, exchange) {
+  const verdict = ownVerdict(exchange?.verdict);
   const { line, more } = javascriptView(js);
   $('#js-result').replaceChildren(line);
   $('#js-note').replaceChildren(...more);
   $('#server-result').replaceChildren(...apiView(exchange ? [exchange] : [], js));
-  $('#why-result').replaceChildren(...whyView(exchange?.verdict, js));
+  $('#why-result').replaceChildren(...whyView(verdict, js));
   const resolved = !js.error;
-  if (exchange?.verdict && exchange.verdict.allowed !== resolved) {
+  if (verdict && verdict.allowed !== resolved) {
     $('#why-result').append(para('The sandbox\'s model of the browser expected the opposite of what your browser did. Please report it: the browser is right.', 'blocked'));
   }
 }
@@ -138,8 +146,10 @@ function addToLog(exchange) {
   lastSeq = exchange.seq;
   const item = document.createElement('li');
   const verdict = exchange.verdict;
-  const outcome = verdict ? (verdict.allowed ? 'readable by the page' : 'blocked by the browser') : 'no Origin: CORS does not apply';
-  item.className = verdict ? (verdict.allowed ? 'ok' : 'blocked') : '';
+  let outcome = 'no Origin: CORS does not apply';
+  if (verdict?.allowed === null) outcome = 'readable, unless it was sent with credentials (then blocked)';
+  else if (verdict) outcome = verdict.allowed ? 'readable by the page' : 'blocked by the browser';
+  item.className = verdict ? (verdict.allowed === null ? '' : verdict.allowed ? 'ok' : 'blocked') : '';
   const acao = exchange.response_headers.find(([name]) => name === 'access-control-allow-origin');
   item.textContent = `#${exchange.seq} ${exchange.method} ${exchange.path} from ${exchange.origin ?? '(no Origin)'} → ${exchange.status}, ` +
     `${acao ? `Access-Control-Allow-Origin: ${acao[1]}` : 'no Access-Control-Allow-Origin'} — ${outcome}`;

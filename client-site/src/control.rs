@@ -30,6 +30,7 @@ use server::{Policy, PolicyError};
 use crate::error::error;
 use crate::events::SiteEvent;
 use crate::explain;
+use crate::judgement::Judgement;
 use crate::lab::{self, Attempt};
 use crate::site::Site;
 
@@ -125,13 +126,11 @@ async fn get_log(
         );
     };
     let after = after.unwrap_or(0);
-    let views: Vec<Value> = site
-        .api
-        .log
-        .recent()
+    let recent = site.api.log.recent();
+    let views: Vec<Value> = recent
         .iter()
         .filter(|exchange| exchange.seq > after)
-        .map(|exchange| explain::view(exchange))
+        .map(|exchange| explain::view(exchange, &site.verdicts.of(exchange, &recent)))
         .collect();
     Json(views).into_response()
 }
@@ -163,9 +162,12 @@ async fn check_console(State(site): State<Site>, request: Request) -> Response {
             "Send {\"text\": \"…\"} with the console line you copied from DevTools.",
         );
     };
-    let matched = site.api.log.recent().iter().rev().find_map(|exchange| {
-        let message = explain::chromium_message(exchange)?;
-        is_console_line(text, &message).then_some(message)
+    let recent = site.api.log.recent();
+    let matched = recent.iter().rev().find_map(|exchange| {
+        let judgement = site.verdicts.of(exchange, &recent);
+        let message =
+            judgement.chromium_messages().into_iter().find(|message| is_console_line(text, message))?;
+        Some(message.to_owned())
     });
     match matched {
         Some(message) => {
@@ -224,6 +226,10 @@ async fn report_attempt(State(site): State<Site>, headers: HeaderMap, request: R
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
     let page_origin = site.config.origin_for(host);
     let joined = lab::join(&page_origin, &attempt, &site.api.log.recent());
+    // From now on the log shows this request with the verdict its report proved.
+    for exchange in joined.exchanges.iter().filter(|x| !x.preflight) {
+        site.verdicts.replace(exchange.seq, Judgement::Known(Box::new(joined.verdict.clone())));
+    }
     let view = lab::view(&attempt, &joined);
     let _ = site.events.send(SiteEvent::verdict(&view));
     let lessons = {

@@ -1,59 +1,25 @@
-//! An exchange as the browser saw it: the third of the three views.
+//! An exchange as the browser saw it: the third of the three views, in the page's words.
 //!
-//! The API's record says what was asked and answered; the browser model says what Chromium made of it.
-//! For a request from a page (it carries `Origin`), the verdict is the model's judgement of a plain
-//! `fetch()` of that URL — what the tutorial's button sends. A request with no `Origin` was not a
-//! cross-origin request from a page (curl, the address bar), so CORS does not apply and there is no verdict.
+//! The API's record says what was asked and answered; the browser model says what the browser made of
+//! it. [`crate::judgement`] decides the verdict once from the record; this module turns it into the JSON
+//! `GET /sandbox/log`, the live feed and the lab show.
 
 use serde_json::{Value, json};
 use server::Exchange;
 
-use crate::model::{self, Preflight, Request, Response, Verdict};
+use crate::judgement::Judgement;
+use crate::model::Verdict;
 
-/// The model's verdict on `exchange`, taken as the answer to a default `fetch()` from its `Origin`.
-pub fn verdict(exchange: &Exchange) -> Option<Verdict> {
-    if exchange.preflight {
-        return None;
-    }
-    let origin = exchange.origin()?;
-    // The tutorial's button: `fetch(url, { cache: 'no-store' })`, every other option at its default.
-    let request = Request::new(exchange.method.as_str(), request_url(exchange));
-    Some(model::judge(origin, &request, Preflight::NotSent, &[response_of(exchange)]))
+/// `exchange` as `GET /sandbox/log` and the live feed show it: the API's record plus its judgement.
+pub fn view(exchange: &Exchange, judgement: &Judgement) -> Value {
+    let mut view = record_view(exchange);
+    view["verdict"] = judgement_json(judgement);
+    view
 }
 
-/// The API's answer in `exchange`, as the browser model takes it.
-pub fn response_of(exchange: &Exchange) -> Response {
-    Response {
-        url: request_url(exchange),
-        status: exchange.status.as_u16(),
-        headers: exchange
-            .response_headers
-            .iter()
-            .map(|(name, value)| (name.to_owned(), value.to_owned()))
-            .collect(),
-    }
-}
-
-/// The console line Chromium printed for `exchange`, if the browser blocked it.
-pub fn chromium_message(exchange: &Exchange) -> Option<String> {
-    verdict(exchange)?.chromium_message
-}
-
-/// The URL the browser requested, rebuilt from the API's `Host` header and the request's path.
-pub fn request_url(exchange: &Exchange) -> String {
-    let host = exchange.request_header("host").unwrap_or("localhost");
-    format!("http://{host}{}", exchange.uri)
-}
-
-/// `exchange` as `GET /sandbox/log` and the live feed show it: the API's record plus the verdict.
-pub fn view(exchange: &Exchange) -> Value {
-    view_with(exchange, verdict(exchange).as_ref())
-}
-
-/// Like [`view`], with the verdict already computed.
-pub fn view_with(exchange: &Exchange, verdict: Option<&Verdict>) -> Value {
+/// The API's record of `exchange` alone, with a note when CORS did not apply to it.
+pub fn record_view(exchange: &Exchange) -> Value {
     let mut view = serde_json::to_value(exchange).unwrap_or_else(|_| json!({}));
-    view["verdict"] = verdict.map_or(Value::Null, verdict_json);
     if exchange.origin().is_none() && !exchange.preflight {
         view["note"] = json!(
             "No Origin header: this request did not come from a cross-origin page (curl, a script, the address bar), so CORS does not apply and whoever sent it reads the answer."
@@ -62,15 +28,42 @@ pub fn view_with(exchange: &Exchange, verdict: Option<&Verdict>) -> Value {
     view
 }
 
-/// A verdict as JSON for the page.
-pub fn verdict_json(verdict: &Verdict) -> Value {
-    // The rule in plain words: the check that failed, or else the last check, which let the answer through.
-    let rule = verdict
+/// A judgement as JSON: `null` where CORS does not apply, the verdict, or — when the record cannot tell
+/// whether the page sent credentials and that decides it — `allowed: null` with both outcomes.
+pub fn judgement_json(judgement: &Judgement) -> Value {
+    match judgement {
+        Judgement::NotCors => Value::Null,
+        Judgement::Known(verdict) => verdict_json(verdict),
+        Judgement::DependsOnCredentials { included, not_included } => {
+            let outcome = |v: &Verdict| if v.allowed { "let the page read the answer" } else { "blocked it" };
+            json!({
+                "allowed": null,
+                "rule": format!(
+                    "The API's record cannot tell whether the page asked for credentials: no cookie was sent, and there may have been none to send. If the page used credentials: 'include', the browser {}{}; if not, the browser {}.",
+                    outcome(included),
+                    rule_of(included).map(|rule| format!(" ({rule})")).unwrap_or_default(),
+                    outcome(not_included),
+                ),
+                "if_credentials_included": verdict_json(included),
+                "if_not": verdict_json(not_included),
+            })
+        }
+    }
+}
+
+/// The rule in plain words: the check that failed, or else the last check, which let the answer through.
+fn rule_of(verdict: &Verdict) -> Option<String> {
+    verdict
         .checks
         .iter()
         .find(|check| !check.passed)
         .or_else(|| verdict.checks.last())
-        .map(|check| check.explanation.clone());
+        .map(|check| check.explanation.clone())
+}
+
+/// A verdict as JSON for the page.
+pub fn verdict_json(verdict: &Verdict) -> Value {
+    let rule = rule_of(verdict);
     json!({
         "allowed": verdict.allowed,
         "response_type": verdict.response_type,

@@ -15,10 +15,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use server::Exchange;
 
-use crate::explain;
 use crate::model::{
     self, Credentials, Mode, Preflight, RedirectMode, Request, Response, ResponseType, Verdict,
 };
+use crate::{explain, judgement};
 
 /// Upper bound on what a page may report, so one report cannot hold much memory.
 const MAX_REPORTED_HEADERS: usize = 64;
@@ -173,9 +173,9 @@ pub struct Joined {
 /// Runs the browser model on an attempt and what the API recorded for it.
 pub fn join(page_origin: &str, attempt: &Attempt, recent: &[Arc<Exchange>]) -> Joined {
     let exchanges = attempt.exchanges(recent);
-    let preflight = exchanges.iter().find(|x| x.preflight).map(|x| explain::response_of(x));
+    let preflight = exchanges.iter().find(|x| x.preflight).map(|x| judgement::response_of(x));
     let actual: Vec<Response> =
-        exchanges.iter().filter(|x| !x.preflight).map(|x| explain::response_of(x)).collect();
+        exchanges.iter().filter(|x| !x.preflight).map(|x| judgement::response_of(x)).collect();
     let verdict = model::judge(
         &attempt.page(page_origin),
         &attempt.request(),
@@ -260,7 +260,7 @@ fn observations(
 
 /// The joined attempt as the page, `sandbox.send()` and the live feed show it.
 pub fn view(attempt: &Attempt, joined: &Joined) -> Value {
-    let server: Vec<Value> = joined.exchanges.iter().map(|x| explain::view_with(x, None)).collect();
+    let server: Vec<Value> = joined.exchanges.iter().map(|x| explain::record_view(x)).collect();
     let verdict = &joined.verdict;
     let mut verdict_view = explain::verdict_json(verdict);
     verdict_view["checks"] = json!(

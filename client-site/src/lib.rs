@@ -17,7 +17,9 @@
 //! - [`error`]: the JSON sentence every refusal is.
 //! - [`lab`]: the request lab's join of the page's report, the API's records and the model's verdict.
 //! - [`lessons`]: the lab's lessons, ticked by what the sandbox sees.
-//! - [`explain`]: an exchange as the browser saw it: the model's verdict in the page's words.
+//! - [`judgement`]: one verdict per exchange, from what its record proves — never a guess.
+//! - [`verdicts`]: the judgement of each exchange, made once and kept beside the log.
+//! - [`explain`]: an exchange as the browser saw it: the verdict in the page's words.
 //! - [`presets`]: named policies: the common ones, a correct credentialed setup, the classic mistakes.
 //! - [`progress`]: the tutorial's steps, ticked by what the sandbox observes.
 //! - [`model`]: the browser model: the CORS checks of the Fetch Standard, as Chromium runs them.
@@ -29,6 +31,7 @@ pub mod events;
 pub mod explain;
 pub mod feed;
 pub mod guard;
+pub mod judgement;
 pub mod lab;
 pub mod lessons;
 pub mod model;
@@ -36,6 +39,7 @@ pub mod pages;
 pub mod presets;
 pub mod progress;
 pub mod site;
+pub mod verdicts;
 pub mod watcher;
 
 pub use app::app;

@@ -8,6 +8,7 @@ use tokio_util::sync::CancellationToken;
 use crate::events::SiteEvent;
 use crate::lessons;
 use crate::progress::Progress;
+use crate::verdicts::Verdicts;
 
 /// Where the two origins are, as the page and the guard need to know.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -64,6 +65,8 @@ pub struct Site {
     pub progress: Arc<Mutex<Progress>>,
     /// The lab's lessons.
     pub lessons: Arc<Mutex<lessons::LabProgress>>,
+    /// The judgement of each recorded exchange, made once.
+    pub verdicts: Arc<Verdicts>,
     /// Everything the live feed announces.
     pub events: broadcast::Sender<SiteEvent>,
     /// Cancelled when the sandbox shuts down; ends the live feeds so shutdown never waits on them.
@@ -78,6 +81,7 @@ impl Site {
             api,
             progress: Arc::new(Mutex::new(Progress::default())),
             lessons: Arc::new(Mutex::new(lessons::LabProgress::default())),
+            verdicts: Arc::default(),
             events: broadcast::channel(256).0,
             shutdown,
         }

@@ -32,11 +32,19 @@ pub fn spawn(site: Site) -> tokio::task::JoinHandle<()> {
                     Err(RecvError::Closed) => return,
                 },
             };
-            let verdict = explain::verdict(&exchange);
-            let _ = site.events.send(SiteEvent::exchange(&explain::view_with(&exchange, verdict.as_ref())));
+            // The preflight a request came after is in the log already: look there only when CORS applies.
+            let recent = if exchange.origin().is_some() && !exchange.preflight {
+                site.api.log.recent()
+            } else {
+                Vec::new()
+            };
+            let judgement = site.verdicts.of(&exchange, &recent);
+            let _ = site.events.send(SiteEvent::exchange(&explain::view(&exchange, &judgement)));
             let progress = {
                 let mut progress = site.progress();
-                progress.observe(&exchange, verdict.as_ref(), &own_origins).then(|| progress.to_json())
+                progress
+                    .observe(&exchange, judgement.assuming_default_credentials(), &own_origins)
+                    .then(|| progress.to_json())
             };
             if let Some(progress) = progress {
                 let _ = site.events.send(SiteEvent::progress(&progress));

@@ -78,6 +78,6 @@ pub use judge::judge;
 pub use names::{CheckId, CorsError, ResponseType};
 pub use preflight::{PreflightReason, preflight_needed};
 pub use request::{Credentials, Mode, Preflight, RedirectMode, Request, Response};
-pub use safelist::UnsafeHeader;
+pub use safelist::{UnsafeHeader, is_forbidden_request_header};
 pub use samples::sample_scenarios;
 pub use verdict::{Check, FailedCheck, Verdict};

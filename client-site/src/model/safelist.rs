@@ -46,7 +46,7 @@ const FORBIDDEN_NAMES: [&str; 22] = [
 /// such a header silently, so `Cookie`, `Origin` or `Host` set by a page never leave it.
 /// `X-HTTP-Method`, `X-HTTP-Method-Override` and `X-Method-Override` are forbidden only when
 /// their value names a forbidden method.
-pub(crate) fn is_forbidden_request_header(name: &str, value: &str) -> bool {
+pub fn is_forbidden_request_header(name: &str, value: &str) -> bool {
     let name = name.to_ascii_lowercase();
     if name.starts_with("proxy-") || name.starts_with("sec-") {
         return true;

@@ -1,0 +1,268 @@
+//! One verdict per exchange, from what the API's record proves — never a guess.
+//!
+//! A request the lab sent is judged with the page's own report (see [`crate::lab`]). Every other request
+//! (the tutorial's button, a learner's `fetch()` typed in DevTools, curl) is judged here, once, when it is
+//! recorded, from what its record says:
+//!
+//! - no `Origin`: not a cross-origin request from a page (curl, the address bar): CORS does not apply;
+//! - `Sec-Fetch-Mode` says the request mode (`cors`, `no-cors`; a `navigate` is no `fetch()` at all);
+//! - a `Cookie` header means the page sent credentials (`credentials: 'include'`);
+//! - the headers the request carried, and the preflight before it (its `Access-Control-Request-Method` and
+//!   `-Headers`), say what the page asked for.
+//!
+//! What the record cannot tell is said, not guessed: a request without a cookie may still have been sent
+//! with `credentials: 'include'` (there was just no cookie to send), and when that changes the verdict the
+//! judgement is [`Judgement::DependsOnCredentials`], with both outcomes.
+
+use std::sync::Arc;
+
+use server::Exchange;
+
+use crate::model::{self, Credentials, Mode, Preflight, Request, Response, Verdict};
+
+/// What the browser made of one exchange, as far as its record shows.
+#[derive(Clone, Debug)]
+pub enum Judgement {
+    /// CORS does not apply: no `Origin` (curl, a script, the address bar), a navigation, or a preflight
+    /// (which is judged with the request it came before).
+    NotCors,
+    /// The record says everything the verdict depends on.
+    Known(Box<Verdict>),
+    /// The verdict depends on whether the page used `credentials: 'include'`, which the record cannot
+    /// tell: no cookie was sent, and there may have been none to send.
+    DependsOnCredentials { included: Box<Verdict>, not_included: Box<Verdict> },
+}
+
+impl Judgement {
+    /// The verdict, when the record decides it.
+    pub fn known(&self) -> Option<&Verdict> {
+        match self {
+            Judgement::Known(verdict) => Some(verdict.as_ref()),
+            _ => None,
+        }
+    }
+
+    /// The verdict for a `fetch()` with the default credentials mode, which is what the tutorial's
+    /// button sends: the known verdict, or the "not included" side of one the record cannot decide.
+    pub fn assuming_default_credentials(&self) -> Option<&Verdict> {
+        match self {
+            Judgement::NotCors => None,
+            Judgement::Known(verdict) => Some(verdict.as_ref()),
+            Judgement::DependsOnCredentials { not_included, .. } => Some(not_included.as_ref()),
+        }
+    }
+
+    /// Every console line Chromium may have printed for this exchange: one verdict's, or either side's.
+    pub fn chromium_messages(&self) -> Vec<&str> {
+        let verdicts: Vec<&Verdict> = match self {
+            Judgement::NotCors => Vec::new(),
+            Judgement::Known(verdict) => vec![verdict.as_ref()],
+            Judgement::DependsOnCredentials { included, not_included } => {
+                vec![included.as_ref(), not_included.as_ref()]
+            }
+        };
+        verdicts.into_iter().filter_map(|v| v.chromium_message.as_deref()).collect()
+    }
+}
+
+/// The request headers a browser adds on its own. A page may set some of them too (an odd `Accept`, a
+/// `Cache-Control`), but then they are CORS-unsafe and named in the preflight's
+/// `Access-Control-Request-Headers`, which is where they are taken from.
+const ADDED_BY_BROWSERS: [&str; 7] =
+    ["accept", "accept-language", "cache-control", "pragma", "priority", "upgrade-insecure-requests", "dnt"];
+
+/// Judges `exchange`, looking in `recent` (the log, oldest first) for the preflight that came before it.
+pub fn judge(exchange: &Exchange, recent: &[Arc<Exchange>]) -> Judgement {
+    if exchange.preflight {
+        return Judgement::NotCors;
+    }
+    let Some(origin) = exchange.origin() else {
+        return Judgement::NotCors;
+    };
+    let mode = match exchange.request_header("sec-fetch-mode") {
+        Some("no-cors") => Mode::NoCors,
+        Some("same-origin") => Mode::SameOrigin,
+        // `cors`, or no `Sec-Fetch-Mode` at all (a script sending an `Origin`): judged as a fetch().
+        Some("cors") | None => Mode::Cors,
+        // `navigate`, `websocket`: not a fetch() the CORS protocol judges.
+        Some(_) => return Judgement::NotCors,
+    };
+    let preflight = preflight_of(exchange, origin, recent);
+    let request = |credentials| Request {
+        url: request_url(exchange),
+        method: exchange.method.as_str().to_owned(),
+        headers: author_headers(exchange, preflight),
+        credentials,
+        mode,
+        ..Request::default()
+    };
+    let response = [response_of(exchange)];
+    let run = |credentials| {
+        let preflight = preflight.map(response_of);
+        model::judge(
+            origin,
+            &request(credentials),
+            preflight.as_ref().map_or(Preflight::NotSent, Preflight::Sent),
+            &response,
+        )
+    };
+    if exchange.request_header("cookie").is_some() {
+        return Judgement::Known(Box::new(run(Credentials::Include)));
+    }
+    let mut not_included = run(Credentials::SameOrigin);
+    let included = run(Credentials::Include);
+    if included.allowed == not_included.allowed {
+        // Blocked either way; with credentials another check may have failed first.
+        if let (Some(with), Some(without)) = (&included.failed_check, &not_included.failed_check)
+            && with.name != without.name
+        {
+            let why =
+                included.checks.iter().find(|c| !c.passed).map(|c| c.explanation.clone()).unwrap_or_default();
+            not_included.notes.push(format!(
+                "Blocked either way. Had the page used credentials: 'include', an earlier check would have refused it: {why}"
+            ));
+        }
+        Judgement::Known(Box::new(not_included))
+    } else {
+        Judgement::DependsOnCredentials { included: Box::new(included), not_included: Box::new(not_included) }
+    }
+}
+
+/// The preflight the browser sent for `exchange`: the latest one before it for the same URL from the same
+/// origin, asking for its method.
+fn preflight_of<'a>(exchange: &Exchange, origin: &str, recent: &'a [Arc<Exchange>]) -> Option<&'a Exchange> {
+    recent.iter().rev().filter(|x| x.seq < exchange.seq).map(|x| &**x).find(|x| {
+        x.preflight
+            && x.uri == exchange.uri
+            && x.origin() == Some(origin)
+            && x.request_header("access-control-request-method") == Some(exchange.method.as_str())
+    })
+}
+
+/// The headers the page set, as far as the record shows: every recorded header a page may set and a
+/// browser does not add itself, plus those the preflight named in `Access-Control-Request-Headers`.
+fn author_headers(exchange: &Exchange, preflight: Option<&Exchange>) -> Vec<(String, String)> {
+    let named: Vec<String> = preflight
+        .and_then(|x| x.request_header("access-control-request-headers"))
+        .map(|names| names.split(',').map(|n| n.trim().to_ascii_lowercase()).collect())
+        .unwrap_or_default();
+    exchange
+        .request_headers
+        .iter()
+        .filter(|(name, value)| !model::is_forbidden_request_header(name, value))
+        .filter(|(name, _)| !ADDED_BY_BROWSERS.contains(name) || named.iter().any(|n| n == name))
+        .map(|(name, value)| (name.to_owned(), value.to_owned()))
+        .collect()
+}
+
+/// The API's answer in `exchange`, as the browser model takes it.
+pub fn response_of(exchange: &Exchange) -> Response {
+    Response {
+        url: request_url(exchange),
+        status: exchange.status.as_u16(),
+        headers: exchange
+            .response_headers
+            .iter()
+            .map(|(name, value)| (name.to_owned(), value.to_owned()))
+            .collect(),
+    }
+}
+
+/// The URL the browser requested, rebuilt from the API's `Host` header and the request's path.
+pub fn request_url(exchange: &Exchange) -> String {
+    let host = exchange.request_header("host").unwrap_or("localhost");
+    format!("http://{host}{}", exchange.uri)
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+    use server::ExchangeLog;
+    use server::exchange::{NewExchange, RecordedHeaders};
+
+    use super::*;
+
+    fn headers(lines: &[(&str, &str)]) -> RecordedHeaders {
+        let mut map = HeaderMap::new();
+        for (name, value) in lines {
+            map.append(
+                HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                HeaderValue::from_str(value).unwrap(),
+            );
+        }
+        RecordedHeaders::of(&map)
+    }
+
+    fn record(log: &ExchangeLog, method: Method, preflight: bool, request: &[(&str, &str)]) -> Arc<Exchange> {
+        log.record(NewExchange {
+            method,
+            uri: "/api".parse().unwrap(),
+            request_headers: headers(request),
+            preflight,
+            status: StatusCode::OK,
+            response_headers: headers(&[("access-control-allow-origin", "*")]),
+            policy_version: 1,
+        })
+    }
+
+    /// What Chromium 156 sent for `fetch(url, {cache: 'no-store'})` from the lab, plus what it adds for
+    /// that cache mode.
+    const CHROMIUM_GET: [(&str, &str); 12] = [
+        ("host", "localhost:8000"),
+        ("connection", "keep-alive"),
+        ("sec-ch-ua-platform", "\"Linux\""),
+        ("user-agent", "Mozilla/5.0 (X11; Linux x86_64) HeadlessChrome/156.0.0.0"),
+        ("accept", "*/*"),
+        ("origin", "http://localhost:3000"),
+        ("sec-fetch-mode", "cors"),
+        ("referer", "http://localhost:3000/"),
+        ("accept-encoding", "gzip, deflate, br, zstd"),
+        ("accept-language", "en-US,en;q=0.9"),
+        ("cache-control", "no-cache"),
+        ("pragma", "no-cache"),
+    ];
+
+    #[test]
+    fn what_the_browser_adds_is_not_taken_for_the_pages_headers() {
+        let log = ExchangeLog::default();
+        let get = record(&log, Method::GET, false, &CHROMIUM_GET);
+        assert_eq!(author_headers(&get, None), Vec::<(String, String)>::new());
+        // `*` without a cookie: allowed unless the page asked for credentials, which the record cannot tell.
+        let judgement = judge(&get, &log.recent());
+        assert!(matches!(judgement, Judgement::DependsOnCredentials { .. }), "{judgement:#?}");
+        let verdict = judgement.assuming_default_credentials().expect("a verdict");
+        assert!(verdict.allowed && !verdict.preflight, "{verdict:#?}");
+    }
+
+    #[test]
+    fn the_preflight_names_the_headers_the_page_set() {
+        let log = ExchangeLog::default();
+        let mut preflight_headers = vec![("origin", "http://localhost:3000"), ("sec-fetch-mode", "cors")];
+        preflight_headers.push(("access-control-request-method", "PUT"));
+        preflight_headers.push(("access-control-request-headers", "cache-control,x-api-key"));
+        let preflight = record(&log, Method::OPTIONS, true, &preflight_headers);
+        let mut put: Vec<(&str, &str)> = CHROMIUM_GET.to_vec();
+        put.push(("x-api-key", "k1"));
+        let put = record(&log, Method::PUT, false, &put);
+        let recent = log.recent();
+        assert_eq!(preflight_of(&put, "http://localhost:3000", &recent).map(|x| x.seq), Some(preflight.seq));
+        let names: Vec<String> = author_headers(&put, Some(&preflight)).into_iter().map(|(n, _)| n).collect();
+        assert_eq!(names, ["cache-control", "x-api-key"]);
+    }
+
+    #[test]
+    fn no_origin_a_navigation_or_a_preflight_is_not_judged() {
+        let log = ExchangeLog::default();
+        let curl = record(&log, Method::GET, false, &[("host", "localhost:8000")]);
+        let navigation = record(
+            &log,
+            Method::POST,
+            false,
+            &[("origin", "http://localhost:3000"), ("sec-fetch-mode", "navigate")],
+        );
+        let preflight = record(&log, Method::OPTIONS, true, &[("origin", "http://localhost:3000")]);
+        for exchange in [curl, navigation, preflight] {
+            assert!(matches!(judge(&exchange, &log.recent()), Judgement::NotCors), "{exchange:?}");
+        }
+    }
+}
