@@ -82,7 +82,16 @@ async function run(url, init) {
 // The request headers as the browser will see them: the ones the page set, plus the Content-Type its
 // body implies when the page set none (a string is text/plain, URLSearchParams is form-urlencoded…).
 function headersAsSent(init) {
-  const headers = [...new Headers(init.headers ?? {})];
+  let headers;
+  try {
+    headers = [...new Headers(init.headers ?? {})];
+  } catch {
+    // A value fetch() refuses (a line break, say): report the headers as the page wrote them. fetch()
+    // itself then rejects with the TypeError, which is what the page sees.
+    const given = init.headers ?? {};
+    const entries = Array.isArray(given) ? given : given instanceof Headers ? [...given] : Object.entries(given);
+    headers = entries.map(([name, value]) => [String(name).toLowerCase(), String(value)]);
+  }
   if (init.body != null && !headers.some(([name]) => name === 'content-type')) {
     const implied = impliedContentType(init.body);
     if (implied) headers.push(['content-type', implied]);

@@ -12,7 +12,10 @@ export function timeline(result) {
 
   rows.push(arrow('page', 'browser', `fetch('${withoutTrace(request.url)}', { method: '${request.method}', credentials: '${request.credentials}', mode: '${request.mode}' })`));
 
-  if (verdict.preflight) {
+  // A request fetch() refused to build, or to send at all, never left the browser: no lane to the API.
+  if (['request-constructor', 'mode'].includes(verdict.failed_check_id)) {
+    rows.push(note('browser', `✗ Never sent: ${verdict.rule}`, 'blocked'));
+  } else if (verdict.preflight) {
     rows.push(note('browser', `Preflight needed: ${verdict.preflight_reason ?? ''}`));
     if (preflights.length === 0) {
       rows.push(note('browser', actual.length
@@ -37,7 +40,7 @@ export function timeline(result) {
     if (failedHere) rows.push(note('browser', `✗ ${verdict.rule}`, 'blocked'));
     else if (!isLast) rows.push(note('browser', `↪ follows the redirect to ${header(x, 'location')}`));
   });
-  if (server.length === 0 && request.mode === 'cors') {
+  if (server.length === 0 && request.mode === 'cors' && !['request-constructor', 'mode'].includes(verdict.failed_check_id)) {
     rows.push(note('browser', js.error ? 'Nothing reached the API.' : 'Answered from the browser\'s HTTP cache: nothing reached the API.', 'warn'));
   }
   rows.push(js.error

@@ -85,15 +85,24 @@ export function whyView(verdict, js) {
       : 'The answer was readable.')];
   }
   const nodes = [para(verdict.rule ?? '', verdict.allowed ? 'ok' : 'blocked')];
-  if (verdict.chromium_message) {
-    nodes.push(para('Chromium prints this in the DevTools console (F12, Console tab):'));
-    nodes.push(consoleLine(verdict.chromium_message));
-    if (verdict.firefox_message) {
-      const firefox = document.createElement('details');
-      firefox.append(Object.assign(document.createElement('summary'), { textContent: 'Firefox says it differently' }));
-      firefox.append(consoleLine(verdict.firefox_message));
-      nodes.push(firefox);
-    }
+  // This browser's own lines first, the other engine's under a fold.
+  const engines = [
+    { name: 'Chromium', lines: verdict.chromium_message ? [verdict.chromium_message] : [] },
+    { name: 'Firefox', lines: verdict.firefox_messages ?? (verdict.firefox_message ? [verdict.firefox_message] : []) },
+  ];
+  if (thisEngine() === 'Firefox') engines.reverse();
+  const [own, other] = engines;
+  if (own.lines.length) {
+    nodes.push(para(`${own.name} prints ${own.lines.length === 1 ? 'this' : 'these lines'} in the console (F12, Console tab):`));
+    nodes.push(...own.lines.map(consoleLine));
+  }
+  if (other.lines.length) {
+    const fold = document.createElement('details');
+    fold.append(Object.assign(document.createElement('summary'), {
+      textContent: own.lines.length ? `${other.name} says it differently` : `${other.name} prints`,
+    }));
+    fold.append(...other.lines.map(consoleLine));
+    nodes.push(fold);
   }
   for (const note of verdict.notes ?? []) nodes.push(para(note, 'hint'));
   if (verdict.checks) {
@@ -110,6 +119,12 @@ export function whyView(verdict, js) {
     nodes.push(checks);
   }
   return nodes;
+}
+
+/// The engine this page runs in, as far as its console lines go: `Firefox` or `Chromium` (Chrome, Edge,
+/// and the others built on it). Safari prints other lines again; the model does not know them yet.
+export function thisEngine() {
+  return navigator.userAgent.includes('Firefox/') ? 'Firefox' : 'Chromium';
 }
 
 /// A line as the browser's console prints it.

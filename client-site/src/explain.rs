@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use server::Exchange;
 
 use crate::judgement::Judgement;
-use crate::model::Verdict;
+use crate::model::{CheckId, Verdict};
 
 /// `exchange` as `GET /sandbox/log` and the live feed show it: the API's record plus its judgement.
 pub fn view(exchange: &Exchange, judgement: &Judgement) -> Value {
@@ -51,14 +51,18 @@ pub fn judgement_json(judgement: &Judgement) -> Value {
     }
 }
 
-/// The rule in plain words: the check that failed, or else the last check, which let the answer through.
+/// The rule in plain words: the check that failed; or, for an answer the page may read, why the CORS
+/// check let it through and what JavaScript gets.
 fn rule_of(verdict: &Verdict) -> Option<String> {
-    verdict
-        .checks
-        .iter()
-        .find(|check| !check.passed)
-        .or_else(|| verdict.checks.last())
-        .map(|check| check.explanation.clone())
+    if let Some(failed) = verdict.checks.iter().find(|check| !check.passed) {
+        return Some(failed.explanation.clone());
+    }
+    let delivered = verdict.checks.last()?;
+    let allowed_by = verdict.checks.iter().rev().find(|check| check.name == CheckId::CorsCheck);
+    Some(match allowed_by {
+        Some(cors) => format!("{} {}", cors.explanation, delivered.explanation),
+        None => delivered.explanation.clone(),
+    })
 }
 
 /// A verdict as JSON for the page.

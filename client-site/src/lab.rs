@@ -273,6 +273,18 @@ pub fn view(attempt: &Attempt, joined: &Joined) -> Value {
     verdict_view["notes"] = json!(verdict.notes);
     verdict_view["origin_header"] = json!(verdict.origin_header);
     verdict_view["failed_in_preflight"] = json!(verdict.failed_check.as_ref().map(|f| f.in_preflight));
+    verdict_view["failed_check_id"] = json!(verdict.failed_check.as_ref().map(|f| f.name));
+    // Nothing reached the API, yet the browser blocked it: it answered from its HTTP cache, which the
+    // model cannot see. Say that, not "network error".
+    if joined.exchanges.is_empty()
+        && !attempt.js.resolved()
+        && attempt.may_use_cache()
+        && attempt.mode == Mode::Cors
+    {
+        verdict_view["rule"] = json!(
+            "Nothing reached the API: the browser answered from its HTTP cache, with a response stored earlier (the console names that response's headers). A cached answer without Vary: Origin can carry another origin's Access-Control-Allow-Origin, or none."
+        );
+    }
     verdict_view["failed_url"] = json!(verdict.failed_check.as_ref().map(|f| f.url.clone()));
     json!({
         "trace": attempt.trace,

@@ -70,7 +70,7 @@ pub const PRESETS: [Preset; 10] = [
     Preset {
         id: "lower-case-methods",
         title: "Mistake: method names in lower case",
-        about: "Allow-Methods: put, patch — method names are case-sensitive, so PUT and PATCH are refused (PUT only because the browser upper-cases it, patch only if the page writes it in lower case).",
+        about: "Allow-Methods: put, patch — method names are compared byte for byte. The browser upper-cases put (and get, post, delete, head, options) before sending, so a page's put or PUT is refused; patch is not upper-cased, so a page's lower-case patch matches and passes, while its PATCH is refused.",
         policy: r#"{"allow_origin": "*", "allow_methods": "put, patch", "allow_headers": "Content-Type"}"#,
     },
     Preset {

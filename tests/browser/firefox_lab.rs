@@ -83,3 +83,38 @@ async fn run_one(firefox: &Firefox, sandbox: &SandboxProcess, scenario: &Scenari
     }
     if problems.is_empty() { Ok(()) } else { Err(problems.join("; ")) }
 }
+
+/// The lab's "why" view in Firefox shows Firefox's own console lines first, and Chromium's under a fold —
+/// pressed as a learner presses it, on the article's policy (blocked).
+pub async fn why_view_speaks_firefox(firefox: &Firefox, sandbox: &SandboxProcess) -> Result<(), String> {
+    firefox.goto(&format!("{}/lab", sandbox.site)).await?;
+    firefox.eval("sandbox.replacePolicy({})").await?;
+    let shown = firefox
+        .eval(
+            "(async () => {
+               document.querySelector('#lab-send').click();
+               for (let i = 0; i < 400; i++) {
+                 const why = [...document.querySelectorAll('#lab-result .panel')].at(-1);
+                 const first = why?.querySelector('pre.console');
+                 if (first) {
+                   return {
+                     first: first.textContent,
+                     folded: first.closest('details') !== null,
+                     fold: why.querySelector('details summary')?.textContent ?? null,
+                   };
+                 }
+                 await new Promise((resolve) => setTimeout(resolve, 25));
+               }
+               return null;
+             })()",
+        )
+        .await?;
+    let first = shown["first"].as_str().unwrap_or("");
+    if !first.starts_with("Cross-Origin Request Blocked:") || shown["folded"] != json!(false) {
+        return Err(format!("the why view in Firefox shows first: {shown}"));
+    }
+    if shown["fold"] != json!("Chromium says it differently") {
+        return Err(format!("the other engine's fold: {shown}"));
+    }
+    Ok(())
+}

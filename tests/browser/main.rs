@@ -80,6 +80,9 @@ async fn the_tutorial_in_chromium() {
             }
             Err(e) => failures.push(format!("lab in Firefox: {e}")),
         }
+        if let Err(e) = firefox_lab::why_view_speaks_firefox(firefox, &sandbox).await {
+            failures.push(format!("lab's why view in Firefox: {e}"));
+        }
     }
     let stopped = sandbox.stop();
     if let Some(firefox) = firefox {

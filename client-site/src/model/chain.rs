@@ -259,9 +259,14 @@ impl Chain<'_> {
             ResponseType::Opaque => "An opaque response: status 0, no headers, no body. no-cors never \
                          lets JS read a cross-origin response."
                 .to_string(),
+            ResponseType::Basic => format!(
+                "A same-origin answer: the page reads all of it (status {status}, every header but \
+                 Set-Cookie: {}).",
+                if readable.is_empty() { "none".to_string() } else { readable.join(", ") }
+            ),
             _ => format!(
-                "JS gets a {response_type} response (status {status}) and may read these \
-                 headers: {}.",
+                "JavaScript gets a {response_type} response: status {status}, the body, and of \
+                 the headers only these: {}.",
                 if readable.is_empty() { "none".to_string() } else { readable.join(", ") }
             ),
         };

@@ -57,8 +57,8 @@ pub(crate) fn cors_check(response: &Response, origin: &Origin, credentials: Cred
             return done(
                 Ok(()),
                 "Fetch §4.9 CORS check, step 3",
-                "Access-Control-Allow-Origin is * and the credentials mode is not 'include', \
-                 so any origin may read the response."
+                "Access-Control-Allow-Origin: * lets any origin read the answer, and the page \
+                 did not ask for credentials (with credentials: 'include', * is refused)."
                     .into(),
             );
         }
@@ -91,7 +91,10 @@ pub(crate) fn cors_check(response: &Response, origin: &Origin, credentials: Cred
         return done(
             Ok(()),
             "Fetch §4.9 CORS check, step 5",
-            format!("Access-Control-Allow-Origin is exactly the request's origin '{origin_text}'."),
+            format!(
+                "Access-Control-Allow-Origin names this page's origin, '{origin_text}', exactly, so \
+                 the page may read the answer."
+            ),
         );
     }
     // Step 6: credentials need `Access-Control-Allow-Credentials: true`, exactly.
@@ -100,8 +103,9 @@ pub(crate) fn cors_check(response: &Response, origin: &Origin, credentials: Cred
             Ok(()),
             "Fetch §4.9 CORS check, step 6",
             format!(
-                "Access-Control-Allow-Origin is exactly '{origin_text}' and \
-                 Access-Control-Allow-Credentials is true, so a credentialed read is allowed."
+                "Access-Control-Allow-Origin names this page's origin, '{origin_text}', exactly \
+                 and Access-Control-Allow-Credentials is true, so the page may read the answer to \
+                 a request that carried its cookies."
             ),
         ),
         acac => {
@@ -157,10 +161,24 @@ fn mismatch_hint(value: &str, origin: &Origin) -> String {
                 trusting it lets any sandboxed iframe in."
             .into();
     }
-    if url::parse(value).is_none() {
+    let Some(allowed) = url::parse(value) else {
         return " It is not even an origin: an origin is scheme://host[:port].".into();
+    };
+    // The loopback names are the point only when they are all that differs.
+    let loopback = |host: &str| matches!(host, "localhost" | "127.0.0.1" | "[::1]");
+    if let (Origin::Tuple { scheme, host, port }, Origin::Tuple { scheme: s, host: h, port: p }) =
+        (&allowed.origin(), origin)
+        && scheme == s
+        && port == p
+        && host != h
+        && loopback(host)
+        && loopback(h)
+    {
+        return format!(
+            " Scheme, host and port must all match: {host} and {h} name the same machine, yet they are different origins."
+        );
     }
-    " Scheme, host and port must all match: localhost and 127.0.0.1 are different origins.".into()
+    format!(" Scheme, host and port must all match the page's origin, {origin_text}.")
 }
 
 /// Firefox's classification of the same response (`nsCORSListenerProxy::CheckRequestApproved`):

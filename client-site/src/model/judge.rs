@@ -178,6 +178,8 @@ fn record_construction(trace: &mut Trace, prepared: &Prepared) {
     let mut explanation = format!("fetch() builds a {} request.", prepared.method);
     for (name, why) in &prepared.dropped {
         explanation.push_str(&format!(" The header {name} is not sent: {why}."));
+        // Without a word from the browser: say it where the learner reads.
+        trace.note(format!("The header {name} was dropped without a word: {why}."));
     }
     trace.pass(CheckId::RequestConstructor, "Fetch §5.4 Request constructor", explanation);
 }
