@@ -258,23 +258,40 @@ pub const LESSONS: [Lesson; 12] = [
     },
     Lesson {
         id: "browser-differences",
-        how: "With Allow-Origin * and Allow-Headers *, send GET /api with a header Authorization: Bearer abc. Chromium reads the answer (so do Firefox and Safari today), although the Fetch Standard says * must not cover Authorization. Then list it: Allow-Headers: *, Authorization works in every browser, old ones too.",
-        title: "Where the browsers and the standard differ: Allow-Headers * and Authorization",
-        // Chromium, Firefox and WebKit let `Access-Control-Allow-Headers: *` cover Authorization; the
-        // Fetch Standard does not (docs/cors-checks.md, "Where Chromium and Firefox deviate").
+        how: "Send any blocked request, then a PUT under the article's policy (its preflight fails), then a no-cors GET of /api/redirect with Redirects: manual. Each view shows this browser's console lines first and the other engine's under a fold. Last, under Permissive, send GET /api with Authorization: Bearer abc and Allow-Headers set to *, Authorization.",
+        title: "Where the browsers differ: the same refusal in other words",
+        // Each part is a difference the browser tests measure in Chromium 156 and Firefox 153 alike.
         parts: &[
             Part {
-                text: "a request with Authorization passes under Allow-Headers: *, which the Fetch Standard forbids",
+                text: "a blocked request: JavaScript's error names the engine (Chromium: TypeError: Failed to fetch; Firefox: TypeError: NetworkError when attempting to fetch resource.), and says nothing more in either",
                 seen_in: |o| {
-                    let allowed = o.allowed_headers();
-                    o.sent_header("authorization")
-                        && o.resolved
-                        && allowed.iter().any(|n| n == "*")
-                        && !allowed.iter().any(|n| n == "authorization")
+                    let error = o.attempt.js.error.as_deref();
+                    o.failed.is_some()
+                        && matches!(
+                            error,
+                            Some(
+                                "TypeError: Failed to fetch"
+                                    | "TypeError: NetworkError when attempting to fetch resource."
+                            )
+                        )
                 },
             },
             Part {
-                text: "a request with Authorization passes under an Allow-Headers that names it (as the standard asks)",
+                text: "a failed preflight: Chromium prints one console line, Firefox two or three (it adds \"CORS request did not succeed\")",
+                seen_in: |o| !o.resolved && o.failed_in_preflight,
+            },
+            Part {
+                text: "mode: 'no-cors' with a redirect mode other than follow: Chromium refuses it before sending (\"Fetch API cannot load …\"); Firefox refuses it without a word",
+                seen_in: |o| {
+                    !o.resolved
+                        && o.attempt.mode == Mode::NoCors
+                        && o.attempt.redirect != model::RedirectMode::Follow
+                },
+            },
+            // Chromium, Firefox and WebKit let `Access-Control-Allow-Headers: *` cover Authorization; the
+            // Fetch Standard does not (docs/cors-checks.md, "Where Chromium and Firefox deviate").
+            Part {
+                text: "Authorization passes under an Allow-Headers that names it: today's browsers let * cover it too, but the Fetch Standard says * must not, so name it (*, Authorization)",
                 seen_in: |o| {
                     o.sent_header("authorization")
                         && o.resolved

@@ -18,6 +18,7 @@ struct Form {
     body: &'static str,
     credentials: &'static str,
     mode: &'static str,
+    redirect: &'static str,
     cache: &'static str,
 }
 
@@ -28,6 +29,7 @@ const GET: Form = Form {
     body: "none",
     credentials: "same-origin",
     mode: "cors",
+    redirect: "follow",
     cache: "no-store",
 };
 
@@ -35,7 +37,7 @@ const GET: Form = Form {
 async fn send(browser: &Browser, form: Form) -> Result<(), String> {
     let fields = json!({
         "path": form.path, "method": form.method, "headers": form.headers, "body": form.body,
-        "credentials": form.credentials, "mode": form.mode, "cache": form.cache,
+        "credentials": form.credentials, "mode": form.mode, "redirect": form.redirect, "cache": form.cache,
     });
     browser
         .eval(&format!(
@@ -112,7 +114,19 @@ async fn lesson_done(browser: &Browser, id: &str) -> Result<(), String> {
         ),
     )
     .await
-    .map_err(|_| format!("lesson {id} did not tick"))
+    .map_err(|_| format!("lesson {id} did not tick"))?;
+    Ok(())
+}
+
+/// The parts of lesson `id` the sandbox has seen, for a failure message.
+async fn parts_seen(browser: &Browser, id: &str) -> String {
+    browser
+        .eval(&format!(
+            "return fetch('/sandbox/lessons').then(r => r.json()).then(l => l.lessons.find(x => x.id === {id}).parts);",
+            id = json!(id)
+        ))
+        .await
+        .map_or_else(|e| e, |parts| parts.to_string())
 }
 
 /// One thing a learner does in the lab.
@@ -172,8 +186,10 @@ fn walkthrough() -> Vec<Step> {
         Visit("/api/cacheable"),
         Send(Form { path: "/api/cacheable", cache: "default", ..GET }),
         Done("vary"),
+        Preset("article"),
+        Send(Form { method: "PUT", ..GET }),
+        Send(Form { path: "/api/redirect", mode: "no-cors", redirect: "manual", ..GET }),
         Preset("permissive"),
-        Send(Form { headers: "Authorization: Bearer abc", ..GET }),
         Header("allow_headers", "*, Authorization"),
         Send(Form { headers: "Authorization: Bearer abc", ..GET }),
         Done("browser-differences"),
@@ -196,7 +212,11 @@ pub async fn every_lesson(browser: &Browser, sandbox: &SandboxProcess) -> Result
                 browser.goto(&lab).await?;
                 browser.find("#lab-send").await?;
             }
-            Done(id) => lesson_done(browser, id).await?,
+            Done(id) => {
+                if let Err(e) = lesson_done(browser, id).await {
+                    return Err(format!("{e}; its parts: {}", parts_seen(browser, id).await));
+                }
+            }
         }
     }
     let count = browser.text("#lessons-count").await?;
