@@ -515,6 +515,80 @@ async fn the_live_feed_announces_policy_changes_and_exchanges() {
     sandbox.stop().await;
 }
 
+/// A tab that falls far behind (it stops reading while the API is busy) still ends on the final policy:
+/// the change is never dropped behind exchange events, and after `resync` the tab is sent what it shows.
+#[tokio::test]
+async fn a_tab_that_fell_behind_still_gets_the_final_policy() {
+    let sandbox = spawn_sandbox().await;
+    // The tab: a feed on a socket with a small receive buffer, which stops reading after the first events.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let mut tab = socket.connect(([127, 0, 0, 1], sandbox.client_port).into()).await.unwrap();
+    let request = format!(
+        "GET /sandbox/events HTTP/1.1\r\nHost: localhost:{}\r\nAccept: text/event-stream\r\n\r\n",
+        sandbox.client_port
+    );
+    tab.write_all(request.as_bytes()).await.unwrap();
+    let mut seen = String::new();
+    let mut chunk = vec![0; 4096];
+    while !seen.contains("event: lessons") {
+        let n = tab.read(&mut chunk).await.unwrap();
+        assert!(n > 0, "the feed closed");
+        seen.push_str(&String::from_utf8_lossy(&chunk[..n]));
+    }
+    // Requests with large headers make large exchange events: far more than the socket's buffers hold,
+    // so the feed falls behind by more than its 256 events.
+    let pad = "p".repeat(4000);
+    let flood = |count: usize| {
+        let (http, api, pad) = (sandbox.http.clone(), sandbox.api.clone(), pad.clone());
+        async move {
+            for _ in 0..count {
+                let mut request = http.get(format!("{api}/api")).header("origin", "http://localhost:1");
+                for name in ["x-pad-1", "x-pad-2", "x-pad-3", "x-pad-4"] {
+                    request = request.header(name, &pad);
+                }
+                request.send().await.unwrap();
+            }
+        }
+    };
+    flood(600).await;
+    let changed = sandbox.patch(json!({ "allow_origin": "*" })).await;
+    assert_eq!(changed["allow_origin"], "*");
+    flood(600).await;
+    // Now the tab reads again: after all that queued, the final policy must arrive.
+    let mut resynced = false;
+    let mut tail = String::new();
+    let found = tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            let n = tab.read(&mut chunk).await.unwrap();
+            assert!(n > 0, "the feed closed");
+            tail.push_str(&String::from_utf8_lossy(&chunk[..n]));
+            resynced |= tail.contains("event: resync");
+            if let Some(at) = tail.find("event: policy\ndata: ")
+                && let Some(end) = tail[at..].find("\n\n")
+            {
+                let data = &tail[at + "event: policy\ndata: ".len()..at + end];
+                let data: Value = serde_json::from_str(data).unwrap();
+                if data["policy"]["allow_origin"] == "*" {
+                    return data;
+                }
+                tail.drain(..at + end);
+            }
+            // Keep only what may still hold the start of an event.
+            if tail.len() > 1 << 20 && !tail.contains("event: policy") {
+                let keep = tail.len() - 64;
+                tail.drain(..tail.floor_char_boundary(keep));
+            }
+        }
+    })
+    .await;
+    let policy = found.expect("the final policy never reached the tab that fell behind");
+    assert_eq!(policy["version"], 2);
+    assert!(resynced, "the tab fell behind, so it was told to resync");
+    drop(tab); // a tab that stops reading would hold shutdown until the grace period ends
+    sandbox.stop().await;
+}
+
 /// The tutorial ticks from what the sandbox sees: blocked, `*`, exact origin, other loopback name, curl.
 #[tokio::test]
 async fn tutorial_steps_tick_from_observed_exchanges() {

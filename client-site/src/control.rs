@@ -72,7 +72,7 @@ async fn change_policy(
     };
     match site.api.policy.update(|current| change(current, &body)) {
         Ok(snapshot) => {
-            let _ = site.events.send(SiteEvent::policy(&snapshot));
+            site.announce_policy(snapshot.version);
             Json(snapshot.policy.clone()).into_response()
         }
         Err(why) => error(StatusCode::UNPROCESSABLE_ENTITY, why.0),

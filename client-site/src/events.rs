@@ -8,7 +8,7 @@
 //! | `progress` | the tutorial's steps, on connect and whenever one ticks |
 //! | `lessons` | the lab's lessons, on connect and whenever a part is seen |
 //! | `verdict` | a lab request's three views, as `POST /sandbox/attempts` answers them |
-//! | `resync` | this tab fell behind and missed events: re-read `/sandbox/log` |
+//! | `resync` | this tab fell behind and missed events: re-read `/sandbox/log` (the policy, the progress and the lessons follow at once) |
 //!
 //! A slow tab never slows the API: the API hands each exchange to a bounded broadcast channel and moves
 //! on; [`crate::watcher`] turns exchanges into verdicts off the API's request path.

@@ -13,29 +13,48 @@ use tokio::sync::broadcast::error::RecvError;
 use crate::events::SiteEvent;
 use crate::site::Site;
 
-/// `GET /sandbox/events`: the current policy and progress, then every change as it happens, until the
-/// tab closes or the sandbox shuts down.
+/// `GET /sandbox/events`: the current policy, progress and lessons, then every change as it happens,
+/// until the tab closes or the sandbox shuts down.
+///
+/// A policy change is never dropped or delayed: it comes from its own `watch` channel, looked at first. A
+/// tab that fell behind the other events gets `resync` and, straight after, what it shows afresh (the
+/// policy, the progress, the lessons), so no tab stays on an old state.
 pub async fn feed(State(site): State<Site>) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     // Subscribe before reading the current state, so nothing that happens in between is missed.
     let receiver = site.events.subscribe();
-    let first = [
-        SiteEvent::policy(&site.api.policy.snapshot()),
-        SiteEvent::progress(&site.progress().to_json()),
-        SiteEvent::lessons(&site.lessons().to_json()),
-    ];
-    let shutdown = site.shutdown.clone();
-    let live = stream::unfold((receiver, shutdown), |(mut receiver, shutdown)| async move {
-        let event = tokio::select! {
+    let mut policy = site.policy_changed.subscribe();
+    policy.mark_unchanged();
+    let first = current_state(&site);
+    let live = stream::unfold((receiver, policy, site), |(mut receiver, mut policy, site)| async move {
+        let events = tokio::select! {
+            biased;
             // Ending the stream on shutdown lets graceful shutdown finish (axum issue #2673).
-            () = shutdown.cancelled() => return None,
+            () = site.shutdown.cancelled() => return None,
+            changed = policy.changed() => match changed {
+                Ok(()) => vec![SiteEvent::policy(&site.api.policy.snapshot())],
+                Err(_closed) => return None,
+            },
             received = receiver.recv() => match received {
-                Ok(event) => event,
-                Err(RecvError::Lagged(_)) => SiteEvent::resync(),
+                Ok(event) => vec![event],
+                Err(RecvError::Lagged(_)) => {
+                    let mut events = vec![SiteEvent::resync()];
+                    events.extend(current_state(&site));
+                    events
+                }
                 Err(RecvError::Closed) => return None,
             },
         };
-        Some((event, (receiver, shutdown)))
+        Some((events, (receiver, policy, site)))
     });
-    let events = stream::iter(first).chain(live).map(|event| Ok(event.to_sse()));
+    let events = stream::iter(first).chain(live.flat_map(stream::iter)).map(|event| Ok(event.to_sse()));
     Sse::new(events).keep_alive(KeepAlive::default())
+}
+
+/// What a tab shows, as events: the policy, the tutorial's progress, the lab's lessons.
+fn current_state(site: &Site) -> Vec<SiteEvent> {
+    vec![
+        SiteEvent::policy(&site.api.policy.snapshot()),
+        SiteEvent::progress(&site.progress().to_json()),
+        SiteEvent::lessons(&site.lessons().to_json()),
+    ]
 }

@@ -2,7 +2,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 use tokio_util::sync::CancellationToken;
 
 use crate::events::SiteEvent;
@@ -67,8 +67,12 @@ pub struct Site {
     pub lessons: Arc<Mutex<lessons::LabProgress>>,
     /// The judgement of each recorded exchange, made once.
     pub verdicts: Arc<Verdicts>,
-    /// Everything the live feed announces.
+    /// Everything the live feed announces but the policy: exchanges, verdicts, progress, lessons. A tab
+    /// that falls behind skips ahead (and is sent what it shows afresh).
     pub events: broadcast::Sender<SiteEvent>,
+    /// The policy's version, each time it changes. Apart from `events` so that a change is never
+    /// dropped or delayed behind exchanges: a `watch` keeps only the latest, and every tab gets it.
+    pub policy_changed: Arc<watch::Sender<u64>>,
     /// Cancelled when the sandbox shuts down; ends the live feeds so shutdown never waits on them.
     pub shutdown: CancellationToken,
 }
@@ -83,8 +87,14 @@ impl Site {
             lessons: Arc::new(Mutex::new(lessons::LabProgress::default())),
             verdicts: Arc::default(),
             events: broadcast::channel(256).0,
+            policy_changed: Arc::new(watch::channel(0).0),
             shutdown,
         }
+    }
+
+    /// Tells every open tab that the policy changed (to `version`).
+    pub fn announce_policy(&self, version: u64) {
+        self.policy_changed.send_replace(version);
     }
 
     /// The lab's lessons (a poisoned lock only means a panic elsewhere; the flags are still valid).
