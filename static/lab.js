@@ -3,7 +3,7 @@
 
 import { policy, replacePolicy, presets, send } from './sandbox-api.js';
 import { timeline } from './timeline.js';
-import { followFeed, para } from './page.js';
+import { checkSandbox, followFeed, para, whyItFailed } from './page.js';
 import { apiView, consoleLine, javascriptView, whyView, withoutTrace } from './views.js';
 
 const $ = (selector) => document.querySelector(selector);
@@ -49,15 +49,27 @@ requestForm.addEventListener('input', showCode);
 requestForm.addEventListener('submit', (event) => event.preventDefault());
 showCode();
 
+// The button stays enabled (and focused) while a request runs: `aria-disabled` marks it busy, since a
+// disabled button loses the keyboard focus. The result is announced in one sentence (#lab-send-status).
 $('#lab-send').addEventListener('click', async () => {
+  const button = $('#lab-send');
+  if (button.getAttribute('aria-disabled') === 'true') return;
   const { path, init } = currentRequest();
-  $('#lab-send').disabled = true;
+  button.setAttribute('aria-disabled', 'true');
+  $('#lab-send-status').textContent = '';
   try {
-    showResult(await send(path, init));
+    const result = await send(path, init);
+    showResult(result);
+    $('#lab-send-status').textContent = result.js.error
+      ? `Blocked: JavaScript got ${result.js.error}. The views below say why.`
+      : `Read: response ${result.js.status} (${result.js.type}).`;
   } catch (err) {
-    $('#lab-result').replaceChildren(para(`The lab could not run this request: ${err.message}`, 'blocked'));
+    const why = await whyItFailed(err);
+    if (why) $('#lab-result').replaceChildren(para(`The lab could not run this request: ${why}`, 'blocked'));
+    $('#lab-send-status').textContent = why ? `The lab could not run this request: ${why}` : '';
   } finally {
-    $('#lab-send').disabled = false;
+    button.removeAttribute('aria-disabled');
+    if (document.activeElement === document.body) button.focus();
   }
 });
 
@@ -110,22 +122,44 @@ policyForm.addEventListener('change', async (event) => {
 });
 policyForm.addEventListener('submit', (event) => event.preventDefault());
 
+// Runs a policy change. One the sandbox refuses (a 422: a value over 4 KiB, say) or never receives is
+// undone on the page: the fields go back to the policy in force, and the error says why.
 async function applying(action) {
   const error = $('#lab-policy-error');
   try {
     showPolicy(await action());
     error.hidden = true;
   } catch (err) {
-    error.textContent = err.message;
-    error.hidden = false;
+    const why = await whyItFailed(err);
+    error.textContent = why ?? '';
+    error.hidden = !why;
+    showPolicy(await policyInForce(), { force: true });
   }
 }
 
-function showPolicy(p) {
+// The policy the API applies now, as the sandbox says; the last one shown if it cannot be read.
+async function policyInForce() {
+  try {
+    const res = await fetch('/sandbox/policy', { cache: 'no-store' });
+    if (res.ok) return await res.json();
+  } catch {
+    // the last one shown, below
+  }
+  return inForce;
+}
+
+// The last policy shown: what the fields go back to when a change fails.
+let inForce = null;
+
+/// Shows `p` in the fields. `force` also rewrites the field that has the focus (after a refused change,
+/// the rejected value must not stay there as if it applied).
+function showPolicy(p, { force = false } = {}) {
+  if (!p) return;
+  inForce = p;
   const f = policyForm.elements;
   for (const name of headerFields) {
     f[`send-${name}`].checked = p[name] !== null;
-    if (document.activeElement !== f[name]) f[name].value = p[name] ?? '';
+    if (force || document.activeElement !== f[name]) f[name].value = p[name] ?? '';
   }
   f.preflight_status.value = p.preflight_status;
   f.headers_on.value = p.headers_on;
@@ -137,7 +171,7 @@ presets().then((list) => {
   for (const preset of list) {
     $('#preset').append(new Option(preset.title, preset.id));
   }
-});
+}, () => checkSandbox());
 $('#preset').addEventListener('change', async (event) => {
   const preset = namedPolicies.find((p) => p.id === event.target.value);
   $('#preset-about').textContent = preset?.about ?? '';
@@ -148,6 +182,9 @@ $('#preset').addEventListener('change', async (event) => {
 
 function showLessons(progress) {
   $('#lessons-count').textContent = `${progress.done}/${progress.of}`;
+  $('#lessons-done').textContent = progress.done === progress.of
+    ? `All done: ${progress.done} of ${progress.of} lessons. You have seen every part of CORS the sandbox can show; try your own requests and policies.`
+    : '';
   const items = progress.lessons.map((lesson) => {
     const li = document.createElement('li');
     li.dataset.lesson = lesson.id;
@@ -164,7 +201,8 @@ function showLessons(progress) {
   $('#lessons').replaceChildren(...items);
 }
 
-$('#lessons-over').addEventListener('click', () => fetch('/sandbox/lessons', { method: 'DELETE' }));
+$('#lessons-over').addEventListener('click', () =>
+  fetch('/sandbox/lessons', { method: 'DELETE' }).catch(() => checkSandbox()));
 
 // One entry per lab request from any tab: a summary line that opens onto the request's timeline.
 function logVerdict(result) {

@@ -1,4 +1,5 @@
-// What both pages share: the live feed, and two small DOM helpers.
+// What both pages share: the live feed, what the page does when the sandbox stops, and two small DOM
+// helpers.
 
 /// Follows the live feed (/sandbox/events), calling `listeners[name](data)` for each event by name.
 ///
@@ -10,6 +11,10 @@ export function followFeed(listeners, onReturn = () => {}) {
   let feed = null;
   const open = () => {
     feed = new EventSource('/sandbox/events');
+    // The feed drops when the sandbox stops (it ends every feed on Ctrl-C) and the browser then retries
+    // every few seconds: each failed try is an `error`. A dropped feed alone is not proof — ask the sandbox.
+    feed.addEventListener('error', () => checkSandbox());
+    feed.addEventListener('open', () => { if (stopped) showStopped(false); });
     for (const [name, listener] of Object.entries(listeners)) {
       feed.addEventListener(name, (event) => listener(JSON.parse(event.data)));
     }
@@ -37,4 +42,43 @@ export function definitionList(rows) {
     dl.append(Object.assign(document.createElement('dd'), { textContent: value }));
   }
   return dl;
+}
+
+// ---- When the sandbox stops ------------------------------------------------------------------------
+
+const STOPPED_SENTENCE =
+  'The sandbox is not running: start it again with cargo run, then reload this page.';
+
+let stopped = false;
+
+/// Says on the page whether the sandbox has stopped (the #sandbox-stopped alert), and disables every
+/// control of the page while it has: none of them can work without it.
+export function showStopped(now) {
+  stopped = now;
+  const alert = document.querySelector('#sandbox-stopped');
+  alert.textContent = now ? STOPPED_SENTENCE : '';
+  alert.hidden = !now;
+  for (const control of document.querySelectorAll('main button, main input, main select, main textarea')) {
+    control.disabled = now;
+  }
+}
+
+/// Asks the sandbox whether it is still there and shows the answer; resolves to whether it answered.
+/// `fetch()` rejects (a TypeError) only when no answer came at all: the sandbox is not running.
+export async function checkSandbox() {
+  try {
+    await fetch('/sandbox/policy', { cache: 'no-store' });
+  } catch {
+    showStopped(true);
+    return false;
+  }
+  if (stopped) showStopped(false);
+  return true;
+}
+
+/// What to do with an error a call to the sandbox threw: a TypeError means no answer came (the sandbox
+/// may have stopped, which `checkSandbox` then says); anything else is returned as its sentence.
+export async function whyItFailed(err) {
+  if (err instanceof TypeError && !(await checkSandbox())) return null;
+  return err.message;
 }

@@ -5,7 +5,7 @@
 //   2. drives the API's policy through the sandbox's control API (/sandbox/policy);
 //   3. follows the live feed (/sandbox/events) so every open tab shows the same policy, log and progress.
 
-import { followFeed, para } from './page.js';
+import { checkSandbox, followFeed, para, whyItFailed } from './page.js';
 import { apiView, javascriptView, whyView } from './views.js';
 
 const apiUrl = document.body.dataset.apiUrl;       // e.g. http://localhost:8000/api — the article's URL
@@ -14,8 +14,13 @@ const $ = (selector) => document.querySelector(selector);
 
 // ---- 1. The request and its three views ----------------------------------------------------------
 
+// The button stays enabled (and focused) while a request runs: `aria-disabled` marks it busy, since a
+// disabled button loses the keyboard focus. The result is announced in one sentence (#send-status).
 $('#send').addEventListener('click', async () => {
-  $('#send').disabled = true;
+  const button = $('#send');
+  if (button.getAttribute('aria-disabled') === 'true') return;
+  button.setAttribute('aria-disabled', 'true');
+  $('#send-status').textContent = '';
   try {
     const before = await latestSeq();
     const js = await runArticleCode();
@@ -26,8 +31,16 @@ $('#send').addEventListener('click', async () => {
       (x) => !x.preflight && x.method === 'GET' && x.path === '/api' && x.origin === pageOrigin,
     );
     showViews(js, mine);
+    $('#send-status').textContent = js.error
+      ? `Blocked: JavaScript got ${js.error}. The three views below say why.`
+      : `Read: JavaScript got ${JSON.stringify(js.value)}.`;
+  } catch (err) {
+    // Only the sandbox's own /sandbox/log can throw here (the article's fetch() never does).
+    const why = await whyItFailed(err);
+    if (why) $('#send-status').textContent = `The sandbox's log could not be read: ${why}`;
   } finally {
-    $('#send').disabled = false;
+    button.removeAttribute('aria-disabled');
+    if (document.activeElement === document.body) button.focus();
   }
 });
 
@@ -75,20 +88,59 @@ $('input[name="custom-origin"]').addEventListener('keydown', (event) => {
   if (event.key === 'Enter') changePolicy({ allow_origin: event.target.value });
 });
 
+// A change the sandbox refuses (a 422: say a value over 4 KiB) or never receives is undone on the page:
+// the controls go back to the policy in force, and the error says why.
 async function changePolicy(changes) {
-  const res = await fetch('/sandbox/policy', {
-    method: 'PATCH',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify(changes),
-  });
-  const body = await res.json();
   const error = $('#policy-error');
+  let res;
+  try {
+    res = await fetch('/sandbox/policy', {
+      method: 'PATCH',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(changes),
+    });
+  } catch {
+    if (await checkSandbox()) {
+      error.textContent = 'The sandbox did not answer; the policy is unchanged. Try again.';
+      error.hidden = false;
+    }
+    showPolicy(inForce, { force: true });
+    return;
+  }
+  const body = await res.json();
   error.hidden = res.ok;
   error.textContent = res.ok ? '' : body.error;
   if (res.ok) showPolicy(body);
+  else showPolicy(await policyInForce(), { force: true });
 }
 
-function showPolicy(policy) {
+// The policy the API applies now, as the sandbox says; the last one shown if it cannot be read.
+async function policyInForce() {
+  try {
+    const res = await fetch('/sandbox/policy', { cache: 'no-store' });
+    if (res.ok) return await res.json();
+  } catch {
+    // the last one shown, below
+  }
+  return inForce;
+}
+
+// The last policy shown, from the feed or an answer: what the controls go back to when a change fails.
+let inForce = null;
+
+// The article's policy (PUT /sandbox/policy with {} gives it): the fields the tutorial does not control
+// are shown whenever they differ from it, because they change what the browser decides here.
+const ARTICLE = { preflight_status: 204, headers_on: 'both' };
+const HEADERS_ON = {
+  preflight: 'CORS headers on the preflight only: the answer to this page\'s request carries none, so the browser blocks it.',
+  actual: 'CORS headers on the actual answer only: a preflight gets none (this page\'s simple GET sends no preflight).',
+};
+
+/// Shows `policy` in the controls. `force` also rewrites the text field while it has the focus (after a
+/// refused change, the rejected value must not stay there as if it applied).
+function showPolicy(policy, { force = false } = {}) {
+  if (!policy) return;
+  inForce = policy;
   const value = policy.allow_origin;
   let matched = false;
   for (const radio of document.querySelectorAll('input[name="allow-origin"]')) {
@@ -96,34 +148,82 @@ function showPolicy(policy) {
     matched ||= radio.checked;
   }
   const custom = $('input[name="custom-origin"]');
-  if (!matched && document.activeElement !== custom) custom.value = value;
+  if (force) custom.value = matched ? '' : value;
+  else if (!matched && document.activeElement !== custom) custom.value = value;
   $('#header-line').textContent = value === null
     ? '(no Access-Control-Allow-Origin header)'
-    : `Access-Control-Allow-Origin: ${value}`;
+    : policy.headers_on === 'preflight'
+      ? `(no Access-Control-Allow-Origin on the answer: ${value} goes on preflights only)`
+      : `Access-Control-Allow-Origin: ${value}`;
+  showOtherSettings(policy);
 }
+
+function showOtherSettings(policy) {
+  let any = false;
+  for (const item of document.querySelectorAll('#policy-extras li[data-field]')) {
+    const field = item.dataset.field;
+    const value = policy[field];
+    let text = null;
+    if (field === 'preflight_status') {
+      if (value !== ARTICLE.preflight_status) text = `Preflight answer status: ${value} (the article's: ${ARTICLE.preflight_status})`;
+    } else if (field === 'headers_on') {
+      if (value !== ARTICLE.headers_on) text = HEADERS_ON[value] ?? `CORS headers on: ${value}`;
+    } else if (value !== null && value !== undefined) {
+      text = `${item.dataset.header}: ${value === '' ? '(an empty value)' : value}`;
+    }
+    item.hidden = text === null;
+    item.textContent = text ?? '';
+    any ||= text !== null;
+  }
+  $('#policy-extras').hidden = !any;
+}
+
+$('#policy-reset').addEventListener('click', async () => {
+  const error = $('#policy-error');
+  try {
+    const res = await fetch('/sandbox/policy', { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+    const body = await res.json();
+    error.hidden = res.ok;
+    error.textContent = res.ok ? '' : body.error;
+    if (res.ok) showPolicy(body, { force: true });
+  } catch {
+    await checkSandbox();
+  }
+});
 
 // ---- The tutorial ----------------------------------------------------------------------------------
 
 $('#console-form').addEventListener('submit', async (event) => {
   event.preventDefault();
-  const res = await fetch('/sandbox/progress/console', {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ text: event.target.elements['console-line'].value }),
-  });
+  let res;
+  try {
+    res = await fetch('/sandbox/progress/console', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ text: event.target.elements['console-line'].value }),
+    });
+  } catch {
+    await checkSandbox();
+    return;
+  }
   const body = await res.json();
   $('#console-result').textContent = body.matched
     ? 'Yes: that is the browser telling you, and only you, why it hid the answer.'
     : body.hint ?? body.error;
 });
 
-$('#start-over').addEventListener('click', () => fetch('/sandbox/progress', { method: 'DELETE' }));
+// Starting over also puts back the article's policy (the sandbox announces both on the live feed).
+$('#start-over').addEventListener('click', () =>
+  fetch('/sandbox/progress', { method: 'DELETE' }).catch(() => checkSandbox()));
 
 function showProgress(progress) {
   for (const step of progress.steps) {
     document.querySelector(`[data-step="${step.step}"]`)?.classList.toggle('done', step.done);
   }
   $('#progress-count').textContent = `${progress.done}/${progress.of}`;
+  $('#tutorial-done').textContent = progress.done === progress.of
+    ? `All done: ${progress.done} of ${progress.of} steps. You have seen the browser block a request, read why, and fixed it two ways. The request lab goes on from here.`
+    : '';
 }
 
 // ---- 3. The live feed and the log ------------------------------------------------------------------
@@ -162,8 +262,8 @@ followFeed(
     policy: (data) => showPolicy(data.policy),
     progress: showProgress,
     exchange: addToLog,
-    resync: () => latestSeq(),
+    resync: () => latestSeq().catch(checkSandbox),
   },
-  latestSeq,
+  () => latestSeq().catch(checkSandbox),
 );
-latestSeq();
+latestSeq().catch(checkSandbox);

@@ -666,6 +666,27 @@ async fn the_console_line_check_accepts_only_the_real_message() {
     sandbox.stop().await;
 }
 
+/// Starting the tutorial over puts back the article's policy, whatever the lab left, and announces it.
+#[tokio::test]
+async fn starting_the_tutorial_over_puts_back_the_articles_policy() {
+    let sandbox = spawn_sandbox().await;
+    let article = sandbox.policy().await;
+    sandbox
+        .patch(json!({ "allow_origin": "*", "headers_on": "preflight", "allow_credentials": "true" }))
+        .await;
+    let mut feed = sandbox.http.get(format!("{}/sandbox/events", sandbox.site)).send().await.unwrap();
+    let mut buffer = String::new();
+    let on_connect = next_event(&mut feed, &mut buffer, |name, _| name == "policy").await;
+    assert_eq!(on_connect["policy"]["headers_on"], "preflight");
+
+    let res = sandbox.http.delete(format!("{}/sandbox/progress", sandbox.site)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(sandbox.policy().await, article);
+    let announced = next_event(&mut feed, &mut buffer, |name, _| name == "policy").await;
+    assert_eq!(announced["policy"], article);
+    sandbox.stop().await;
+}
+
 fn done_step(progress: &Value, step: usize) -> bool {
     progress["steps"][step - 1]["done"] == true
 }

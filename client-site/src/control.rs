@@ -8,7 +8,7 @@
 //! | `GET /sandbox/log[?after=N]` | the most recent exchanges, oldest first, each with the browser's verdict |
 //! | `GET /sandbox/progress` | the tutorial's steps and which are done |
 //! | `POST /sandbox/progress/console` | `{"text": …}`: checks a console line pasted by the learner |
-//! | `DELETE /sandbox/progress` | starts the tutorial over |
+//! | `DELETE /sandbox/progress` | starts the tutorial over, with the article's policy |
 //! | `GET /sandbox/lessons` | the lab's lessons and which parts the sandbox has seen |
 //! | `DELETE /sandbox/lessons` | starts the lessons over |
 //! | `GET /sandbox/presets` | named policies, with the page's origin filled in |
@@ -16,6 +16,8 @@
 //!
 //! Every refusal is a 4xx with `{"error": "<a sentence saying what was wrong and what to do>"}`, and
 //! leaves the policy as it was.
+
+use std::convert::Infallible;
 
 use axum::body::to_bytes;
 use axum::extract::{Query, Request, State};
@@ -139,7 +141,13 @@ async fn get_progress(State(site): State<Site>) -> Json<Value> {
     Json(site.progress().to_json())
 }
 
+/// Starts the tutorial over, and from the article's policy: the tutorial's steps assume it, and a policy
+/// the lab left behind (CORS headers on the preflight only, say) would make them say the opposite of what
+/// the browser does.
 async fn reset_progress(State(site): State<Site>) -> Json<Value> {
+    let snapshot = site.api.policy.update(|_| Ok::<_, Infallible>(Policy::default()));
+    let Ok(snapshot) = snapshot;
+    let _ = site.events.send(SiteEvent::policy(&snapshot));
     let progress = {
         let mut progress = site.progress();
         *progress = Default::default();

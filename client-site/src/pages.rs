@@ -56,6 +56,9 @@ struct IndexPage {
     /// The page origin's other loopback spelling, for step 5.
     other_origin: String,
     allow_origin: Option<String>,
+    /// `(policy field, header name)` for each header but `Access-Control-Allow-Origin`, which the page's
+    /// own controls show: the settings the page lists when the lab or a script has set them.
+    other_header_fields: Vec<(&'static str, &'static str)>,
     fetch_code: String,
     curl_command: String,
     /// The tutorial's steps: [`STEPS`].
@@ -115,6 +118,11 @@ async fn index(State(site): State<Site>, headers: HeaderMap) -> Response {
         curl_command: format!("curl -i {api_url}"),
         other_origin: config.origin_for(&other_host),
         allow_origin: site.api.policy.snapshot().policy.allow_origin.as_ref().map(|v| v.as_str().to_owned()),
+        other_header_fields: HEADER_FIELDS
+            .iter()
+            .copied()
+            .filter(|(field, _)| *field != "allow_origin")
+            .collect(),
         steps: &STEPS,
         done_count: done.iter().filter(|d| **d).count(),
         done,

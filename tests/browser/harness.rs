@@ -320,6 +320,25 @@ impl Browser {
         Ok(ret.json().clone())
     }
 
+    /// Run a Chrome DevTools Protocol command (`Emulation.setEmulatedMedia`, …) through chromedriver's
+    /// `goog/cdp/execute` endpoint; returns its result.
+    pub async fn cdp(&self, command: &str, params: serde_json::Value) -> Result<serde_json::Value, String> {
+        let url = format!("{}/session/{}/goog/cdp/execute", self.driver_url, self.driver()?.session_id());
+        let answer: serde_json::Value = reqwest::Client::new()
+            .post(url)
+            .json(&serde_json::json!({ "cmd": command, "params": params }))
+            .send()
+            .await
+            .map_err(|e| format!("{command}: {e}"))?
+            .json()
+            .await
+            .map_err(|e| format!("{command}: {e}"))?;
+        if answer["value"].get("error").is_some() {
+            return Err(format!("{command}: {}", answer["value"]));
+        }
+        Ok(answer["value"].clone())
+    }
+
     /// Drain chromedriver's (destructive) browser log into our accumulator.
     async fn pull_log(&self) -> Result<(), String> {
         let entries =

@@ -11,6 +11,7 @@ mod firefox_lab;
 mod harness;
 mod lab;
 mod lessons;
+mod robust;
 mod sandbox;
 
 use std::time::Duration;
@@ -39,7 +40,7 @@ async fn the_tutorial_in_chromium() {
     };
     let sandbox = SandboxProcess::start().await;
     let mut failures = Vec::new();
-    let cases: [(&str, CaseFn); 12] = [
+    let cases: [(&str, CaseFn); 19] = [
         ("the page loads cleanly and stays on this machine", |b, s| Box::pin(page_loads_cleanly(b, s))),
         ("step 1: the article's request is blocked", |b, s| Box::pin(step1_blocked(b, s))),
         ("step 2: the console line ticks the step", |b, s| Box::pin(step2_console(b, s))),
@@ -56,6 +57,19 @@ async fn the_tutorial_in_chromium() {
             Box::pin(async move { lab::cached_preflight_is_reported(b, s).await.map(|_| ()) })
         }),
         ("lab: every lesson from the page alone", |b, s| Box::pin(lessons::every_lesson(b, s))),
+        // Needs every step and every lesson done: right after the lessons, before anything starts over.
+        ("all done: each page says so", |b, s| Box::pin(robust::all_done_is_said(b, s))),
+        ("long values wrap, live and after a reload", |b, s| Box::pin(robust::long_values_wrap(b, s))),
+        ("a refused change shows the policy in force", |b, s| {
+            Box::pin(robust::a_refused_change_is_undone(b, s))
+        }),
+        ("the lab's settings show on the tutorial, and reset", |b, s| {
+            Box::pin(robust::lab_settings_show_on_the_tutorial(b, s))
+        }),
+        ("names, focus and announcements", |b, s| Box::pin(robust::names_focus_and_announcements(b, s))),
+        ("390 px wide and dark mode", |b, s| Box::pin(robust::narrow_and_dark(b, s))),
+        // Last: it starts and stops sandboxes of its own, and leaves Chromium on the shared lab page.
+        ("a stopped sandbox is said on the page", |b, s| Box::pin(robust::a_stopped_sandbox_is_said(b, s))),
     ];
     for (name, case) in cases {
         if let Err(e) = browser.run_case(name, case(&browser, &sandbox)).await {
