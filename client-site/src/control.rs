@@ -147,7 +147,7 @@ async fn get_progress(State(site): State<Site>) -> Json<Value> {
 async fn reset_progress(State(site): State<Site>) -> Json<Value> {
     let snapshot = site.api.policy.update(|_| Ok::<_, Infallible>(Policy::default()));
     let Ok(snapshot) = snapshot;
-    let _ = site.events.send(SiteEvent::policy(&snapshot));
+    site.announce_policy(snapshot.version);
     let progress = {
         let mut progress = site.progress();
         *progress = Default::default();
