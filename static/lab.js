@@ -3,7 +3,7 @@
 
 import { policy, replacePolicy, presets, send } from './sandbox-api.js';
 import { timeline } from './timeline.js';
-import { checkSandbox, followFeed, para, whyItFailed } from './page.js';
+import { checkSandbox, followFeed, para, policyInForce, whyItFailed } from './page.js';
 import { apiView, consoleLine, javascriptView, whyView, withoutTrace } from './views.js';
 
 const $ = (selector) => document.querySelector(selector);
@@ -133,19 +133,8 @@ async function applying(action) {
     const why = await whyItFailed(err);
     error.textContent = why ?? '';
     error.hidden = !why;
-    showPolicy(await policyInForce(), { force: true });
+    showPolicy(await policyInForce(inForce), { force: true });
   }
-}
-
-// The policy the API applies now, as the sandbox says; the last one shown if it cannot be read.
-async function policyInForce() {
-  try {
-    const res = await fetch('/sandbox/policy', { cache: 'no-store' });
-    if (res.ok) return await res.json();
-  } catch {
-    // the last one shown, below
-  }
-  return inForce;
 }
 
 // The last policy shown: what the fields go back to when a change fails.

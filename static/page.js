@@ -82,3 +82,15 @@ export async function whyItFailed(err) {
   if (err instanceof TypeError && !(await checkSandbox())) return null;
   return err.message;
 }
+
+/// The policy the API applies now, as the sandbox says; `lastShown` if it cannot be read (the sandbox is
+/// gone). What the controls go back to when a change fails.
+export async function policyInForce(lastShown) {
+  try {
+    const res = await fetch('/sandbox/policy', { cache: 'no-store' });
+    if (res.ok) return await res.json();
+  } catch {
+    // the last one shown, below
+  }
+  return lastShown;
+}

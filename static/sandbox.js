@@ -5,7 +5,7 @@
 //   2. drives the API's policy through the sandbox's control API (/sandbox/policy);
 //   3. follows the live feed (/sandbox/events) so every open tab shows the same policy, log and progress.
 
-import { checkSandbox, followFeed, para, whyItFailed } from './page.js';
+import { checkSandbox, followFeed, para, policyInForce, whyItFailed } from './page.js';
 import { apiView, javascriptView, whyView } from './views.js';
 
 const apiUrl = document.body.dataset.apiUrl;       // e.g. http://localhost:8000/api — the article's URL
@@ -111,18 +111,7 @@ async function changePolicy(changes) {
   error.hidden = res.ok;
   error.textContent = res.ok ? '' : body.error;
   if (res.ok) showPolicy(body);
-  else showPolicy(await policyInForce(), { force: true });
-}
-
-// The policy the API applies now, as the sandbox says; the last one shown if it cannot be read.
-async function policyInForce() {
-  try {
-    const res = await fetch('/sandbox/policy', { cache: 'no-store' });
-    if (res.ok) return await res.json();
-  } catch {
-    // the last one shown, below
-  }
-  return inForce;
+  else showPolicy(await policyInForce(inForce), { force: true });
 }
 
 // The last policy shown, from the feed or an answer: what the controls go back to when a change fails.

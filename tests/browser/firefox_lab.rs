@@ -6,7 +6,7 @@
 use serde_json::{Value, json};
 
 use crate::firefox::Firefox;
-use crate::lab::{SCENARIOS, Scenario};
+use crate::lab::{self, Scenario};
 use crate::sandbox::SandboxProcess;
 
 /// What `fetch()` rejects with in Firefox, for every CORS failure and network error.
@@ -25,15 +25,7 @@ pub async fn run_all(
     firefox.goto(&format!("{}/lab", sandbox.site)).await?;
     // A cookie for the credentialed scenarios, as in Chromium: cookies are per host, not per port.
     firefox.eval("document.cookie = 'sid=abc123; path=/; SameSite=Lax'").await?;
-    let mut agreements = 0;
-    let mut problems = Vec::new();
-    for scenario in SCENARIOS {
-        match run_one(firefox, sandbox, scenario).await {
-            Ok(()) => agreements += 1,
-            Err(e) => problems.push(format!("{}: {e}", scenario.name)),
-        }
-    }
-    Ok((SCENARIOS.len(), agreements, problems))
+    Ok(lab::tally(|scenario| run_one(firefox, sandbox, scenario)).await)
 }
 
 async fn run_one(firefox: &Firefox, sandbox: &SandboxProcess, scenario: &Scenario) -> Result<(), String> {

@@ -311,6 +311,19 @@ impl Browser {
     }
 
     /// Run a JS snippet (a function body: use `return` to get a value back).
+    /// Waits until `script` (a function body returning a value) returns `true`, for up to
+    /// [`DEFAULT_TIMEOUT`].
+    pub async fn wait_until(&self, script: &str) -> Result<(), String> {
+        let deadline = Instant::now() + DEFAULT_TIMEOUT;
+        while self.eval(script).await? != serde_json::json!(true) {
+            if Instant::now() > deadline {
+                return Err(format!("timed out waiting for: {script}"));
+            }
+            tokio::time::sleep(POLL_INTERVAL).await;
+        }
+        Ok(())
+    }
+
     pub async fn eval(&self, js: &str) -> Result<serde_json::Value, String> {
         let ret = self
             .driver()?

@@ -444,15 +444,24 @@ pub async fn run_all(
     browser.find("#lab-send").await?;
     // A cookie for the credentialed scenarios: cookies are per host, so the API on another port gets it.
     browser.eval("document.cookie = 'sid=abc123; path=/'; return true;").await?;
+    Ok(tally(|scenario| run_one(browser, sandbox, scenario)).await)
+}
+
+/// Runs `run_one` on every scenario, in order; returns (scenarios, agreements) and each failure.
+pub async fn tally<'a, F, Fut>(mut run_one: F) -> (usize, usize, Vec<String>)
+where
+    F: FnMut(&'static Scenario) -> Fut,
+    Fut: std::future::Future<Output = Result<(), String>> + 'a,
+{
     let mut agreements = 0;
     let mut problems = Vec::new();
     for scenario in SCENARIOS {
-        match run_one(browser, sandbox, scenario).await {
+        match run_one(scenario).await {
             Ok(()) => agreements += 1,
             Err(e) => problems.push(format!("{}: {e}", scenario.name)),
         }
     }
-    Ok((SCENARIOS.len(), agreements, problems))
+    (SCENARIOS.len(), agreements, problems)
 }
 
 async fn run_one(browser: &Browser, sandbox: &SandboxProcess, scenario: &Scenario) -> Result<(), String> {

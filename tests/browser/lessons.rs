@@ -1,7 +1,7 @@
 //! Every lab lesson completed in Chromium from the page alone: the request form, the named policies and
 //! the policy fields, the Send button — and each lesson must tick itself.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::json;
 
@@ -39,6 +39,12 @@ async fn send(browser: &Browser, form: Form) -> Result<(), String> {
         "path": form.path, "method": form.method, "headers": form.headers, "body": form.body,
         "credentials": form.credentials, "mode": form.mode, "redirect": form.redirect, "cache": form.cache,
     });
+    send_fields(browser, &fields.to_string()).await
+}
+
+/// Sets the request form's fields named in `fields` (a JavaScript object expression) and presses Send;
+/// waits for the three views.
+pub async fn send_fields(browser: &Browser, fields: &str) -> Result<(), String> {
     browser
         .eval(&format!(
             "const f = document.querySelector('#request-form').elements;
@@ -65,9 +71,7 @@ async fn preset(browser: &Browser, id: &str) -> Result<(), String> {
         ))
         .await?;
     // Applied once the API's policy has every field the preset names.
-    wait_until(
-        browser,
-        &format!(
+    browser.wait_until(&format!(
             "return Promise.all([fetch('/sandbox/presets').then(r => r.json()), fetch('/sandbox/policy').then(r => r.json())])
                .then(([presets, policy]) => Object.entries(presets.find(p => p.id === {id}).policy)
                  .every(([field, value]) => policy[field] === value));",
@@ -85,36 +89,21 @@ async fn set_header(browser: &Browser, field: &str, value: &str) -> Result<(), S
     input.send_keys(format!("{value}\u{E007}")).await.map_err(|e| e.to_string())?;
     // Enter does not blur a text field; Tab does, and that fires `change`.
     input.send_keys("\u{E004}").await.map_err(|e| e.to_string())?;
-    wait_until(
-        browser,
-        &format!(
+    browser
+        .wait_until(&format!(
             "return fetch('/sandbox/policy').then(r => r.json()).then(p => p.{field} === {});",
             json!(value)
-        ),
-    )
-    .await
-}
-
-async fn wait_until(browser: &Browser, script: &str) -> Result<(), String> {
-    let deadline = Instant::now() + WAIT;
-    while browser.eval(script).await? != json!(true) {
-        if Instant::now() > deadline {
-            return Err(format!("timed out waiting for: {script}"));
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    Ok(())
+        ))
+        .await
 }
 
 async fn lesson_done(browser: &Browser, id: &str) -> Result<(), String> {
-    wait_until(
-        browser,
-        &format!(
+    browser
+        .wait_until(&format!(
             "return document.querySelector('[data-lesson=\"{id}\"]')?.classList.contains('done') ?? false;"
-        ),
-    )
-    .await
-    .map_err(|_| format!("lesson {id} did not tick"))?;
+        ))
+        .await
+        .map_err(|_| format!("lesson {id} did not tick"))?;
     Ok(())
 }
 

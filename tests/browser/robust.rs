@@ -2,7 +2,7 @@
 //! lab's settings are shown on the tutorial, a stopped sandbox is said out loud, and the pages work with
 //! a keyboard, a screen reader, a phone's width and the system's dark mode.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
@@ -41,17 +41,6 @@ fn article_policy() -> Value {
     })
 }
 
-async fn wait_until(browser: &Browser, script: &str) -> Result<(), String> {
-    let deadline = Instant::now() + WAIT;
-    while browser.eval(script).await? != json!(true) {
-        if Instant::now() > deadline {
-            return Err(format!("timed out waiting for: {script}"));
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    Ok(())
-}
-
 /// The page is no wider than the window: nothing scrolls sideways.
 async fn fits_the_window(browser: &Browser, what: &str) -> Result<(), String> {
     let sizes = browser.eval("return [document.documentElement.scrollWidth, window.innerWidth];").await?;
@@ -64,18 +53,7 @@ async fn fits_the_window(browser: &Browser, what: &str) -> Result<(), String> {
 
 /// Fills in the lab's path and presses Send; waits for the result's timeline.
 async fn lab_send(browser: &Browser, path_js: &str) -> Result<(), String> {
-    browser
-        .eval(&format!(
-            "const f = document.querySelector('#request-form');
-             f.elements.path.value = {path_js};
-             f.dispatchEvent(new Event('input'));
-             document.querySelector('#lab-result').replaceChildren();
-             return true;"
-        ))
-        .await?;
-    browser.click("#lab-send").await?;
-    browser.wait_for_nonempty_text("#lab-result .timeline", WAIT).await?;
-    Ok(())
+    crate::lessons::send_fields(browser, &format!("{{ path: {path_js} }}")).await
 }
 
 /// After every tutorial step and every lab lesson, each page says it is all done, as a status.
@@ -155,7 +133,7 @@ pub async fn a_refused_change_is_undone(browser: &Browser, sandbox: &SandboxProc
     }
 
     browser.goto(&format!("{}/lab", sandbox.site)).await?;
-    wait_until(browser, "return document.querySelector('#policy-form').elements.allow_origin.value === 'https://yoursite.com';")
+    browser.wait_until("return document.querySelector('#policy-form').elements.allow_origin.value === 'https://yoursite.com';")
         .await?;
     browser
         .eval(
@@ -259,7 +237,8 @@ pub async fn names_focus_and_announcements(
         browser.goto(&page).await?;
         browser.click(button).await?;
         // The status is visually hidden (WebDriver's text of it is empty): read its textContent.
-        wait_until(browser, &format!("return document.querySelector('{status}').textContent.length > 0;"))
+        browser
+            .wait_until(&format!("return document.querySelector('{status}').textContent.length > 0;"))
             .await?;
         let announced = browser
             .eval(&format!(
@@ -405,7 +384,7 @@ pub async fn a_stopped_sandbox_is_said(browser: &Browser, sandbox: &SandboxProce
         if page == "/" {
             browser.wait_for_text("#header-line", WAIT, |t| t.contains("yoursite.com")).await?;
         } else {
-            wait_until(browser, "return document.querySelector('#policy-form').elements.allow_origin.value === 'https://yoursite.com';").await?;
+            browser.wait_until("return document.querySelector('#policy-form').elements.allow_origin.value === 'https://yoursite.com';").await?;
         }
         tokio::task::spawn_blocking(move || doomed.stop()).await.map_err(|e| e.to_string())??;
         let alert = browser
