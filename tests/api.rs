@@ -238,6 +238,19 @@ async fn bad_input_is_refused_and_changes_nothing() {
         ),
         ("wrong type", r#"{"allow_origin": 3}"#.into(), StatusCode::UNPROCESSABLE_ENTITY, "must be a string"),
         ("not an object", r#""*""#.into(), StatusCode::UNPROCESSABLE_ENTITY, "JSON object"),
+        (
+            "a field twice",
+            r#"{"allow_origin": "https://yoursite.com", "allow_origin": "*"}"#.into(),
+            StatusCode::BAD_REQUEST,
+            "the field `allow_origin` is given twice",
+        ),
+        (
+            "7,000 arrays deep",
+            format!("{{\"vary\": {}{}}}", "[".repeat(7_000), "]".repeat(7_000)),
+            StatusCode::BAD_REQUEST,
+            "not valid JSON",
+        ),
+        ("a huge number", r#"{"preflight_status": 1e400}"#.into(), StatusCode::BAD_REQUEST, "not valid JSON"),
     ];
     for (what, body, status, says) in cases {
         for method in [Method::PUT, Method::PATCH] {
@@ -258,6 +271,61 @@ async fn bad_input_is_refused_and_changes_nothing() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert_eq!(sandbox.policy().await, before);
+    sandbox.stop().await;
+}
+
+/// A body over the limit gets its 413 with `Connection: close` (the rest of it is never read, so the
+/// connection cannot carry another request), and the client's next request, on a new connection, works.
+#[tokio::test]
+async fn a_body_over_the_limit_closes_its_connection() {
+    let sandbox = spawn_sandbox().await;
+    let body = format!("{{\"vary\": \"{}\"}}", "a".repeat(100 * 1024));
+    for declared in [true, false] {
+        let mut stream = TcpStream::connect(("127.0.0.1", sandbox.client_port)).await.unwrap();
+        let length = if declared {
+            format!("Content-Length: {}\r\n", body.len())
+        } else {
+            "Transfer-Encoding: chunked\r\n".into()
+        };
+        let head = format!(
+            "PUT /sandbox/policy HTTP/1.1\r\nHost: localhost:{}\r\nContent-Type: application/json\r\nConnection: keep-alive\r\n{length}\r\n",
+            sandbox.client_port
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        let sent = if declared {
+            stream.write_all(body.as_bytes()).await
+        } else {
+            stream.write_all(format!("{:x}\r\n{body}\r\n0\r\n\r\n", body.len()).as_bytes()).await
+        };
+        // The server may close before taking the whole body: that is the point.
+        let _ = sent;
+        let mut answer = Vec::new();
+        let _ = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer)).await;
+        let answer = String::from_utf8_lossy(&answer).to_ascii_lowercase();
+        assert!(answer.starts_with("http/1.1 413"), "declared {declared}: {answer}");
+        assert!(answer.contains("\r\nconnection: close\r\n"), "declared {declared}: {answer}");
+    }
+    // A new connection is served as usual.
+    assert_eq!(sandbox.policy().await["allow_origin"], "https://yoursite.com");
+    sandbox.stop().await;
+}
+
+/// A body that ends before its `Content-Length` is a 400 that says so, not "over 16 KiB".
+#[tokio::test]
+async fn a_body_shorter_than_its_length_is_not_too_large() {
+    let sandbox = spawn_sandbox().await;
+    let mut stream = TcpStream::connect(("127.0.0.1", sandbox.client_port)).await.unwrap();
+    let head = format!(
+        "PATCH /sandbox/policy HTTP/1.1\r\nHost: localhost:{}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"vary\": \"x\"}}",
+        sandbox.client_port
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.shutdown().await.unwrap(); // no more bytes: 85 short of the length
+    let mut answer = String::new();
+    let _ = tokio::time::timeout(Duration::from_secs(10), stream.read_to_string(&mut answer)).await;
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("ended before its Content-Length"), "{answer}");
+    assert_eq!(sandbox.policy().await["vary"], Value::Null);
     sandbox.stop().await;
 }
 

@@ -89,18 +89,80 @@ async fn read_json(request: Request) -> Result<Value, Response> {
             "Send the policy as JSON, with the header Content-Type: application/json.",
         ));
     }
-    let bytes = to_bytes(request.into_body(), MAX_BODY).await.map_err(|_| {
-        error(
+    let too_large = || {
+        // The rest of the body is never read, so the connection cannot carry another request: say so,
+        // and the client opens a new one (without it, its next request on this connection fails).
+        closing(error(
             StatusCode::PAYLOAD_TOO_LARGE,
             format!("The request body is over {} KiB; a policy is a small JSON object.", MAX_BODY / 1024),
-        )
-    })?;
-    serde_json::from_slice(&bytes).map_err(|e| {
+        ))
+    };
+    let declared =
+        request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > MAX_BODY as u64) {
+        return Err(too_large());
+    }
+    let bytes = match to_bytes(request.into_body(), MAX_BODY).await.map_err(axum::Error::into_inner) {
+        Ok(bytes) => bytes,
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => return Err(too_large()),
+        // The client stopped sending before the end of its body (fewer bytes than its Content-Length).
+        Err(_) => {
+            return Err(closing(error(
+                StatusCode::BAD_REQUEST,
+                "The request body ended before its Content-Length said it would; send the whole body.",
+            )));
+        }
+    };
+    let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
         error(
             StatusCode::BAD_REQUEST,
             format!("The body is not valid JSON ({e}); send an object such as {{\"allow_origin\": \"*\"}}."),
         )
-    })
+    })?;
+    // serde_json keeps the last of two equal keys; a policy saying both `*` and a site is no policy.
+    if value.is_object()
+        && let Err(e) = serde_json::from_slice::<UniqueKeys>(&bytes)
+    {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            format!("The body is not a policy: {e}; give each field once."),
+        ));
+    }
+    Ok(value)
+}
+
+/// `response` with `Connection: close`: the server closes the connection after it.
+fn closing(mut response: Response) -> Response {
+    response.headers_mut().insert(header::CONNECTION, axum::http::HeaderValue::from_static("close"));
+    response
+}
+
+/// A JSON object whose keys are all different (only the top level is checked).
+struct UniqueKeys;
+
+impl<'de> Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<UniqueKeys, D::Error> {
+        struct Keys;
+        impl<'de> serde::de::Visitor<'de> for Keys {
+            type Value = UniqueKeys;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<UniqueKeys, A::Error> {
+                let mut seen = std::collections::HashSet::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    if !seen.insert(key.clone()) {
+                        return Err(serde::de::Error::custom(format!("the field `{key}` is given twice")));
+                    }
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+                Ok(UniqueKeys)
+            }
+        }
+        deserializer.deserialize_map(Keys)
+    }
 }
 
 fn is_json(headers: &HeaderMap) -> bool {

@@ -19,13 +19,14 @@ pub fn spawn(site: Site) -> tokio::task::JoinHandle<()> {
             .iter()
             .map(|name| format!("http://{name}:{}", site.config.client_port))
             .collect();
+        let mut lagged = LagWarning::default();
         loop {
             let exchange = tokio::select! {
                 () = site.shutdown.cancelled() => return,
                 received = exchanges.recv() => match received {
                     Ok(exchange) => exchange,
                     Err(RecvError::Lagged(missed)) => {
-                        tracing::warn!(missed, "the live feed fell behind the API; tabs will re-read the log");
+                        lagged.note(missed);
                         let _ = site.events.send(SiteEvent::resync());
                         continue;
                     }
@@ -51,4 +52,28 @@ pub fn spawn(site: Site) -> tokio::task::JoinHandle<()> {
             }
         }
     })
+}
+
+/// The "fell behind" warning, at most once per [`LagWarning::EVERY`] with the count since: under load the
+/// watcher can fall behind thousands of times a minute, and one line per burst says as much.
+#[derive(Default)]
+struct LagWarning {
+    last: Option<std::time::Instant>,
+    missed_since: u64,
+}
+
+impl LagWarning {
+    const EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+
+    fn note(&mut self, missed: u64) {
+        self.missed_since += missed;
+        if self.last.is_none_or(|last| last.elapsed() >= Self::EVERY) {
+            tracing::warn!(
+                missed = self.missed_since,
+                "the live feed fell behind the API; tabs will re-read the log (warned at most every 10 s)"
+            );
+            self.last = Some(std::time::Instant::now());
+            self.missed_since = 0;
+        }
+    }
 }

@@ -27,7 +27,7 @@ pub mod exchange;
 pub mod policy;
 pub mod store;
 
-pub use app::{Api, app};
+pub use app::{Api, app, panic_message};
 pub use exchange::{Exchange, ExchangeLog};
 pub use policy::{HeaderText, HeadersOn, Policy, PolicyError};
 pub use store::{PolicySnapshot, PolicyStore};
