@@ -243,6 +243,8 @@ function addToLog(exchange) {
   item.textContent = `#${exchange.seq} ${exchange.method} ${exchange.path} from ${exchange.origin ?? '(no Origin)'} → ${exchange.status}, ` +
     `${acao ? `Access-Control-Allow-Origin: ${acao[1]}` : 'no Access-Control-Allow-Origin'} — ${outcome}`;
   $('#log').prepend(item);
+  // A line cut to a few lines scrolls: the keyboard must reach it too.
+  if (item.scrollHeight > item.clientHeight) item.tabIndex = 0;
   while ($('#log').children.length > 50) $('#log').lastChild.remove();
 }
 

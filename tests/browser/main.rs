@@ -6,6 +6,7 @@
 //!
 //! Without Chromium the test prints a skip notice and passes; with `CI=true` a missing Chromium fails.
 
+mod axe;
 mod firefox;
 mod firefox_lab;
 mod harness;
@@ -40,7 +41,7 @@ async fn the_tutorial_in_chromium() {
     };
     let sandbox = SandboxProcess::start().await;
     let mut failures = Vec::new();
-    let cases: [(&str, CaseFn); 19] = [
+    let cases: [(&str, CaseFn); 20] = [
         ("the page loads cleanly and stays on this machine", |b, s| Box::pin(page_loads_cleanly(b, s))),
         ("step 1: the article's request is blocked", |b, s| Box::pin(step1_blocked(b, s))),
         ("step 2: the console line ticks the step", |b, s| Box::pin(step2_console(b, s))),
@@ -68,6 +69,7 @@ async fn the_tutorial_in_chromium() {
         }),
         ("names, focus and announcements", |b, s| Box::pin(robust::names_focus_and_announcements(b, s))),
         ("390 px wide and dark mode", |b, s| Box::pin(robust::narrow_and_dark(b, s))),
+        ("axe-core: no accessibility violations, light and dark", |b, s| Box::pin(axe::no_violations(b, s))),
         // Last: it starts and stops sandboxes of its own, and leaves Chromium on the shared lab page.
         ("a stopped sandbox is said on the page", |b, s| Box::pin(robust::a_stopped_sandbox_is_said(b, s))),
     ];

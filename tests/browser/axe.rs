@@ -1,0 +1,72 @@
+//! axe-core, the accessibility engine, run in Chromium on the tutorial and the lab, in light and dark mode:
+//! no violations of WCAG 2.1 A and AA.
+//!
+//! axe-core comes from npm (`npm install --prefix target/axe axe-core@4.14.1`, which `.ci/run` does); the
+//! test injects it into the page. Without it the case prints a skip notice; under `CI=true` it fails.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use serde_json::json;
+
+use crate::harness::{Browser, is_ci};
+use crate::sandbox::SandboxProcess;
+
+/// Where `npm install --prefix target/axe axe-core` puts it; `AXE_CORE` overrides.
+fn axe_path() -> PathBuf {
+    std::env::var_os("AXE_CORE").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/axe/node_modules/axe-core/axe.min.js"),
+        PathBuf::from,
+    )
+}
+
+/// The axe-core script, or `None` (after a skip notice) when it is not installed and this is not CI.
+fn axe_source() -> Result<Option<String>, String> {
+    let path = axe_path();
+    match std::fs::read_to_string(&path) {
+        Ok(source) => Ok(Some(source)),
+        Err(e) if is_ci() => Err(format!(
+            "axe-core is not at {} ({e}); run `npm install --prefix target/axe axe-core@4.14.1` (CI=true: a missing tool is a failure)",
+            path.display()
+        )),
+        Err(_) => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "\naxe-core check skipped: {} not found; run `npm install --prefix target/axe axe-core@4.14.1`\n",
+                path.display()
+            );
+            Ok(None)
+        }
+    }
+}
+
+/// `/` and `/lab`, each in light and dark mode: axe-core reports no WCAG 2.1 A or AA violation.
+pub async fn no_violations(browser: &Browser, sandbox: &SandboxProcess) -> Result<(), String> {
+    let Some(axe) = axe_source()? else {
+        return Ok(());
+    };
+    let emulate = |scheme: &str| json!({ "features": [{ "name": "prefers-color-scheme", "value": scheme }] });
+    let mut problems = Vec::new();
+    for scheme in ["light", "dark"] {
+        browser.cdp("Emulation.setEmulatedMedia", emulate(scheme)).await?;
+        for (path, ready) in [("/", "#send"), ("/lab", "#lab-send")] {
+            browser.goto(&format!("{}{path}", sandbox.site)).await?;
+            browser.find(ready).await?;
+            browser.eval(&format!("{axe}\nreturn typeof axe;")).await?;
+            let violations = browser
+                .eval(
+                    "return axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] })
+                       .then((r) => r.violations.map((v) => ({
+                         id: v.id, impact: v.impact, help: v.help,
+                         nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ')),
+                       })));",
+                )
+                .await?;
+            if violations != json!([]) {
+                problems.push(format!("{path} ({scheme}): {violations}"));
+            }
+        }
+    }
+    browser.cdp("Emulation.setEmulatedMedia", emulate("")).await?;
+    if problems.is_empty() { Ok(()) } else { Err(problems.join("\n")) }
+}
