@@ -310,7 +310,6 @@ impl Browser {
         self.wait_for_text(css, timeout, |t| !t.is_empty()).await
     }
 
-    /// Run a JS snippet (a function body: use `return` to get a value back).
     /// Waits until `script` (a function body returning a value) returns `true`, for up to
     /// [`DEFAULT_TIMEOUT`].
     pub async fn wait_until(&self, script: &str) -> Result<(), String> {
@@ -324,6 +323,7 @@ impl Browser {
         Ok(())
     }
 
+    /// Run a JS snippet (a function body: use `return` to get a value back).
     pub async fn eval(&self, js: &str) -> Result<serde_json::Value, String> {
         let ret = self
             .driver()?

@@ -7,6 +7,7 @@
 //! Without Chromium the test prints a skip notice and passes; with `CI=true` a missing Chromium fails.
 
 mod axe;
+mod explanations;
 mod firefox;
 mod firefox_lab;
 mod harness;
@@ -41,7 +42,7 @@ async fn the_tutorial_in_chromium() {
     };
     let sandbox = SandboxProcess::start().await;
     let mut failures = Vec::new();
-    let cases: [(&str, CaseFn); 20] = [
+    let cases: [(&str, CaseFn); 25] = [
         ("the page loads cleanly and stays on this machine", |b, s| Box::pin(page_loads_cleanly(b, s))),
         ("step 1: the article's request is blocked", |b, s| Box::pin(step1_blocked(b, s))),
         ("step 2: the console line ticks the step", |b, s| Box::pin(step2_console(b, s))),
@@ -70,6 +71,15 @@ async fn the_tutorial_in_chromium() {
         ("names, focus and announcements", |b, s| Box::pin(robust::names_focus_and_announcements(b, s))),
         ("390 px wide and dark mode", |b, s| Box::pin(robust::narrow_and_dark(b, s))),
         ("axe-core: no accessibility violations, light and dark", |b, s| Box::pin(axe::no_violations(b, s))),
+        ("a never-sent request is drawn as never sent", |b, s| {
+            Box::pin(explanations::a_never_sent_request_is_drawn_as_never_sent(b, s))
+        }),
+        ("a dropped header is said", |b, s| Box::pin(explanations::a_dropped_header_is_said(b, s))),
+        ("a bad header value resolves with the error", |b, s| {
+            Box::pin(explanations::a_bad_header_value_resolves_with_the_error(b, s))
+        }),
+        ("a cache hit is said as one", |b, s| Box::pin(explanations::a_cache_hit_is_said_as_one(b, s))),
+        ("the tutorial opened on 127.0.0.1", |b, s| Box::pin(explanations::the_tutorial_on_127_0_0_1(b, s))),
         // Last: it starts and stops sandboxes of its own, and leaves Chromium on the shared lab page.
         ("a stopped sandbox is said on the page", |b, s| Box::pin(robust::a_stopped_sandbox_is_said(b, s))),
     ];
