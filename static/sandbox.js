@@ -6,6 +6,7 @@
 //   3. follows the live feed (/sandbox/events) so every open tab shows the same policy, log and progress.
 
 import { checkSandbox, followFeed, para, policyInForce, whyItFailed } from './page.js';
+import { reportAttempt } from './sandbox-api.js';
 import { apiView, javascriptView, whyView } from './views.js';
 
 const apiUrl = document.body.dataset.apiUrl;       // e.g. http://localhost:8000/api — the article's URL
@@ -30,7 +31,9 @@ $('#send').addEventListener('click', async () => {
     const mine = (await readLog(before)).find(
       (x) => !x.preflight && x.method === 'GET' && x.path === '/api' && x.origin === pageOrigin,
     );
-    showViews(js, mine);
+    // This page knows what it sent; told so, the sandbox judges it with no guess (and ticks the steps).
+    const joined = await reportOwn(before, js).catch(() => null);
+    showViews(js, mine, joined?.verdict);
     $('#send-status').textContent = js.error
       ? `Blocked: JavaScript got ${js.error}. The three views below say why.`
       : `Read: JavaScript got ${JSON.stringify(js.value)}.`;
@@ -44,14 +47,30 @@ $('#send').addEventListener('click', async () => {
   }
 });
 
-// The article's client code, exactly as shown on the page: what JavaScript gets is all it can know.
+// The article's client code, as shown on the page: what JavaScript gets is all it can know. (It also
+// keeps the Response, to report what this page got.)
 function runArticleCode() {
   return new Promise((resolve) => {
-    const show = (err) => resolve({ error: String(err) });
+    let response = null;
+    const show = (err) => resolve({ error: String(err), response });
     fetch(apiUrl, { cache: 'no-store' })
-      .then((res) => res.json())
-      .then((res) => { console.log(res); resolve({ error: null, value: res }); })
+      .then((res) => { response = res; return res.json(); })
+      .then((res) => { console.log(res); resolve({ error: null, value: res, response }); })
       .catch((err) => show(err)); // the error JavaScript is given
+  });
+}
+
+// Reports this page's request, as the lab does: the article's fetch(), untagged, matched to the API's
+// records after `before`.
+function reportOwn(before, js) {
+  const res = js.response;
+  return reportAttempt({
+    trace: null, after_seq: before, url: apiUrl, method: 'GET', headers: [],
+    credentials: 'same-origin', mode: 'cors', redirect: 'follow', cache: 'no-store', page_url: location.href,
+    js: {
+      ok: res?.ok ?? null, status: res?.status ?? null, type: res?.type ?? null,
+      headers: res ? [...res.headers] : [], body: null, error: js.error,
+    },
   });
 }
 
@@ -63,8 +82,8 @@ function ownVerdict(verdict) {
 }
 
 // The three views (views.js), all at once, into the page's three panels.
-function showViews(js, exchange) {
-  const verdict = ownVerdict(exchange?.verdict);
+function showViews(js, exchange, reported) {
+  const verdict = reported ?? ownVerdict(exchange?.verdict);
   const { line, more } = javascriptView(js);
   $('#js-result').replaceChildren(line);
   $('#js-note').replaceChildren(...more);

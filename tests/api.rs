@@ -669,12 +669,19 @@ async fn tutorial_steps_tick_from_observed_exchanges() {
     let progress = next_event(&mut feed, &mut buffer, |n, d| n == "progress" && done(d, 1)).await;
     assert!(!done(&progress, 3));
 
+    // Under `*` the record alone cannot prove the page sent no credentials: no step ticks from it.
     sandbox.patch(json!({ "allow_origin": "*" })).await;
+    let before = last_seq(&sandbox).await;
     sandbox.fetch_api_from(&sandbox.site).await;
+    assert!(!done(&sandbox.get_json("/sandbox/progress").await, 3), "ticked from a guess");
+    // The tutorial page reports what it sent, as its script does: then the step ticks.
+    report_tutorial_fetch(&sandbox, before, 200).await;
     next_event(&mut feed, &mut buffer, |n, d| n == "progress" && done(d, 3)).await;
 
     sandbox.patch(json!({ "allow_origin": sandbox.site })).await;
+    let before = last_seq(&sandbox).await;
     sandbox.fetch_api_from(&sandbox.site).await;
+    report_tutorial_fetch(&sandbox, before, 200).await;
     next_event(&mut feed, &mut buffer, |n, d| n == "progress" && done(d, 4)).await;
 
     let other = format!("http://127.0.0.1:{}", sandbox.client_port);
@@ -685,6 +692,25 @@ async fn tutorial_steps_tick_from_observed_exchanges() {
     let progress = next_event(&mut feed, &mut buffer, |n, d| n == "progress" && done(d, 6)).await;
     assert_eq!(progress["done"], 5, "step 2 needs the console line: {progress}");
     sandbox.stop().await;
+}
+
+/// The `seq` of the last exchange in the log (0 when empty).
+async fn last_seq(sandbox: &Sandbox) -> u64 {
+    let log = sandbox.get_json("/sandbox/log").await;
+    log.as_array().and_then(|l| l.last()).map_or(0, |x| x["seq"].as_u64().unwrap())
+}
+
+/// What the tutorial page's script reports after its fetch() (`static/sandbox.js`, `reportOwn`).
+async fn report_tutorial_fetch(sandbox: &Sandbox, after_seq: u64, status: u16) {
+    let report = json!({
+        "trace": null, "after_seq": after_seq, "url": format!("{}/api", sandbox.api), "method": "GET",
+        "headers": [], "credentials": "same-origin", "mode": "cors", "redirect": "follow", "cache": "no-store",
+        "page_url": format!("{}/", sandbox.site),
+        "js": { "ok": true, "status": status, "type": "cors", "headers": [["content-type", "application/json"]], "body": null, "error": null },
+    });
+    let res =
+        sandbox.http.post(format!("{}/sandbox/attempts", sandbox.site)).json(&report).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK, "{}", res.text().await.unwrap());
 }
 
 /// Step 2 ticks only for the console line Chromium printed, not for any text.

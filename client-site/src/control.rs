@@ -300,6 +300,18 @@ async fn report_attempt(State(site): State<Site>, headers: HeaderMap, request: R
     for exchange in joined.exchanges.iter().filter(|x| !x.preflight) {
         site.verdicts.replace(exchange.seq, Judgement::Known(Box::new(joined.verdict.clone())));
     }
+    let progress = {
+        let own_origins = site.own_origins();
+        let mut progress = site.progress();
+        let mut changed = false;
+        for exchange in joined.exchanges.iter().filter(|x| !x.preflight) {
+            changed |= progress.observe(exchange, Some(&joined.verdict), &own_origins);
+        }
+        changed.then(|| progress.to_json())
+    };
+    if let Some(progress) = progress {
+        let _ = site.events.send(SiteEvent::progress(&progress));
+    }
     let view = lab::view(&attempt, &joined);
     let _ = site.events.send(SiteEvent::verdict(&view));
     let lessons = {

@@ -42,16 +42,6 @@ impl Judgement {
         }
     }
 
-    /// The verdict for a `fetch()` with the default credentials mode, which is what the tutorial's
-    /// button sends: the known verdict, or the "not included" side of one the record cannot decide.
-    pub fn assuming_default_credentials(&self) -> Option<&Verdict> {
-        match self {
-            Judgement::NotCors => None,
-            Judgement::Known(verdict) => Some(verdict.as_ref()),
-            Judgement::DependsOnCredentials { not_included, .. } => Some(not_included.as_ref()),
-        }
-    }
-
     /// Every console line Chromium may have printed for this exchange: one verdict's, or either side's.
     pub fn chromium_messages(&self) -> Vec<&str> {
         let verdicts: Vec<&Verdict> = match self {
@@ -228,10 +218,11 @@ mod tests {
         let get = record(&log, Method::GET, false, &CHROMIUM_GET);
         assert_eq!(author_headers(&get, None), Vec::<(String, String)>::new());
         // `*` without a cookie: allowed unless the page asked for credentials, which the record cannot tell.
-        let judgement = judge(&get, &log.recent());
-        assert!(matches!(judgement, Judgement::DependsOnCredentials { .. }), "{judgement:#?}");
-        let verdict = judgement.assuming_default_credentials().expect("a verdict");
-        assert!(verdict.allowed && !verdict.preflight, "{verdict:#?}");
+        let Judgement::DependsOnCredentials { not_included, included } = judge(&get, &log.recent()) else {
+            panic!("under * without a cookie, the verdict depends on the credentials mode")
+        };
+        assert!(not_included.allowed && !not_included.preflight, "{not_included:#?}");
+        assert!(!included.allowed);
     }
 
     #[test]

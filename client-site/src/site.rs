@@ -92,6 +92,15 @@ impl Site {
         }
     }
 
+    /// The origins the tutorial page can be served from (one per host name this site answers to).
+    pub fn own_origins(&self) -> Vec<String> {
+        self.config
+            .host_names()
+            .iter()
+            .map(|name| format!("http://{name}:{}", self.config.client_port))
+            .collect()
+    }
+
     /// Tells every open tab that the policy changed (to `version`).
     pub fn announce_policy(&self, version: u64) {
         self.policy_changed.send_replace(version);

@@ -13,12 +13,7 @@ use crate::site::Site;
 pub fn spawn(site: Site) -> tokio::task::JoinHandle<()> {
     let mut exchanges = site.api.log.subscribe();
     tokio::spawn(async move {
-        let own_origins: Vec<String> = site
-            .config
-            .host_names()
-            .iter()
-            .map(|name| format!("http://{name}:{}", site.config.client_port))
-            .collect();
+        let own_origins = site.own_origins();
         let mut lagged = LagWarning::default();
         loop {
             let exchange = tokio::select! {
@@ -41,11 +36,11 @@ pub fn spawn(site: Site) -> tokio::task::JoinHandle<()> {
             };
             let judgement = site.verdicts.of(&exchange, &recent);
             let _ = site.events.send(SiteEvent::exchange(&explain::view(&exchange, &judgement)));
+            // Only a verdict the record proves ticks a step; the tutorial's own fetch() is also reported by
+            // its page, and judged then (see `control::report_attempt`).
             let progress = {
                 let mut progress = site.progress();
-                progress
-                    .observe(&exchange, judgement.assuming_default_credentials(), &own_origins)
-                    .then(|| progress.to_json())
+                progress.observe(&exchange, judgement.known(), &own_origins).then(|| progress.to_json())
             };
             if let Some(progress) = progress {
                 let _ = site.events.send(SiteEvent::progress(&progress));
