@@ -13,14 +13,15 @@
 //! to that one server over one connection and stops, so under
 //! `valgrind --tool=callgrind target/release/deps/api-<hash>` the two totals compare the work per request.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::routing::get;
 use axum::{Json, Router};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 
-const CONNECTIONS: usize = 8;
+mod support;
+use support::{exchange, hammer};
+
 const ROUND: Duration = Duration::from_secs(1);
 const ROUNDS: usize = 7;
 
@@ -76,49 +77,4 @@ async fn serve(app: Router) -> u16 {
     let port = listener.local_addr().expect("address").port();
     tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
     port
-}
-
-/// Sends `GET /api` as a browser page would (with an `Origin`) on [`CONNECTIONS`] keep-alive connections
-/// for `how_long`; returns answers per second.
-async fn hammer(port: u16, how_long: Duration) -> f64 {
-    let started = Instant::now();
-    let tasks: Vec<_> = (0..CONNECTIONS)
-        .map(|_| tokio::spawn(exchange(port, u64::MAX, move || started.elapsed() >= how_long)))
-        .collect();
-    let mut answered = 0;
-    for task in tasks {
-        answered += task.await.expect("load task");
-    }
-    answered as f64 / started.elapsed().as_secs_f64()
-}
-
-/// Sends up to `requests` requests on one keep-alive connection, until `stop()`; returns how many were
-/// answered.
-async fn exchange(port: u16, requests: u64, stop: impl Fn() -> bool) -> u64 {
-    let stream = TcpStream::connect(("127.0.0.1", port)).await.expect("connect");
-    stream.set_nodelay(true).expect("nodelay");
-    let mut stream = BufReader::new(stream);
-    let request = format!(
-        "GET /api HTTP/1.1\r\nHost: localhost:{port}\r\nOrigin: http://localhost:3000\r\nSec-Fetch-Mode: cors\r\nAccept: */*\r\n\r\n"
-    );
-    let mut answered = 0u64;
-    let mut line = String::new();
-    while answered < requests && !stop() {
-        stream.get_mut().write_all(request.as_bytes()).await.expect("write");
-        let mut length = 0;
-        loop {
-            line.clear();
-            stream.read_line(&mut line).await.expect("read");
-            if line == "\r\n" {
-                break;
-            }
-            if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                length = value.trim().parse().expect("content-length");
-            }
-        }
-        let mut body = vec![0; length];
-        stream.read_exact(&mut body).await.expect("body");
-        answered += 1;
-    }
-    answered
 }

@@ -194,7 +194,7 @@ async fn get_log(
     let views: Vec<Value> = recent
         .iter()
         .filter(|exchange| exchange.seq > after)
-        .map(|exchange| explain::view(exchange, &site.verdicts.of(exchange, &recent)))
+        .map(|exchange| explain::view(exchange, &site.verdicts.of(exchange, &site.api.log)))
         .collect();
     Json(views).into_response()
 }
@@ -234,7 +234,7 @@ async fn check_console(State(site): State<Site>, request: Request) -> Response {
     };
     let recent = site.api.log.recent();
     let matched = recent.iter().rev().find_map(|exchange| {
-        let judgement = site.verdicts.of(exchange, &recent);
+        let judgement = site.verdicts.of(exchange, &site.api.log);
         let message =
             judgement.chromium_messages().into_iter().find(|message| is_console_line(text, message))?;
         Some(message.to_owned())

@@ -16,7 +16,7 @@
 
 use std::sync::Arc;
 
-use server::Exchange;
+use server::{Exchange, ExchangeLog};
 
 use crate::model::{self, Credentials, Mode, Preflight, Request, Response, Verdict};
 
@@ -61,8 +61,8 @@ impl Judgement {
 const ADDED_BY_BROWSERS: [&str; 7] =
     ["accept", "accept-language", "cache-control", "pragma", "priority", "upgrade-insecure-requests", "dnt"];
 
-/// Judges `exchange`, looking in `recent` (the log, oldest first) for the preflight that came before it.
-pub fn judge(exchange: &Exchange, recent: &[Arc<Exchange>]) -> Judgement {
+/// Judges `exchange`, looking in `log` for the preflight that came before it.
+pub fn judge(exchange: &Exchange, log: &ExchangeLog) -> Judgement {
     if exchange.preflight {
         return Judgement::NotCors;
     }
@@ -77,41 +77,41 @@ pub fn judge(exchange: &Exchange, recent: &[Arc<Exchange>]) -> Judgement {
         // `navigate`, `websocket`: not a fetch() the CORS protocol judges.
         Some(_) => return Judgement::NotCors,
     };
-    let preflight = preflight_of(exchange, origin, recent);
-    let request = |credentials| Request {
+    let mut request = Request {
         url: request_url(exchange),
         method: exchange.method.as_str().to_owned(),
-        headers: author_headers(exchange, preflight),
-        credentials,
+        headers: author_headers(exchange, None),
         mode,
         ..Request::default()
     };
+    // Only a request that may have needed one has a preflight to look for (most do not: a GET, a simple
+    // POST). Counting the headers a browser adds too, since a page may have set one of them itself.
+    let may_need_one = model::preflight_needed(&request).is_some()
+        || exchange.request_headers.iter().any(|(name, _)| {
+            ADDED_BY_BROWSERS.contains(&name) && !matches!(name, "accept" | "accept-language")
+        });
+    let preflight =
+        if mode == Mode::Cors && may_need_one { preflight_of(exchange, origin, log) } else { None };
+    if preflight.is_some() {
+        request.headers = author_headers(exchange, preflight.as_deref());
+    }
+    let preflight_response = preflight.as_deref().map(response_of);
     let response = [response_of(exchange)];
-    let run = |credentials| {
-        let preflight = preflight.map(response_of);
-        model::judge(
-            origin,
-            &request(credentials),
-            preflight.as_ref().map_or(Preflight::NotSent, Preflight::Sent),
-            &response,
-        )
+    let mut run = |credentials| {
+        request.credentials = credentials;
+        let preflight = preflight_response.as_ref().map_or(Preflight::NotSent, Preflight::Sent);
+        model::judge(origin, &request, preflight, &response)
     };
     if exchange.request_header("cookie").is_some() {
         return Judgement::Known(Box::new(run(Credentials::Include)));
     }
-    let mut not_included = run(Credentials::SameOrigin);
+    let not_included = run(Credentials::SameOrigin);
+    // Credentials only add checks (Allow-Credentials, no `*`), so what fails without them fails with them.
+    if !not_included.allowed {
+        return Judgement::Known(Box::new(not_included));
+    }
     let included = run(Credentials::Include);
-    if included.allowed == not_included.allowed {
-        // Blocked either way; with credentials another check may have failed first.
-        if let (Some(with), Some(without)) = (&included.failed_check, &not_included.failed_check)
-            && with.name != without.name
-        {
-            let why =
-                included.checks.iter().find(|c| !c.passed).map(|c| c.explanation.clone()).unwrap_or_default();
-            not_included.notes.push(format!(
-                "Blocked either way. Had the page used credentials: 'include', an earlier check would have refused it: {why}"
-            ));
-        }
+    if included.allowed {
         Judgement::Known(Box::new(not_included))
     } else {
         Judgement::DependsOnCredentials { included: Box::new(included), not_included: Box::new(not_included) }
@@ -120,9 +120,10 @@ pub fn judge(exchange: &Exchange, recent: &[Arc<Exchange>]) -> Judgement {
 
 /// The preflight the browser sent for `exchange`: the latest one before it for the same URL from the same
 /// origin, asking for its method.
-fn preflight_of<'a>(exchange: &Exchange, origin: &str, recent: &'a [Arc<Exchange>]) -> Option<&'a Exchange> {
-    recent.iter().rev().filter(|x| x.seq < exchange.seq).map(|x| &**x).find(|x| {
+fn preflight_of(exchange: &Exchange, origin: &str, log: &ExchangeLog) -> Option<Arc<Exchange>> {
+    log.find_last(|x| {
         x.preflight
+            && x.seq < exchange.seq
             && x.uri == exchange.uri
             && x.origin() == Some(origin)
             && x.request_header("access-control-request-method") == Some(exchange.method.as_str())
@@ -136,13 +137,18 @@ fn author_headers(exchange: &Exchange, preflight: Option<&Exchange>) -> Vec<(Str
         .and_then(|x| x.request_header("access-control-request-headers"))
         .map(|names| names.split(',').map(|n| n.trim().to_ascii_lowercase()).collect())
         .unwrap_or_default();
+    settable_headers(exchange)
+        .filter(|(name, _)| !ADDED_BY_BROWSERS.contains(&name.as_str()) || named.iter().any(|n| n == name))
+        .collect()
+}
+
+/// Every recorded request header a page could have set (not a forbidden one).
+fn settable_headers(exchange: &Exchange) -> impl Iterator<Item = (String, String)> + '_ {
     exchange
         .request_headers
         .iter()
         .filter(|(name, value)| !model::is_forbidden_request_header(name, value))
-        .filter(|(name, _)| !ADDED_BY_BROWSERS.contains(name) || named.iter().any(|n| n == name))
         .map(|(name, value)| (name.to_owned(), value.to_owned()))
-        .collect()
 }
 
 /// The API's answer in `exchange`, as the browser model takes it.
@@ -218,7 +224,7 @@ mod tests {
         let get = record(&log, Method::GET, false, &CHROMIUM_GET);
         assert_eq!(author_headers(&get, None), Vec::<(String, String)>::new());
         // `*` without a cookie: allowed unless the page asked for credentials, which the record cannot tell.
-        let Judgement::DependsOnCredentials { not_included, included } = judge(&get, &log.recent()) else {
+        let Judgement::DependsOnCredentials { not_included, included } = judge(&get, &log) else {
             panic!("under * without a cookie, the verdict depends on the credentials mode")
         };
         assert!(not_included.allowed && !not_included.preflight, "{not_included:#?}");
@@ -235,8 +241,7 @@ mod tests {
         let mut put: Vec<(&str, &str)> = CHROMIUM_GET.to_vec();
         put.push(("x-api-key", "k1"));
         let put = record(&log, Method::PUT, false, &put);
-        let recent = log.recent();
-        assert_eq!(preflight_of(&put, "http://localhost:3000", &recent).map(|x| x.seq), Some(preflight.seq));
+        assert_eq!(preflight_of(&put, "http://localhost:3000", &log).map(|x| x.seq), Some(preflight.seq));
         let names: Vec<String> = author_headers(&put, Some(&preflight)).into_iter().map(|(n, _)| n).collect();
         assert_eq!(names, ["cache-control", "x-api-key"]);
     }
@@ -253,7 +258,7 @@ mod tests {
         );
         let preflight = record(&log, Method::OPTIONS, true, &[("origin", "http://localhost:3000")]);
         for exchange in [curl, navigation, preflight] {
-            assert!(matches!(judge(&exchange, &log.recent()), Judgement::NotCors), "{exchange:?}");
+            assert!(matches!(judge(&exchange, &log), Judgement::NotCors), "{exchange:?}");
         }
     }
 }

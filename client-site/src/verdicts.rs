@@ -7,8 +7,8 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use server::Exchange;
 use server::exchange::LOG_CAPACITY;
+use server::{Exchange, ExchangeLog};
 
 use crate::judgement::{self, Judgement};
 
@@ -33,13 +33,13 @@ impl Verdicts {
         }
     }
 
-    /// The judgement of `exchange`: the one kept, or else judged now from its record (with `recent`,
-    /// the log, for its preflight) and kept.
-    pub fn of(&self, exchange: &Exchange, recent: &[Arc<Exchange>]) -> Arc<Judgement> {
+    /// The judgement of `exchange`: the one kept, or else judged now from its record (with `log`, for its
+    /// preflight) and kept.
+    pub fn of(&self, exchange: &Exchange, log: &ExchangeLog) -> Arc<Judgement> {
         if let Some(kept) = self.lock().get(&exchange.seq) {
             return Arc::clone(kept);
         }
-        let judged = Arc::new(judgement::judge(exchange, recent));
+        let judged = Arc::new(judgement::judge(exchange, log));
         let mut map = self.lock();
         // A lab report may have been joined meanwhile: it wins.
         map.get(&exchange.seq).cloned().unwrap_or_else(|| {

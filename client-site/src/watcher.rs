@@ -28,13 +28,7 @@ pub fn spawn(site: Site) -> tokio::task::JoinHandle<()> {
                     Err(RecvError::Closed) => return,
                 },
             };
-            // The preflight a request came after is in the log already: look there only when CORS applies.
-            let recent = if exchange.origin().is_some() && !exchange.preflight {
-                site.api.log.recent()
-            } else {
-                Vec::new()
-            };
-            let judgement = site.verdicts.of(&exchange, &recent);
+            let judgement = site.verdicts.of(&exchange, &site.api.log);
             let _ = site.events.send(SiteEvent::exchange(&explain::view(&exchange, &judgement)));
             // Only a verdict the record proves ticks a step; the tutorial's own fetch() is also reported by
             // its page, and judged then (see `control::report_attempt`).

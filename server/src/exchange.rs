@@ -248,6 +248,12 @@ impl ExchangeLog {
         recent.iter().cloned().collect()
     }
 
+    /// The most recent exchange that `matches`, looked for under the lock without copying the log.
+    pub fn find_last(&self, matches: impl Fn(&Exchange) -> bool) -> Option<Arc<Exchange>> {
+        let recent = self.recent.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        recent.iter().rev().find(|x| matches(x)).cloned()
+    }
+
     /// Forgets every recorded exchange (the sequence keeps counting, so old ids are never reused).
     pub fn clear(&self) {
         self.recent.lock().unwrap_or_else(|p| p.into_inner()).clear();
