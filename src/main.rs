@@ -40,6 +40,7 @@ async fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
         .init();
+    raise_open_files_limit();
 
     // Bind both before serving either: a busy port must stop the program before anything starts.
     let api = match bind(&cli.host, cli.api_port, "--api-port", "SERVER_PORT").await {
@@ -107,6 +108,25 @@ fn display_name(host: &str) -> String {
         "127.0.0.1" | "::1" | "localhost" => "localhost".into(),
         other if other.contains(':') => format!("[{other}]"),
         other => other.into(),
+    }
+}
+
+/// Raises the soft limit on open files to the hard one: every open tab holds a live-feed connection, and
+/// a workshop's dozens of tabs must not meet the common default of 1,024. Failing is harmless: the limit
+/// stays as it was.
+fn raise_open_files_limit() {
+    #[cfg(unix)]
+    {
+        let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        // SAFETY: getrlimit and setrlimit only read and write the struct passed to them.
+        unsafe {
+            if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < limit.rlim_max {
+                limit.rlim_cur = limit.rlim_max;
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
+                    tracing::debug!("could not raise the open-files limit");
+                }
+            }
+        }
     }
 }
 

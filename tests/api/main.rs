@@ -4,9 +4,11 @@
 //! - `api_origin`: the API's answers and the policy's headers on them;
 //! - `control`: the control API, and every kind of bad input it refuses;
 //! - `verdicts`: the log and the one verdict each exchange gets;
-//! - `feed`: the live feed, the tutorial's steps, and shutdown.
+//! - `feed`: the live feed, the tutorial's steps, and shutdown;
+//! - `cli`: the binary itself.
 
 mod api_origin;
+mod cli;
 mod control;
 mod feed;
 mod verdicts;
