@@ -11,14 +11,37 @@
 //! - `client-site/`: the learner's origin: the page, the controls, the live feed, the browser model.
 //! - `templates/` and `static/`: the page's HTML, JavaScript, CSS and icon, embedded in the binary.
 
-use std::future::{Future, IntoFuture};
+use std::future::Future;
 use std::time::Duration;
 
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 /// How long in-flight requests get to finish once shutdown starts, by default.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_millis(800);
+
+/// How long a client may take to send a request's headers, by default. A slow or stalled client
+/// (slowloris: a header byte a second) is disconnected after it, and the others are served as usual.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The time limits the servers keep.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// How long in-flight requests get to finish once shutdown starts.
+    pub shutdown_grace: Duration,
+    /// How long a client may take to send a request's headers.
+    pub header_read_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits { shutdown_grace: SHUTDOWN_GRACE, header_read_timeout: HEADER_READ_TIMEOUT }
+    }
+}
 
 /// How [`run`] ended once shutdown started.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,6 +75,18 @@ pub async fn run_with_grace(
     grace: Duration,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<Stopped> {
+    let limits = Limits { shutdown_grace: grace, ..Limits::default() };
+    run_with(api_listener, client_listener, host, limits, shutdown).await
+}
+
+/// [`run`] with the time limits given.
+pub async fn run_with(
+    api_listener: TcpListener,
+    client_listener: TcpListener,
+    host: &str,
+    limits: Limits,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<Stopped> {
     let config = client_site::SiteConfig {
         api_port: api_listener.local_addr()?.port(),
         client_port: client_listener.local_addr()?.port(),
@@ -62,11 +97,10 @@ pub async fn run_with_grace(
     let site = client_site::Site::new(config, api.clone(), stopping.clone());
     client_site::watcher::spawn(site.clone());
 
-    let api_server = axum::serve(api_listener, server::app(api))
-        .with_graceful_shutdown(stopping.clone().cancelled_owned());
-    let client_server = axum::serve(client_listener, client_site::app(site))
-        .with_graceful_shutdown(stopping.clone().cancelled_owned());
-    let servers = async { tokio::try_join!(api_server.into_future(), client_server.into_future()) };
+    let api_server = serve(api_listener, server::app(api), limits.header_read_timeout, stopping.clone());
+    let client_server =
+        serve(client_listener, client_site::app(site), limits.header_read_timeout, stopping.clone());
+    let servers = async { tokio::try_join!(api_server, client_server) };
     tokio::pin!(servers);
 
     tokio::select! {
@@ -75,10 +109,53 @@ pub async fn run_with_grace(
             // Cancelling ends the live feeds (SSE), which graceful shutdown would otherwise wait on for
             // ever (axum #2673); the timeout bounds whatever else is still in flight.
             stopping.cancel();
-            match tokio::time::timeout(grace, servers).await {
+            match tokio::time::timeout(limits.shutdown_grace, servers).await {
                 Ok(result) => result.map(|_| Stopped::Drained),
                 Err(_elapsed) => Ok(Stopped::GraceExpired),
             }
         }
     }
+}
+
+/// Serves `app` on `listener`, one HTTP/1.1 connection per task, until `stopping` is cancelled; then
+/// waits for the open connections to finish (the caller bounds that wait).
+///
+/// What `axum::serve` does, plus a header-read timeout: a client that takes longer than
+/// `header_read_timeout` to send a request's headers is disconnected.
+async fn serve(
+    listener: TcpListener,
+    app: axum::Router,
+    header_read_timeout: Duration,
+    stopping: CancellationToken,
+) -> std::io::Result<()> {
+    let connections = GracefulShutdown::new();
+    loop {
+        let stream = tokio::select! {
+            () = stopping.cancelled() => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _peer)) => stream,
+                // Out of file descriptors, or a connection reset before it was accepted: wait a little
+                // and go on accepting, as axum::serve does.
+                Err(e) => {
+                    tracing::warn!("accepting a connection failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        let mut builder = http1::Builder::new();
+        builder.timer(TokioTimer::new()).header_read_timeout(header_read_timeout);
+        let connection =
+            builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
+        let connection = connections.watch(connection);
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!("a connection ended with an error: {e}");
+            }
+        });
+    }
+    drop(listener);
+    connections.shutdown().await;
+    Ok(())
 }

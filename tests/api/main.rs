@@ -5,12 +5,14 @@
 //! - `control`: the control API, and every kind of bad input it refuses;
 //! - `verdicts`: the log and the one verdict each exchange gets;
 //! - `feed`: the live feed, the tutorial's steps, and shutdown;
-//! - `cli`: the binary itself.
+//! - `cli`: the binary itself;
+//! - `slow_clients`: clients that send too slowly.
 
 mod api_origin;
 mod cli;
 mod control;
 mod feed;
+mod slow_clients;
 mod verdicts;
 
 use std::time::Duration;
@@ -37,12 +39,17 @@ const LONG_GRACE: Duration = Duration::from_secs(120);
 
 /// Starts the sandbox on two free ports, as `cargo run` would on 8000 and 3000.
 pub async fn spawn_sandbox() -> Sandbox {
+    spawn_sandbox_with(cors_sandbox::Limits { shutdown_grace: LONG_GRACE, ..Default::default() }).await
+}
+
+/// [`spawn_sandbox`] with other time limits.
+pub async fn spawn_sandbox_with(limits: cors_sandbox::Limits) -> Sandbox {
     let api = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let client = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let api_port = api.local_addr().unwrap().port();
     let client_port = client.local_addr().unwrap().port();
     let (stop, stopped) = oneshot::channel::<()>();
-    let done = tokio::spawn(cors_sandbox::run_with_grace(api, client, "127.0.0.1", LONG_GRACE, async {
+    let done = tokio::spawn(cors_sandbox::run_with(api, client, "127.0.0.1", limits, async {
         let _ = stopped.await;
     }));
     Sandbox {
