@@ -179,6 +179,11 @@ struct LogQuery {
     after: Option<u64>,
 }
 
+/// The most one answer of `GET /sandbox/log` holds, in bytes of JSON (1 MiB): past it the answer stops,
+/// oldest first, and the caller asks again with `after=` the last `seq` it got. Every record is capped
+/// already; this bounds what 200 of them can add up to, and what parallel reads hold at once.
+pub const MAX_LOG_ANSWER: usize = 1024 * 1024;
+
 async fn get_log(
     State(site): State<Site>,
     query: Result<Query<LogQuery>, axum::extract::rejection::QueryRejection>,
@@ -191,12 +196,20 @@ async fn get_log(
     };
     let after = after.unwrap_or(0);
     let recent = site.api.log.recent();
-    let views: Vec<Value> = recent
-        .iter()
-        .filter(|exchange| exchange.seq > after)
-        .map(|exchange| explain::view(exchange, &site.verdicts.of(exchange, &site.api.log)))
-        .collect();
-    Json(views).into_response()
+    // Built as text, one record at a time, so the cap holds without first building the whole answer.
+    let mut answer = String::from("[");
+    for exchange in recent.iter().filter(|exchange| exchange.seq > after) {
+        let view = explain::view(exchange, &site.verdicts.of(exchange, &site.api.log)).to_string();
+        if answer.len() > 1 && answer.len() + view.len() + 2 > MAX_LOG_ANSWER {
+            break;
+        }
+        if answer.len() > 1 {
+            answer.push(',');
+        }
+        answer.push_str(&view);
+    }
+    answer.push(']');
+    ([(header::CONTENT_TYPE, "application/json")], answer).into_response()
 }
 
 async fn get_progress(State(site): State<Site>) -> Json<Value> {

@@ -142,3 +142,38 @@ async fn a_request_without_origin_has_no_verdict() {
     assert!(log[0]["note"].as_str().unwrap().contains("CORS does not apply"));
     sandbox.stop().await;
 }
+
+/// The log's answer is bounded whatever the requests held: at most 1 MiB, oldest first, and the rest is
+/// had by asking again with `after=` the last `seq`.
+#[tokio::test]
+async fn the_log_answer_is_bounded_and_pages() {
+    let sandbox = spawn_sandbox().await;
+    let pad = "p".repeat(4000);
+    for _ in 0..200 {
+        let mut request = sandbox.http.get(format!("{}/api", sandbox.api));
+        for name in ["x-pad-1", "x-pad-2", "x-pad-3", "x-pad-4"] {
+            request = request.header(name, &pad);
+        }
+        request.send().await.unwrap();
+    }
+    let mut after = 0;
+    let mut seen = 0;
+    let mut pages = 0;
+    loop {
+        let res = sandbox.http.get(format!("{}/sandbox/log?after={after}", sandbox.site)).send().await.unwrap();
+        let text = res.text().await.unwrap();
+        assert!(text.len() <= 1024 * 1024, "an answer of {} bytes", text.len());
+        let page: Vec<Value> = serde_json::from_str(&text).unwrap();
+        if page.is_empty() {
+            break;
+        }
+        let seqs: Vec<u64> = page.iter().map(|x| x["seq"].as_u64().unwrap()).collect();
+        assert!(seqs.windows(2).all(|w| w[0] < w[1]) && seqs[0] > after, "oldest first, after {after}");
+        after = *seqs.last().unwrap();
+        seen += page.len();
+        pages += 1;
+    }
+    assert_eq!(seen, 200, "every record reached by paging");
+    assert!(pages > 1, "200 large records do not fit one answer");
+    sandbox.stop().await;
+}
