@@ -160,7 +160,8 @@ async fn the_log_answer_is_bounded_and_pages() {
     let mut seen = 0;
     let mut pages = 0;
     loop {
-        let res = sandbox.http.get(format!("{}/sandbox/log?after={after}", sandbox.site)).send().await.unwrap();
+        let res =
+            sandbox.http.get(format!("{}/sandbox/log?after={after}", sandbox.site)).send().await.unwrap();
         let text = res.text().await.unwrap();
         assert!(text.len() <= 1024 * 1024, "an answer of {} bytes", text.len());
         let page: Vec<Value> = serde_json::from_str(&text).unwrap();

@@ -447,6 +447,30 @@ pub async fn run_all(
     Ok(tally(|scenario| run_one(browser, sandbox, scenario)).await)
 }
 
+/// What either engine must show of a scenario's `sandbox.send()` result: JavaScript got what a developer
+/// should expect, and the model agrees with the browser (read or blocked, preflight, readable headers).
+pub fn engine_neutral_problems(result: &serde_json::Value, scenario: &Scenario) -> Vec<String> {
+    let mut problems = Vec::new();
+    let resolved = result["js"]["error"].is_null();
+    if resolved != scenario.allowed {
+        problems.push(format!(
+            "fetch() {} (js: {})",
+            if resolved { "resolved" } else { "rejected" },
+            result["js"]
+        ));
+    }
+    if result["agrees"] != json!(true) || result["disagreements"] != json!([]) {
+        problems.push(format!("the model disagrees: {}", result["disagreements"]));
+    }
+    let preflight_sent =
+        result["server"].as_array().is_some_and(|s| s.iter().any(|x| x["preflight"] == true));
+    if result["verdict"]["preflight"] != json!(preflight_sent) {
+        problems
+            .push(format!("preflight predicted {}, sent {preflight_sent}", result["verdict"]["preflight"]));
+    }
+    problems
+}
+
 /// Runs `run_one` on every scenario, in order; returns (scenarios, agreements) and each failure.
 pub async fn tally<'a, F, Fut>(mut run_one: F) -> (usize, usize, Vec<String>)
 where
@@ -472,26 +496,7 @@ async fn run_one(browser: &Browser, sandbox: &SandboxProcess, scenario: &Scenari
         browser.eval(&format!("return sandbox.send({}, {});", json!(scenario.path), scenario.init)).await?;
     let printed = crate::cors_lines(browser).await?;
     let verdict = &result["verdict"];
-    let mut problems = Vec::new();
-
-    // What JavaScript got, against what a developer should expect.
-    let resolved = result["js"]["error"].is_null();
-    if resolved != scenario.allowed {
-        problems.push(format!(
-            "fetch() {} (js: {})",
-            if resolved { "resolved" } else { "rejected" },
-            result["js"]
-        ));
-    }
-    // The model against the browser: read or blocked, preflight, readable headers (the lab compares these).
-    if result["agrees"] != json!(true) || result["disagreements"] != json!([]) {
-        problems.push(format!("the model disagrees: {}", result["disagreements"]));
-    }
-    let preflight_sent =
-        result["server"].as_array().is_some_and(|s| s.iter().any(|x| x["preflight"] == true));
-    if verdict["preflight"] != json!(preflight_sent) {
-        problems.push(format!("preflight predicted {}, sent {preflight_sent}", verdict["preflight"]));
-    }
+    let mut problems = engine_neutral_problems(&result, scenario);
     // The predicted console line against the one Chromium printed.
     let predicted: Vec<String> =
         verdict["chromium_message"].as_str().map(str::to_owned).into_iter().collect();
