@@ -48,7 +48,8 @@ impl Default for Limits {
 pub enum Stopped {
     /// Every connection closed within the grace period: open live feeds were ended, not waited for.
     Drained,
-    /// The grace period ran out with requests still open; they were dropped.
+    /// The grace period ran out with requests still open; the wait for them stopped (they end with the
+    /// process).
     GraceExpired,
 }
 

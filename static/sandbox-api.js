@@ -113,9 +113,14 @@ function impliedContentType(body) {
   return null;
 }
 
+// The newest `seq` in the API's log. An answer holds at most 1 MiB, oldest first: read on with `after=`.
 async function lastSeq() {
-  const log = await (await fetch('/sandbox/log')).json();
-  return log.length ? log[log.length - 1].seq : 0;
+  let last = 0;
+  for (;;) {
+    const page = await (await fetch(`/sandbox/log?after=${last}`)).json();
+    if (page.length === 0) return last;
+    last = page[page.length - 1].seq;
+  }
 }
 
 window.sandbox = { policy, replacePolicy, presets, send };

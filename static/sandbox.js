@@ -243,10 +243,13 @@ async function readLog(after = 0) {
   return res.ok ? res.json() : [];
 }
 
+// Reads the log on from the last exchange shown (an answer holds at most 1 MiB: read on until empty).
 async function latestSeq() {
-  const all = await readLog(lastSeq);
-  all.forEach(addToLog);
-  return lastSeq;
+  for (;;) {
+    const page = await readLog(lastSeq);
+    if (page.length === 0) return lastSeq;
+    page.forEach(addToLog);
+  }
 }
 
 function addToLog(exchange) {

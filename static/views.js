@@ -87,7 +87,7 @@ export function whyView(verdict, js) {
   const nodes = [para(verdict.rule ?? '', verdict.allowed ? 'ok' : 'blocked')];
   // This browser's own lines first, the other engine's under a fold.
   const engines = [
-    { name: 'Chromium', lines: verdict.chromium_message ? [verdict.chromium_message] : [] },
+    { name: 'Chromium', lines: verdict.chromium_messages ?? (verdict.chromium_message ? [verdict.chromium_message] : []) },
     { name: 'Firefox', lines: verdict.firefox_messages ?? (verdict.firefox_message ? [verdict.firefox_message] : []) },
   ];
   if (thisEngine() === 'Firefox') engines.reverse();

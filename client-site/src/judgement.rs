@@ -111,7 +111,8 @@ pub fn judge(exchange: &Exchange, log: &ExchangeLog) -> Judgement {
         return Judgement::Known(Box::new(not_included));
     }
     let included = run(Credentials::Include);
-    if included.allowed {
+    // Readable either way, and the same headers readable (`Expose-Headers: *` counts only without credentials).
+    if included.allowed && included.readable_headers == not_included.readable_headers {
         Judgement::Known(Box::new(not_included))
     } else {
         Judgement::DependsOnCredentials { included: Box::new(included), not_included: Box::new(not_included) }
@@ -127,6 +128,10 @@ fn preflight_of(exchange: &Exchange, origin: &str, log: &ExchangeLog) -> Option<
             && x.uri == exchange.uri
             && x.origin() == Some(origin)
             && x.request_header("access-control-request-method") == Some(exchange.method.as_str())
+            // Every header the preflight asked about is on this request: not an older request's preflight.
+            && x.request_header("access-control-request-headers").is_none_or(|names| {
+                names.split(',').map(str::trim).filter(|n| !n.is_empty()).all(|n| exchange.request_header(n).is_some())
+            })
     })
 }
 
@@ -260,5 +265,47 @@ mod tests {
         for exchange in [curl, navigation, preflight] {
             assert!(matches!(judge(&exchange, &log), Judgement::NotCors), "{exchange:?}");
         }
+    }
+
+    #[test]
+    fn readable_either_way_but_other_headers_readable_depends_on_credentials() {
+        let log = ExchangeLog::default();
+        let answer = |expose: &str| {
+            log.record(NewExchange {
+                method: Method::GET,
+                uri: "/api".parse().unwrap(),
+                request_headers: headers(&[("origin", "http://localhost:3000"), ("sec-fetch-mode", "cors")]),
+                preflight: false,
+                status: StatusCode::OK,
+                response_headers: headers(&[
+                    ("access-control-allow-origin", "http://localhost:3000"),
+                    ("access-control-allow-credentials", "true"),
+                    ("access-control-expose-headers", expose),
+                    ("x-request-id", "7"),
+                ]),
+                policy_version: 1,
+            })
+        };
+        // `*` exposes X-Request-Id only without credentials: what JavaScript reads depends on them.
+        let star = answer("*");
+        assert!(matches!(judge(&star, &log), Judgement::DependsOnCredentials { .. }));
+        // Named, it is readable either way: known.
+        let named = answer("X-Request-Id");
+        let Judgement::Known(verdict) = judge(&named, &log) else { panic!("known") };
+        assert!(verdict.readable_headers.iter().any(|h| h == "x-request-id"));
+    }
+
+    #[test]
+    fn an_older_preflight_for_other_headers_is_not_this_requests() {
+        let log = ExchangeLog::default();
+        let preflight = [
+            ("origin", "http://localhost:3000"),
+            ("access-control-request-method", "GET"),
+            ("access-control-request-headers", "x-api-key"),
+        ];
+        record(&log, Method::OPTIONS, true, &preflight);
+        // A later simple GET with the browser's own Cache-Control, and no X-Api-Key.
+        let get = record(&log, Method::GET, false, &CHROMIUM_GET);
+        assert!(preflight_of(&get, "http://localhost:3000", &log).is_none());
     }
 }

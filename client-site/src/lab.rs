@@ -134,16 +134,39 @@ impl Attempt {
         !matches!(self.cache, Some(CacheMode::NoStore | CacheMode::Reload))
     }
 
-    /// The API's records of this attempt: by trace id, or for an untagged request the records after
-    /// `after_seq` for the same path.
-    pub fn exchanges(&self, recent: &[Arc<Exchange>]) -> Vec<Arc<Exchange>> {
-        match &self.trace {
-            Some(trace) => recent.iter().filter(|x| x.trace() == Some(trace.as_str())).cloned().collect(),
-            None => {
-                let path = path_of(&self.url);
-                recent.iter().filter(|x| x.seq > self.after_seq && x.uri.path() == path).cloned().collect()
+    /// The API's records of this attempt: by trace id; or, for an untagged request, the first request
+    /// after `after_seq` from `page_origin` with the same path and method and no trace id (another tab's,
+    /// another learner's or a DevTools request is not taken for it), with the preflight just before it.
+    pub fn exchanges(&self, recent: &[Arc<Exchange>], page_origin: &str) -> Vec<Arc<Exchange>> {
+        if let Some(trace) = &self.trace {
+            return recent.iter().filter(|x| x.trace() == Some(trace.as_str())).cloned().collect();
+        }
+        let path = path_of(&self.url);
+        let ours = |x: &Exchange| {
+            x.seq > self.after_seq
+                && x.trace().is_none()
+                && x.uri.path() == path
+                && x.origin() == Some(page_origin)
+                && x.method.as_str().eq_ignore_ascii_case(&self.method)
+        };
+        let mut mine = Vec::new();
+        for exchange in recent.iter().filter(|x| x.seq > self.after_seq) {
+            if exchange.preflight {
+                let asks_for_this = exchange.uri.path() == path
+                    && exchange.origin() == Some(page_origin)
+                    && exchange.trace().is_none()
+                    && exchange
+                        .request_header("access-control-request-method")
+                        .is_some_and(|m| m.eq_ignore_ascii_case(&self.method));
+                if asks_for_this {
+                    mine = vec![Arc::clone(exchange)]; // the latest preflight before the request
+                }
+            } else if ours(exchange) {
+                mine.push(Arc::clone(exchange));
+                return mine;
             }
         }
+        Vec::new()
     }
 }
 
@@ -172,7 +195,7 @@ pub struct Joined {
 
 /// Runs the browser model on an attempt and what the API recorded for it.
 pub fn join(page_origin: &str, attempt: &Attempt, recent: &[Arc<Exchange>]) -> Joined {
-    let exchanges = attempt.exchanges(recent);
+    let exchanges = attempt.exchanges(recent, page_origin);
     let preflight = exchanges.iter().find(|x| x.preflight).map(|x| judgement::response_of(x));
     let actual: Vec<Response> =
         exchanges.iter().filter(|x| !x.preflight).map(|x| judgement::response_of(x)).collect();
@@ -357,5 +380,48 @@ mod tests {
         assert!(bad_mode.contains("`no-cors`"), "{bad_mode}");
         let bad_cache = attempt("omit", "cors", json!("sometimes")).unwrap_err().to_string();
         assert!(bad_cache.contains("`only-if-cached`"), "{bad_cache}");
+    }
+
+    #[test]
+    fn an_untagged_attempt_takes_only_its_own_request_and_preflight() {
+        use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+        use server::ExchangeLog;
+        use server::exchange::{NewExchange, RecordedHeaders};
+        let log = ExchangeLog::default();
+        let record = |method: Method, uri: &str, preflight: bool, lines: &[(&str, &str)]| {
+            let mut map = HeaderMap::new();
+            for (name, value) in lines {
+                map.append(
+                    HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                    HeaderValue::from_str(value).unwrap(),
+                );
+            }
+            log.record(NewExchange {
+                method,
+                uri: uri.parse().unwrap(),
+                request_headers: RecordedHeaders::of(&map),
+                preflight,
+                status: StatusCode::OK,
+                response_headers: RecordedHeaders::default(),
+                policy_version: 1,
+            })
+        };
+        let page = "http://localhost:3000";
+        record(Method::PUT, "/api", false, &[("origin", "http://127.0.0.1:3000")]); // another origin
+        record(Method::PUT, "/api?trace=t1", false, &[("origin", page)]); // a lab request with a trace
+        record(Method::GET, "/api", false, &[("origin", page)]); // another method
+        let preflight = record(
+            Method::OPTIONS,
+            "/api",
+            true,
+            &[("origin", page), ("access-control-request-method", "PUT")],
+        );
+        let put = record(Method::PUT, "/api", false, &[("origin", page)]);
+        record(Method::PUT, "/api", false, &[("origin", page)]); // a later one: not this attempt's
+        let mut attempt = attempt("omit", "cors", json!("default")).unwrap();
+        attempt.trace = None;
+        attempt.method = "PUT".into();
+        let mine: Vec<u64> = attempt.exchanges(&log.recent(), page).iter().map(|x| x.seq).collect();
+        assert_eq!(mine, [preflight.seq, put.seq]);
     }
 }
