@@ -13,24 +13,23 @@
 //! A slow tab never slows the API: the API hands each exchange to a bounded broadcast channel and moves
 //! on; [`crate::watcher`] turns exchanges into verdicts off the API's request path.
 
-use std::sync::Arc;
-
-use axum::response::sse::Event;
+use axum::body::Bytes;
 use serde_json::{Value, json};
 use server::PolicySnapshot;
 
-/// One announcement for the live feed, serialized once however many tabs receive it.
+/// One announcement for the live feed, encoded once — as the bytes of its Server-Sent Event — however
+/// many tabs receive it: each tab's feed only hands the same shared bytes to its connection.
 #[derive(Clone, Debug)]
 pub struct SiteEvent {
     /// The SSE event name: `policy`, `exchange`, `progress`, `lessons`, `verdict` or `resync`.
     pub name: &'static str,
-    /// The event's JSON data.
-    pub data: Arc<str>,
+    /// `event: <name>\ndata: <JSON>\n\n`. Compact JSON has no line break, so one `data:` line holds it.
+    pub frame: Bytes,
 }
 
 impl SiteEvent {
     fn new(name: &'static str, data: &Value) -> SiteEvent {
-        SiteEvent { name, data: data.to_string().into() }
+        SiteEvent { name, frame: Bytes::from(format!("event: {name}\ndata: {data}\n\n")) }
     }
 
     /// A policy change.
@@ -61,10 +60,5 @@ impl SiteEvent {
     /// This tab fell behind and missed events: it should re-read what it shows.
     pub fn resync() -> SiteEvent {
         SiteEvent::new("resync", &json!({}))
-    }
-
-    /// The event as Server-Sent Events send it.
-    pub fn to_sse(&self) -> Event {
-        Event::default().event(self.name).data(&*self.data)
     }
 }
