@@ -28,6 +28,17 @@ pub fn spawn(site: Site) -> tokio::task::JoinHandle<()> {
                     Err(RecvError::Closed) => return,
                 },
             };
+            // Nobody watching, and no step it could tick (not from this site's page): judged later, when
+            // the log is read, from the same record. Under load with no tab open this costs nothing.
+            let from_own_page =
+                exchange.origin().is_some_and(|origin| own_origins.iter().any(|own| own == origin));
+            if site.events.receiver_count() == 0 && !from_own_page {
+                let no_verdict_needed = progress_without_verdict(&site, &exchange, &own_origins);
+                if let Some(progress) = no_verdict_needed {
+                    let _ = site.events.send(SiteEvent::progress(&progress));
+                }
+                continue;
+            }
             let judgement = site.verdicts.of(&exchange, &site.api.log);
             let _ = site.events.send(SiteEvent::exchange(&explain::view(&exchange, &judgement)));
             // Only a verdict the record proves ticks a step; the tutorial's own fetch() is also reported by
@@ -41,6 +52,16 @@ pub fn spawn(site: Site) -> tokio::task::JoinHandle<()> {
             }
         }
     })
+}
+
+/// Ticks what an exchange ticks without a verdict (step 6: a request with no `Origin`, as curl sends).
+fn progress_without_verdict(
+    site: &Site,
+    exchange: &server::Exchange,
+    own_origins: &[String],
+) -> Option<serde_json::Value> {
+    let mut progress = site.progress();
+    progress.observe(exchange, None, own_origins).then(|| progress.to_json())
 }
 
 /// The "fell behind" warning, at most once per [`LagWarning::EVERY`] with the count since: under load the
