@@ -1,7 +1,7 @@
 //! The API's throughput with 0, 1, 20 and 50 tabs following the live feed, against a bare axum handler
 //! answering the same JSON, measured in the same run.
 //!
-//! Run with `cargo bench --bench feeds`. The whole sandbox runs (`cors_sandbox::run_with_grace`: the API,
+//! Run with `cargo bench --bench feeds`. The whole sandbox runs (`cors_sandbox::run_with`: the API,
 //! the client site and the watcher that judges each exchange) on one Tokio worker thread, as in the `api`
 //! bench; the load and the tabs run on another. Each tab is a connection to `/sandbox/events` that reads
 //! everything it is sent and counts the `resync` events it gets — a tab that fell behind.
@@ -37,7 +37,9 @@ fn main() {
         let ports = (api.local_addr().expect("address").port(), site.local_addr().expect("address").port());
         tokio::spawn(async move {
             let forever = std::future::pending::<()>();
-            cors_sandbox::run_with_grace(api, site, "127.0.0.1", Duration::from_secs(1), forever).await
+            let limits =
+                cors_sandbox::Limits { shutdown_grace: Duration::from_secs(1), ..Default::default() };
+            cors_sandbox::run_with(api, site, "127.0.0.1", limits, forever).await
         });
         (bare_port, ports.0, ports.1)
     });

@@ -64,23 +64,11 @@ pub async fn run(
     host: &str,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<Stopped> {
-    run_with_grace(api_listener, client_listener, host, SHUTDOWN_GRACE, shutdown).await
+    run_with(api_listener, client_listener, host, Limits::default(), shutdown).await
 }
 
-/// [`run`] with another grace period. A long one lets a test tell "the feeds were ended" from "the
-/// grace period cut them off": only the first gives [`Stopped::Drained`].
-pub async fn run_with_grace(
-    api_listener: TcpListener,
-    client_listener: TcpListener,
-    host: &str,
-    grace: Duration,
-    shutdown: impl Future<Output = ()>,
-) -> std::io::Result<Stopped> {
-    let limits = Limits { shutdown_grace: grace, ..Limits::default() };
-    run_with(api_listener, client_listener, host, limits, shutdown).await
-}
-
-/// [`run`] with the time limits given.
+/// [`run`] with the time limits given. A long grace period lets a test tell "the feeds were ended" from
+/// "the grace period cut them off": only the first gives [`Stopped::Drained`].
 pub async fn run_with(
     api_listener: TcpListener,
     client_listener: TcpListener,
@@ -101,20 +89,20 @@ pub async fn run_with(
     let api_server = serve(api_listener, server::app(api), limits.header_read_timeout, stopping.clone());
     let client_server =
         serve(client_listener, client_site::app(site), limits.header_read_timeout, stopping.clone());
-    let servers = async { tokio::try_join!(api_server, client_server) };
+    // The servers serve until `stopping` is cancelled, so they are polled while shutdown is awaited.
+    let servers = async { tokio::join!(api_server, client_server) };
     tokio::pin!(servers);
-
     tokio::select! {
-        result = &mut servers => result.map(|_| Stopped::Drained),
-        () = shutdown => {
-            // Cancelling ends the live feeds (SSE), which graceful shutdown would otherwise wait on for
-            // ever (axum #2673); the timeout bounds whatever else is still in flight.
-            stopping.cancel();
-            match tokio::time::timeout(limits.shutdown_grace, servers).await {
-                Ok(result) => result.map(|_| Stopped::Drained),
-                Err(_elapsed) => Ok(Stopped::GraceExpired),
-            }
-        }
+        // Never before `stopping` is cancelled; should it happen, every connection has closed.
+        _ = &mut servers => return Ok(Stopped::Drained),
+        () = shutdown => {}
+    }
+    // Cancelling ends the live feeds (SSE), which graceful shutdown would otherwise wait on for ever
+    // (axum #2673); the timeout bounds whatever else is still in flight.
+    stopping.cancel();
+    match tokio::time::timeout(limits.shutdown_grace, servers).await {
+        Ok(_) => Ok(Stopped::Drained),
+        Err(_elapsed) => Ok(Stopped::GraceExpired),
     }
 }
 
@@ -128,7 +116,7 @@ async fn serve(
     app: axum::Router,
     header_read_timeout: Duration,
     stopping: CancellationToken,
-) -> std::io::Result<()> {
+) {
     let connections = GracefulShutdown::new();
     loop {
         let stream = tokio::select! {
@@ -158,5 +146,4 @@ async fn serve(
     }
     drop(listener);
     connections.shutdown().await;
-    Ok(())
 }

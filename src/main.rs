@@ -66,7 +66,8 @@ async fn main() -> ExitCode {
     println!("Press Ctrl-C to stop.");
 
     let grace = Duration::from_millis(cli.shutdown_grace_ms);
-    match cors_sandbox::run_with_grace(api, client, &cli.host, grace, shutdown_signal()).await {
+    let limits = cors_sandbox::Limits { shutdown_grace: grace, ..Default::default() };
+    match cors_sandbox::run_with(api, client, &cli.host, limits, shutdown_signal()).await {
         Ok(Stopped::Drained) => {
             println!("Stopped: every connection closed.");
             ExitCode::SUCCESS
