@@ -42,8 +42,10 @@ pub struct Exchange {
     pub at_ms: u64,
     /// The request's method, exactly as sent (`OPTIONS` for a preflight).
     pub method: Method,
-    /// The request's path and query.
+    /// The request's path and query, at most [`MAX_RECORDED_LINE`] bytes of them.
     pub uri: Uri,
+    /// How long the path and query were when the record had to cut them; `None` when kept whole.
+    pub uri_cut_from: Option<usize>,
     /// The request's headers, including `Origin` when the browser sent one.
     pub request_headers: RecordedHeaders,
     /// Whether this was a CORS preflight: `OPTIONS` with `Access-Control-Request-Method`.
@@ -164,12 +166,14 @@ impl Serialize for RecordedHeaders {
 
 impl Serialize for Exchange {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut s = serializer.serialize_struct("Exchange", 13)?;
+        let mut s = serializer.serialize_struct("Exchange", 14)?;
         s.serialize_field("seq", &self.seq)?;
         s.serialize_field("at_ms", &self.at_ms)?;
         s.serialize_field("method", self.method.as_str())?;
         s.serialize_field("path", self.uri.path())?;
         s.serialize_field("query", &self.uri.query())?;
+        // Not null only when the path and query were longer than a record keeps: their whole length.
+        s.serialize_field("path_cut_from", &self.uri_cut_from)?;
         s.serialize_field("trace", &self.trace())?;
         s.serialize_field("origin", &self.origin())?;
         s.serialize_field("preflight", &self.preflight)?;
@@ -193,6 +197,25 @@ pub struct NewExchange {
     pub status: StatusCode,
     pub response_headers: RecordedHeaders,
     pub policy_version: u64,
+}
+
+/// A copy of `uri` in an allocation of its own, cut to [`MAX_RECORDED_LINE`] bytes (with its whole
+/// length when cut). The `Uri` hyper parses shares the connection's read buffer: keeping it would keep
+/// that whole buffer — every header of the request, however large — alive as long as the record.
+fn kept_uri(uri: &Uri) -> (Uri, Option<usize>) {
+    let whole = uri.path_and_query().map_or("/", |pq| pq.as_str());
+    let (kept, cut_from) = if whole.len() > MAX_RECORDED_LINE {
+        // A request target is ASCII (hyper refuses anything else), so every byte is a boundary.
+        let mut end = MAX_RECORDED_LINE;
+        while !whole.is_char_boundary(end) {
+            end -= 1;
+        }
+        (&whole[..end], Some(whole.len()))
+    } else {
+        (whole, None)
+    };
+    let copy = Uri::from_maybe_shared(axum::body::Bytes::copy_from_slice(kept.as_bytes()));
+    (copy.unwrap_or_else(|_| Uri::from_static("/")), cut_from)
 }
 
 /// The most recent exchanges, and a live feed of new ones.
@@ -222,11 +245,13 @@ impl ExchangeLog {
         // `.await` (see the tokio docs on "Which kind of mutex should you use?").
         let mut recent = self.recent.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         // The sequence number is taken under the lock so that the ring and the feed are in `seq` order.
+        let (uri, uri_cut_from) = kept_uri(&new.uri);
         let exchange = Arc::new(Exchange {
             seq: self.next_seq.fetch_add(1, Ordering::Relaxed),
             at_ms,
             method: new.method,
-            uri: new.uri,
+            uri,
+            uri_cut_from,
             request_headers: new.request_headers,
             preflight: new.preflight,
             status: new.status,
@@ -386,5 +411,27 @@ mod tests {
             json["response_headers"],
             serde_json::json!([["access-control-allow-origin", "*"], ["access-control-allow-origin", "*"]])
         );
+    }
+
+    /// The record keeps its own copy of the path, never a view into the request's buffer (which holds
+    /// every header, and would stay alive as long as the record), and cuts a long one.
+    #[test]
+    fn the_path_is_copied_out_of_the_request_buffer_and_capped() {
+        let buffer = axum::body::Bytes::from(format!("/api?pad={}", "p".repeat(100)));
+        let shared = Uri::from_maybe_shared(buffer.clone()).unwrap();
+        let (kept, cut) = kept_uri(&shared);
+        assert_eq!(kept, shared);
+        assert_eq!(cut, None);
+        let inside = buffer.as_ptr_range();
+        assert!(
+            !inside.contains(&kept.path_and_query().unwrap().as_str().as_ptr()),
+            "the record shares the buffer"
+        );
+
+        let long = format!("/api?pad={}", "p".repeat(60_000));
+        let (kept, cut) = kept_uri(&long.parse().unwrap());
+        assert_eq!(kept.path_and_query().unwrap().as_str().len(), MAX_RECORDED_LINE);
+        assert_eq!(cut, Some(long.len()));
+        assert_eq!(kept.path(), "/api");
     }
 }
