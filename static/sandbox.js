@@ -270,11 +270,22 @@ function addToLog(exchange) {
   while ($('#log').children.length > 50) $('#log').lastChild.remove();
 }
 
+// Under load the feed sends the newest few exchanges every 50 ms and counts the rest: say so, in order.
+function addOmitted({ count, up_to_seq: upTo }) {
+  if (upTo <= lastSeq) return;
+  lastSeq = upTo;
+  const item = document.createElement('li');
+  item.textContent = `… ${count} more request${count === 1 ? '' : 's'} (up to #${upTo}) arrived too fast to list here; GET /sandbox/log has every one.`;
+  $('#log').prepend(item);
+  while ($('#log').children.length > 50) $('#log').lastChild.remove();
+}
+
 followFeed(
   {
     policy: (data) => showPolicy(data.policy),
     progress: showProgress,
     exchange: addToLog,
+    'exchanges-omitted': addOmitted,
     resync: () => latestSeq().catch(checkSandbox),
   },
   () => latestSeq().catch(checkSandbox),

@@ -74,7 +74,7 @@ async fn change_policy(
     };
     match site.api.policy.update(|current| change(current, &body)) {
         Ok(snapshot) => {
-            site.announce_policy(snapshot.version);
+            site.announce_policy(&snapshot);
             Json(snapshot.policy.clone()).into_response()
         }
         Err(why) => error(StatusCode::UNPROCESSABLE_ENTITY, why.0),
@@ -222,13 +222,13 @@ async fn get_progress(State(site): State<Site>) -> Json<Value> {
 async fn reset_progress(State(site): State<Site>) -> Json<Value> {
     let snapshot = site.api.policy.update(|_| Ok::<_, Infallible>(Policy::default()));
     let Ok(snapshot) = snapshot;
-    site.announce_policy(snapshot.version);
+    site.announce_policy(&snapshot);
     let progress = {
         let mut progress = site.progress();
         *progress = Default::default();
         progress.to_json()
     };
-    let _ = site.events.send(SiteEvent::progress(&progress));
+    site.events.send(SiteEvent::progress(&progress));
     Json(progress)
 }
 
@@ -259,7 +259,7 @@ async fn check_console(State(site): State<Site>, request: Request) -> Response {
                 progress.console_read();
                 progress.to_json()
             };
-            let _ = site.events.send(SiteEvent::progress(&progress));
+            site.events.send(SiteEvent::progress(&progress));
             Json(json!({ "matched": true, "message": message, "progress": progress })).into_response()
         }
         None => Json(json!({
@@ -323,16 +323,16 @@ async fn report_attempt(State(site): State<Site>, headers: HeaderMap, request: R
         changed.then(|| progress.to_json())
     };
     if let Some(progress) = progress {
-        let _ = site.events.send(SiteEvent::progress(&progress));
+        site.events.send(SiteEvent::progress(&progress));
     }
     let view = lab::view(&attempt, &joined);
-    let _ = site.events.send(SiteEvent::verdict(&view));
+    site.events.send(SiteEvent::verdict(&view));
     let lessons = {
         let mut lessons = site.lessons();
         lessons.observe(&attempt, &joined).then(|| lessons.to_json())
     };
     if let Some(lessons) = lessons {
-        let _ = site.events.send(SiteEvent::lessons(&lessons));
+        site.events.send(SiteEvent::lessons(&lessons));
     }
     Json(view).into_response()
 }
@@ -352,7 +352,7 @@ async fn reset_lessons(State(site): State<Site>) -> Json<Value> {
         *lessons = Default::default();
         lessons.to_json()
     };
-    let _ = site.events.send(SiteEvent::lessons(&lessons));
+    site.events.send(SiteEvent::lessons(&lessons));
     Json(lessons)
 }
 

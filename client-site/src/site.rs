@@ -2,10 +2,10 @@
 
 use std::sync::{Arc, Mutex};
 
-use tokio::sync::{broadcast, watch};
+use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
-use crate::events::SiteEvent;
+use crate::events::{Events, SiteEvent};
 use crate::lessons;
 use crate::progress::Progress;
 use crate::verdicts::Verdicts;
@@ -55,6 +55,19 @@ impl SiteConfig {
     }
 }
 
+/// A policy version as the feed's `policy` event.
+#[derive(Clone, Debug)]
+pub struct PolicyEvent {
+    pub version: u64,
+    pub event: SiteEvent,
+}
+
+impl PolicyEvent {
+    fn of(snapshot: &server::PolicySnapshot) -> PolicyEvent {
+        PolicyEvent { version: snapshot.version, event: SiteEvent::policy(snapshot) }
+    }
+}
+
 /// The site's shared state: cheap handles, cloned into every request.
 #[derive(Clone)]
 pub struct Site {
@@ -69,10 +82,11 @@ pub struct Site {
     pub verdicts: Arc<Verdicts>,
     /// Everything the live feed announces but the policy: exchanges, verdicts, progress, lessons. A tab
     /// that falls behind skips ahead (and is sent what it shows afresh).
-    pub events: broadcast::Sender<SiteEvent>,
-    /// The policy's version, each time it changes. Apart from `events` so that a change is never
-    /// dropped or delayed behind exchanges: a `watch` keeps only the latest, and every tab gets it.
-    pub policy_changed: Arc<watch::Sender<u64>>,
+    pub events: Arc<Events>,
+    /// The policy in force as the feed's `policy` event, encoded once per version however many tabs
+    /// follow. Apart from `events` so that a change is never dropped or delayed behind exchanges: a
+    /// `watch` keeps only the latest, and every tab gets it.
+    pub policy_changed: Arc<watch::Sender<PolicyEvent>>,
     /// Cancelled when the sandbox shuts down; ends the live feeds so shutdown never waits on them.
     pub shutdown: CancellationToken,
 }
@@ -82,12 +96,12 @@ impl Site {
     pub fn new(config: SiteConfig, api: server::Api, shutdown: CancellationToken) -> Site {
         Site {
             config: Arc::new(config),
+            policy_changed: Arc::new(watch::channel(PolicyEvent::of(&api.policy.snapshot())).0),
             api,
             progress: Arc::new(Mutex::new(Progress::default())),
             lessons: Arc::new(Mutex::new(lessons::LabProgress::default())),
             verdicts: Arc::default(),
-            events: broadcast::channel(256).0,
-            policy_changed: Arc::new(watch::channel(0).0),
+            events: Arc::default(),
             shutdown,
         }
     }
@@ -101,9 +115,17 @@ impl Site {
             .collect()
     }
 
-    /// Tells every open tab that the policy changed (to `version`).
-    pub fn announce_policy(&self, version: u64) {
-        self.policy_changed.send_replace(version);
+    /// Tells every open tab that the policy changed to `snapshot`: encodes it once, unless a later
+    /// version was announced already (two changes at once may announce in either order).
+    pub fn announce_policy(&self, snapshot: &server::PolicySnapshot) {
+        let now = PolicyEvent::of(snapshot);
+        self.policy_changed.send_if_modified(|shown| {
+            let newer = now.version > shown.version;
+            if newer {
+                *shown = now;
+            }
+            newer
+        });
     }
 
     /// The lab's lessons (a poisoned lock only means a panic elsewhere; the flags are still valid).
