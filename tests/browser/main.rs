@@ -42,7 +42,7 @@ async fn the_tutorial_in_chromium() {
     };
     let sandbox = SandboxProcess::start().await;
     let mut failures = Vec::new();
-    let cases: [(&str, CaseFn); 25] = [
+    let cases: [(&str, CaseFn); 26] = [
         ("the page loads cleanly and stays on this machine", |b, s| Box::pin(page_loads_cleanly(b, s))),
         ("step 1: the article's request is blocked", |b, s| Box::pin(step1_blocked(b, s))),
         ("step 2: the console line ticks the step", |b, s| Box::pin(step2_console(b, s))),
@@ -54,6 +54,7 @@ async fn the_tutorial_in_chromium() {
             Box::pin(values_match_chromium(b, s))
         }),
         ("a policy change reaches every open tab", |b, s| Box::pin(tabs_follow_the_policy(b, s))),
+        ("under load on /api, every tab ends on the final policy", |b, s| Box::pin(no_tab_left_behind(b, s))),
         ("lab: the model's verdicts equal Chromium's", |b, s| Box::pin(lab_scenarios(b, s))),
         ("lab: a cached preflight is reported", |b, s| {
             Box::pin(async move { lab::cached_preflight_is_reported(b, s).await.map(|_| ()) })
@@ -388,6 +389,67 @@ async fn tabs_follow_the_policy(browser: &Browser, sandbox: &SandboxProcess) -> 
         return Err(format!("the custom field shows {custom}"));
     }
     Ok(())
+}
+
+/// Three tutorial tabs, the policy changed five times during seconds of load on `/api`: every tab shows
+/// the final policy within a second, however many exchange events the load made.
+async fn no_tab_left_behind(browser: &Browser, sandbox: &SandboxProcess) -> Result<(), String> {
+    let driver = browser.driver()?;
+    let first = driver.window().await.map_err(|e| e.to_string())?;
+    let mut tabs = vec![first.clone()];
+    for _ in 0..2 {
+        tabs.push(driver.new_tab().await.map_err(|e| e.to_string())?);
+    }
+    for tab in &tabs {
+        driver.switch_to_window(tab.clone()).await.map_err(|e| e.to_string())?;
+        browser.goto(&sandbox.site).await?;
+        browser.wait_for_text("#header-line", WAIT, |t| t.starts_with("Access-Control-Allow-Origin")).await?;
+    }
+    // The load: eight connections sending the page's request as fast as the API answers, for 4 s.
+    let until = std::time::Instant::now() + Duration::from_secs(4);
+    let load: Vec<_> = (0..8)
+        .map(|_| {
+            let url = sandbox.api_url.clone();
+            tokio::spawn(async move {
+                let http = reqwest::Client::new();
+                let mut answered = 0u64;
+                while std::time::Instant::now() < until {
+                    if http.get(&url).header("origin", "http://localhost:1").send().await.is_ok() {
+                        answered += 1;
+                    }
+                }
+                answered
+            })
+        })
+        .collect();
+    let values = ["*", "https://a.example", "*", "https://b.example", "https://final.example"];
+    for value in values {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        sandbox.patch_policy(json!({ "allow_origin": value })).await?;
+    }
+    let mut answered = 0;
+    for task in load {
+        answered += task.await.map_err(|e| e.to_string())?;
+    }
+    let mut problems = Vec::new();
+    for (n, tab) in tabs.iter().enumerate() {
+        driver.switch_to_window(tab.clone()).await.map_err(|e| e.to_string())?;
+        let wanted = "Access-Control-Allow-Origin: https://final.example";
+        if let Err(why) = browser.wait_for_text("#header-line", Duration::from_secs(1), |t| t == wanted).await
+        {
+            problems.push(format!("tab {}: {why}", n + 1));
+        }
+    }
+    for tab in tabs.iter().skip(1) {
+        driver.switch_to_window(tab.clone()).await.map_err(|e| e.to_string())?;
+        driver.close_window().await.map_err(|e| e.to_string())?;
+    }
+    driver.switch_to_window(first).await.map_err(|e| e.to_string())?;
+    sandbox.patch_policy(json!({ "allow_origin": "https://yoursite.com" })).await?;
+    if answered < 1000 {
+        problems.push(format!("only {answered} requests in 4 s: not a load"));
+    }
+    if problems.is_empty() { Ok(()) } else { Err(problems.join("\n")) }
 }
 
 /// Every lab scenario: the model's verdict, preflight, readable headers and console line equal Chromium's.
