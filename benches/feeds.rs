@@ -32,14 +32,16 @@ fn main() {
         let bare_port = bare.local_addr().expect("address").port();
         let app = Router::new().route("/api", get(|| async { Json("Hello") }));
         tokio::spawn(async move { axum::serve(bare, app).await.expect("serve") });
-        let api = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let site = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let ports = (api.local_addr().expect("address").port(), site.local_addr().expect("address").port());
+        let listeners = cors_sandbox::Listeners::loopback().await.expect("bind");
+        let ports = (
+            listeners.api.local_addr().expect("address").port(),
+            listeners.client.local_addr().expect("address").port(),
+        );
         tokio::spawn(async move {
             let forever = std::future::pending::<()>();
             let limits =
                 cors_sandbox::Limits { shutdown_grace: Duration::from_secs(1), ..Default::default() };
-            cors_sandbox::run_with(api, site, "127.0.0.1", limits, forever).await
+            cors_sandbox::run_with(listeners, "127.0.0.1", limits, forever).await
         });
         (bare_port, ports.0, ports.1)
     });

@@ -1,7 +1,8 @@
 //! # CORS Sandbox
 //!
-//! One process, two origins: the API (`server`, port 8000) whose CORS headers the learner controls, and
-//! the tutorial site (`client_site`, port 3000) whose `fetch()` the browser judges.
+//! One process, three origins: the API (`server`, port 8000) whose CORS headers the learner controls,
+//! the tutorial site (`client_site`, port 3000) whose `fetch()` the browser judges, and the other site
+//! (`client_site::attacker`, port 4000), the attacker's.
 //!
 //! ## Layout
 //!
@@ -53,32 +54,55 @@ pub enum Stopped {
     GraceExpired,
 }
 
-/// Serves the API on `api_listener` and the tutorial site on `client_listener` until `shutdown`
-/// completes, then stops both within [`SHUTDOWN_GRACE`] — open live feeds included.
+/// The three origins' listeners, bound by the caller (so that a busy port stops the program before
+/// anything serves, and tests can bind port 0).
+#[derive(Debug)]
+pub struct Listeners {
+    /// The API (port 8000 by default).
+    pub api: TcpListener,
+    /// The tutorial and the lab (port 3000 by default).
+    pub client: TcpListener,
+    /// The other site, the attacker's (port 4000 by default).
+    pub attacker: TcpListener,
+}
+
+impl Listeners {
+    /// Three listeners on loopback ports the system chooses, for tests and benchmarks.
+    pub async fn loopback() -> std::io::Result<Listeners> {
+        Ok(Listeners {
+            api: TcpListener::bind("127.0.0.1:0").await?,
+            client: TcpListener::bind("127.0.0.1:0").await?,
+            attacker: TcpListener::bind("127.0.0.1:0").await?,
+        })
+    }
+}
+
+/// Serves the three origins until `shutdown` completes, then stops them within [`SHUTDOWN_GRACE`] —
+/// open live feeds included.
 ///
 /// `host` is the `--host` the sandbox was started with: the client site accepts it in `Host` besides
-/// the loopback names. Both listeners are bound by the caller, so tests can bind port 0.
+/// the loopback names.
 pub async fn run(
-    api_listener: TcpListener,
-    client_listener: TcpListener,
+    listeners: Listeners,
     host: &str,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<Stopped> {
-    run_with(api_listener, client_listener, host, Limits::default(), shutdown).await
+    run_with(listeners, host, Limits::default(), shutdown).await
 }
 
 /// [`run`] with the time limits given. A long grace period lets a test tell "the feeds were ended" from
 /// "the grace period cut them off": only the first gives [`Stopped::Drained`].
 pub async fn run_with(
-    api_listener: TcpListener,
-    client_listener: TcpListener,
+    listeners: Listeners,
     host: &str,
     limits: Limits,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<Stopped> {
+    let Listeners { api: api_listener, client: client_listener, attacker: attacker_listener } = listeners;
     let config = client_site::SiteConfig {
         api_port: api_listener.local_addr()?.port(),
         client_port: client_listener.local_addr()?.port(),
+        attacker_port: attacker_listener.local_addr()?.port(),
         host: host.to_owned(),
     };
     let stopping = CancellationToken::new();
@@ -87,10 +111,16 @@ pub async fn run_with(
     client_site::watcher::spawn(site.clone());
 
     let api_server = serve(api_listener, server::app(api), limits.header_read_timeout, stopping.clone());
+    let attacker_server = serve(
+        attacker_listener,
+        client_site::attacker::app(site.clone()),
+        limits.header_read_timeout,
+        stopping.clone(),
+    );
     let client_server =
         serve(client_listener, client_site::app(site), limits.header_read_timeout, stopping.clone());
     // The servers serve until `stopping` is cancelled, so they are polled while shutdown is awaited.
-    let servers = async { tokio::join!(api_server, client_server) };
+    let servers = async { tokio::join!(api_server, client_server, attacker_server) };
     tokio::pin!(servers);
     tokio::select! {
         // Never before `stopping` is cancelled; should it happen, every connection has closed.

@@ -21,6 +21,10 @@ struct Cli {
     #[arg(long, env = "CLIENT_PORT", default_value_t = 3000)]
     client_port: u16,
 
+    /// Port of the other site, the attacker's: it tries to read the bank's secret from the API.
+    #[arg(long, env = "ATTACKER_PORT", default_value_t = 4000)]
+    attacker_port: u16,
+
     /// Address to listen on. The default, loopback, keeps the sandbox private to this machine; a
     /// workshop can pass this machine's address to let others in.
     #[arg(long, default_value = "127.0.0.1")]
@@ -34,15 +38,12 @@ struct Cli {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .init();
+    // `RUST_LOG=info` (or `debug`, `trace`, `error`) shows more; warnings and errors by default.
+    let level = std::env::var("RUST_LOG").ok().and_then(|v| v.parse().ok()).unwrap_or(tracing::Level::WARN);
+    tracing_subscriber::fmt().with_max_level(level).init();
     raise_open_files_limit();
 
-    // Bind both before serving either: a busy port must stop the program before anything starts.
+    // Bind all three before serving any: a busy port must stop the program before anything starts.
     let api = match bind(&cli.host, cli.api_port, "--api-port", "SERVER_PORT").await {
         Ok(listener) => listener,
         Err(message) => return fail(&message),
@@ -51,7 +52,13 @@ async fn main() -> ExitCode {
         Ok(listener) => listener,
         Err(message) => return fail(&message),
     };
-    let (Ok(api_addr), Ok(client_addr)) = (api.local_addr(), client.local_addr()) else {
+    let attacker = match bind(&cli.host, cli.attacker_port, "--attacker-port", "ATTACKER_PORT").await {
+        Ok(listener) => listener,
+        Err(message) => return fail(&message),
+    };
+    let (Ok(api_addr), Ok(client_addr), Ok(attacker_addr)) =
+        (api.local_addr(), client.local_addr(), attacker.local_addr())
+    else {
         return fail("cors-sandbox: could not read the bound addresses back from the system.");
     };
 
@@ -60,6 +67,10 @@ async fn main() -> ExitCode {
     println!("  Tutorial:  http://{name}:{}", client_addr.port());
     println!("  API:       http://{name}:{}/api", api_addr.port());
     println!(
+        "  Attacker:  http://{name}:{} (the other site, for the lab's \"Be the attacker\")",
+        attacker_addr.port()
+    );
+    println!(
         "  Policy:    Access-Control-Allow-Origin: {} (the article's)",
         server::policy::ARTICLE_ALLOW_ORIGIN
     );
@@ -67,7 +78,8 @@ async fn main() -> ExitCode {
 
     let grace = Duration::from_millis(cli.shutdown_grace_ms);
     let limits = cors_sandbox::Limits { shutdown_grace: grace, ..Default::default() };
-    match cors_sandbox::run_with(api, client, &cli.host, limits, shutdown_signal()).await {
+    let listeners = cors_sandbox::Listeners { api, client, attacker };
+    match cors_sandbox::run_with(listeners, &cli.host, limits, shutdown_signal()).await {
         Ok(Stopped::Drained) => {
             println!("Stopped: every connection closed.");
             ExitCode::SUCCESS

@@ -160,7 +160,35 @@ presets().then((list) => {
   for (const preset of list) {
     $('#preset').append(new Option(preset.title, preset.id));
   }
+  showAttackerPresets(list.filter((preset) => preset.code));
 }, () => checkSandbox());
+
+// ---- Be the attacker ---------------------------------------------------------------------------------
+
+// The bank's login, as its own page would do it. `no-cors`: the cookie is what matters, and the answer is
+// not needed, so no policy can get in the way of logging in.
+$('#bank-login').addEventListener('click', async () => {
+  try {
+    await fetch(`${apiOrigin}/api/login`, { method: 'POST', mode: 'no-cors', credentials: 'include' });
+    $('#bank-login-result').textContent = 'Logged in: the bank set its session cookie (sandbox_session) in this browser.';
+  } catch (err) {
+    $('#bank-login-result').textContent = `The login failed: ${err.name}: ${err.message}`;
+  }
+});
+
+/// One entry per policy real servers get wrong: what it is, the matcher's code, and a button to use it.
+function showAttackerPresets(list) {
+  $('#attacker-presets').replaceChildren(...list.map((preset) => {
+    const li = document.createElement('li');
+    const use = Object.assign(document.createElement('button'), { type: 'button', textContent: `Use: ${preset.title}` });
+    use.dataset.preset = preset.id;
+    use.addEventListener('click', () => applying(() => replacePolicy(preset.policy)));
+    const code = document.createElement('pre');
+    code.append(Object.assign(document.createElement('code'), { textContent: preset.code }));
+    li.append(use, para(preset.about), code);
+    return li;
+  }));
+}
 $('#preset').addEventListener('change', async (event) => {
   const preset = namedPolicies.find((p) => p.id === event.target.value);
   $('#preset-about').textContent = preset?.about ?? '';

@@ -85,7 +85,8 @@ mod tests {
     use crate::site::SiteConfig;
 
     fn site() -> Site {
-        let config = SiteConfig { api_port: 8000, client_port: 3000, host: "127.0.0.1".into() };
+        let config =
+            SiteConfig { api_port: 8000, client_port: 3000, attacker_port: 4000, host: "127.0.0.1".into() };
         Site::new(config, server::Api::default(), CancellationToken::new())
     }
 

@@ -13,6 +13,7 @@
 //! - [`events`]: what the live feed announces ([`SiteEvent`]).
 //! - [`feed`]: `GET /sandbox/events`, the Server-Sent Events feed every open tab follows.
 //! - [`watcher`]: the task that turns each exchange into a verdict and ticks the tutorial.
+//! - [`attacker`]: the other site (port 4000): the attacker's page, which tries to steal the account.
 //! - [`guard`]: who may talk to this site at all: its own host names, and its own page for the controls.
 //! - [`error`]: the JSON sentence every refusal is.
 //! - [`lab`]: the request lab's join of the page's report, the API's records and the model's verdict.
@@ -25,6 +26,7 @@
 //! - [`model`]: the browser model: the CORS checks of the Fetch Standard, as Chromium runs them.
 
 mod app;
+pub mod attacker;
 pub mod control;
 pub mod error;
 pub mod events;

@@ -52,6 +52,8 @@ async fn not_found() -> Response {
 struct IndexPage {
     page_origin: String,
     api_origin: String,
+    /// The other site, the attacker's, e.g. `http://localhost:4000`.
+    attacker_origin: String,
     api_url: String,
     /// The page origin's other loopback spelling, for step 5.
     other_origin: String,
@@ -114,6 +116,7 @@ async fn index(State(site): State<Site>, headers: HeaderMap) -> Response {
     let done: Vec<bool> = (1..=STEPS.len()).map(|n| progress.is_done(n)).collect();
     let page = IndexPage {
         api_origin: api_url.trim_end_matches("/api").to_owned(),
+        attacker_origin: config.attacker_origin_for(host),
         fetch_code: fetch_code(&api_url),
         curl_command: format!("curl -i {api_url}"),
         other_origin: config.origin_for(&other_host),
@@ -138,6 +141,8 @@ async fn index(State(site): State<Site>, headers: HeaderMap) -> Response {
 struct LabPage {
     page_origin: String,
     api_origin: String,
+    /// The other site, the attacker's, e.g. `http://localhost:4000`.
+    attacker_origin: String,
     /// `(policy field, header name)` for each header the policy can send: [`HEADER_FIELDS`].
     header_fields: &'static [(&'static str, &'static str)],
 }
@@ -147,6 +152,7 @@ async fn lab(State(site): State<Site>, headers: HeaderMap) -> Response {
     let page = LabPage {
         page_origin: site.config.origin_for(host),
         api_origin: site.config.api_url_for(host).trim_end_matches("/api").to_owned(),
+        attacker_origin: site.config.attacker_origin_for(host),
         header_fields: &HEADER_FIELDS,
     };
     render(page)

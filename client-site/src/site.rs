@@ -17,6 +17,8 @@ pub struct SiteConfig {
     pub api_port: u16,
     /// The port this site listens on (3000 by default).
     pub client_port: u16,
+    /// The port the other site, the attacker's, listens on (4000 by default).
+    pub attacker_port: u16,
     /// The `--host` the sandbox was started with, accepted as a host name besides the loopback names.
     pub host: String,
 }
@@ -39,6 +41,13 @@ impl SiteConfig {
     /// The page's origin for a request whose `Host` header is `host` (already checked by the guard).
     pub fn origin_for(&self, host: &str) -> String {
         format!("http://{host}")
+    }
+
+    /// The other site's origin, on the same name as the API (`http://localhost:4000` from a loopback page).
+    pub fn attacker_origin_for(&self, host: &str) -> String {
+        let api = self.api_url_for(host);
+        let name = api.trim_start_matches("http://").rsplit_once(':').map_or("localhost", |(name, _)| name);
+        format!("http://{name}:{}", self.attacker_port)
     }
 
     /// The URL the tutorial's `fetch()` calls, as the article writes it: `http://localhost:8000/api`.
@@ -144,7 +153,7 @@ mod tests {
     use super::*;
 
     fn config(host: &str) -> SiteConfig {
-        SiteConfig { api_port: 8000, client_port: 3000, host: host.into() }
+        SiteConfig { api_port: 8000, client_port: 3000, attacker_port: 4000, host: host.into() }
     }
 
     #[test]

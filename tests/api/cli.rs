@@ -15,7 +15,10 @@ fn the_binary_raises_its_open_files_limit() {
         return; // nothing to raise on this machine
     }
     let mut command = Command::new(env!("CARGO_BIN_EXE_cors-sandbox"));
-    command.args(["--api-port", "0", "--client-port", "0"]).stdout(Stdio::piped()).stderr(Stdio::null());
+    command
+        .args(["--api-port", "0", "--client-port", "0", "--attacker-port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
     // SAFETY: setrlimit is async-signal-safe, and it only lowers this child's own soft limit.
     unsafe {
         command.pre_exec(|| {

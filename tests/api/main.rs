@@ -20,7 +20,7 @@ use std::time::Duration;
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 
 /// A running sandbox; dropping it (or calling `stop`) shuts it down.
@@ -28,6 +28,8 @@ pub struct Sandbox {
     pub api: String,
     pub site: String,
     pub client_port: u16,
+    /// The other site, the attacker's, e.g. `http://localhost:41236`.
+    pub attacker: String,
     pub http: Client,
     stop: Option<oneshot::Sender<()>>,
     done: tokio::task::JoinHandle<std::io::Result<cors_sandbox::Stopped>>,
@@ -37,25 +39,26 @@ pub struct Sandbox {
 /// finishes is one that ended its connections, not one the grace period cut short.
 const LONG_GRACE: Duration = Duration::from_secs(120);
 
-/// Starts the sandbox on two free ports, as `cargo run` would on 8000 and 3000.
+/// Starts the sandbox on three free ports, as `cargo run` would on 8000, 3000 and 4000.
 pub async fn spawn_sandbox() -> Sandbox {
     spawn_sandbox_with(cors_sandbox::Limits { shutdown_grace: LONG_GRACE, ..Default::default() }).await
 }
 
 /// [`spawn_sandbox`] with other time limits.
 pub async fn spawn_sandbox_with(limits: cors_sandbox::Limits) -> Sandbox {
-    let api = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let client = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let api_port = api.local_addr().unwrap().port();
-    let client_port = client.local_addr().unwrap().port();
+    let listeners = cors_sandbox::Listeners::loopback().await.unwrap();
+    let api_port = listeners.api.local_addr().unwrap().port();
+    let client_port = listeners.client.local_addr().unwrap().port();
+    let attacker_port = listeners.attacker.local_addr().unwrap().port();
     let (stop, stopped) = oneshot::channel::<()>();
-    let done = tokio::spawn(cors_sandbox::run_with(api, client, "127.0.0.1", limits, async {
+    let done = tokio::spawn(cors_sandbox::run_with(listeners, "127.0.0.1", limits, async {
         let _ = stopped.await;
     }));
     Sandbox {
         api: format!("http://localhost:{api_port}"),
         site: format!("http://localhost:{client_port}"),
         client_port,
+        attacker: format!("http://localhost:{attacker_port}"),
         http: Client::new(),
         stop: Some(stop),
         done,

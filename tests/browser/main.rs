@@ -6,6 +6,7 @@
 //!
 //! Without Chromium the test prints a skip notice and passes; with `CI=true` a missing Chromium fails.
 
+mod attacker;
 mod axe;
 mod explanations;
 mod firefox;
@@ -42,7 +43,7 @@ async fn the_tutorial_in_chromium() {
     };
     let sandbox = SandboxProcess::start().await;
     let mut failures = Vec::new();
-    let cases: [(&str, CaseFn); 26] = [
+    let cases: [(&str, CaseFn); 27] = [
         ("the page loads cleanly and stays on this machine", |b, s| Box::pin(page_loads_cleanly(b, s))),
         ("step 1: the article's request is blocked", |b, s| Box::pin(step1_blocked(b, s))),
         ("step 2: the console line ticks the step", |b, s| Box::pin(step2_console(b, s))),
@@ -55,6 +56,9 @@ async fn the_tutorial_in_chromium() {
         }),
         ("a policy change reaches every open tab", |b, s| Box::pin(tabs_follow_the_policy(b, s))),
         ("under load on /api, every tab ends on the final policy", |b, s| Box::pin(no_tab_left_behind(b, s))),
+        ("the other site's page loads and says what it is", |b, s| {
+            Box::pin(async move { attacker::page_loads(&attacker::Engine::Chromium(b), s).await })
+        }),
         ("lab: the model's verdicts equal Chromium's", |b, s| Box::pin(lab_scenarios(b, s))),
         ("lab: a cached preflight is reported", |b, s| {
             Box::pin(async move { lab::cached_preflight_is_reported(b, s).await.map(|_| ()) })
@@ -109,6 +113,9 @@ async fn the_tutorial_in_chromium() {
         }
         if let Err(e) = firefox_lab::why_view_speaks_firefox(firefox, &sandbox).await {
             failures.push(format!("lab's why view in Firefox: {e}"));
+        }
+        if let Err(e) = attacker::page_loads(&attacker::Engine::Firefox(firefox), &sandbox).await {
+            failures.push(format!("the other site in Firefox: {e}"));
         }
     }
     let stopped = sandbox.stop();

@@ -23,15 +23,27 @@ pub struct SandboxProcess {
     pub site: String,
     /// The article's URL on the API, e.g. `http://localhost:41235/api`.
     pub api_url: String,
+    /// The other site, the attacker's, e.g. `http://localhost:41236`.
+    pub attacker: String,
 }
 
 impl SandboxProcess {
     /// Starts the binary on ports chosen by the system and waits for its banner.
     pub async fn start() -> SandboxProcess {
         let mut child = Command::new(env!("CARGO_BIN_EXE_cors-sandbox"))
-            .args(["--api-port", "0", "--client-port", "0", "--shutdown-grace-ms", GRACE_MS])
+            .args([
+                "--api-port",
+                "0",
+                "--client-port",
+                "0",
+                "--attacker-port",
+                "0",
+                "--shutdown-grace-ms",
+                GRACE_MS,
+            ])
             .env_remove("SERVER_PORT")
             .env_remove("CLIENT_PORT")
+            .env_remove("ATTACKER_PORT")
             .env_remove("SHUTDOWN_GRACE_MS")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -47,9 +59,10 @@ impl SandboxProcess {
                 }
             }
         });
-        let ((site, api_url), later_lines) = tokio::task::spawn_blocking(move || {
+        let ((site, api_url, attacker), later_lines) = tokio::task::spawn_blocking(move || {
             let mut site = None;
             let mut api = None;
+            let mut attacker = None;
             while let Ok(line) = later_lines.recv_timeout(Duration::from_secs(60)) {
                 if let Some(url) = line.trim().strip_prefix("Tutorial:") {
                     site = Some(url.trim().to_owned());
@@ -57,17 +70,23 @@ impl SandboxProcess {
                 if let Some(url) = line.trim().strip_prefix("API:") {
                     api = Some(url.trim().to_owned());
                 }
+                if let Some(url) = line.trim().strip_prefix("Attacker:") {
+                    attacker = url.split_whitespace().next().map(str::to_owned);
+                }
                 if line.starts_with("Press Ctrl-C") {
                     break;
                 }
             }
-            let banner =
-                (site.expect("the banner names the tutorial"), api.expect("the banner names the API"));
+            let banner = (
+                site.expect("the banner names the tutorial"),
+                api.expect("the banner names the API"),
+                attacker.expect("the banner names the attacker's site"),
+            );
             (banner, later_lines)
         })
         .await
         .expect("read the banner");
-        SandboxProcess { child, later_lines, site, api_url }
+        SandboxProcess { child, later_lines, site, api_url, attacker }
     }
 
     /// Changes the policy through the control API, as a teacher's script would.

@@ -1,0 +1,162 @@
+//! The other site: the attacker's origin (port 4000 by default), the "website that … attempts to make a
+//! connection to your bank in the background maliciously" of the article, made real.
+//!
+//! Its page tries, with one button each, to read the learner's account from the API
+//! (`GET /api/account` with the session cookie), from three origins: its own, a sandboxed frame
+//! (`Origin: null`), and a frame on `http://localhost.evil.localhost:<port>` (every `*.localhost` name is
+//! loopback in Chromium and Firefox, with no DNS). It also sends one blocked write (`POST /api/counter`)
+//! to show that CORS stops the read, not the request, and tries three ways to change the sandbox's own
+//! policy, which the control API refuses.
+//!
+//! It has no control of its own: it cannot change the policy or read the secret except as any web page
+//! would. `/curtain` (its own origin) tells its page the two things a real attacker would have to infer —
+//! which policy is in force and what the counter says — so the lesson can show them; never the secret.
+
+use askama::Template;
+use axum::Json;
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use serde_json::json;
+
+use crate::error::error;
+use crate::site::Site;
+
+/// The attacker site's router: its page, the page its frames load, `/curtain`, and its two files.
+pub fn app(site: Site) -> Router {
+    Router::new()
+        .route("/", get(page))
+        .route("/frame", get(frame))
+        .route("/curtain", get(curtain))
+        .route("/static/attacker.js", get(|| asset(JS, include_str!("../../static/attacker.js"))))
+        .route(
+            "/static/attacker.css",
+            get(|| asset("text/css; charset=utf-8", include_str!("../../static/attacker.css"))),
+        )
+        .fallback(|| async { error(StatusCode::NOT_FOUND, "The other site has only its front page, at /.") })
+        .layer(axum::middleware::from_fn_with_state(site.clone(), guard))
+        .with_state(site)
+}
+
+const JS: &str = "text/javascript; charset=utf-8";
+
+async fn asset(content_type: &'static str, body: &'static str) -> Response {
+    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "no-cache")], body).into_response()
+}
+
+/// `templates/attacker.html`.
+#[derive(Template)]
+#[template(path = "attacker.html")]
+struct AttackerPage {
+    /// Where the bank's API is, e.g. `http://localhost:8000`.
+    api_origin: String,
+    /// The sandbox's own site (the bank's page), e.g. `http://localhost:3000`.
+    site_origin: String,
+    /// This page's origin, e.g. `http://localhost:4000`.
+    own_origin: String,
+    /// The look-alike name a broken allowlist admits, e.g. `http://localhost.evil.localhost:4000`.
+    evil_origin: String,
+}
+
+async fn page(State(site): State<Site>) -> Response {
+    let config = &site.config;
+    let page = AttackerPage {
+        api_origin: format!("http://localhost:{}", config.api_port),
+        site_origin: format!("http://localhost:{}", config.client_port),
+        own_origin: format!("http://localhost:{}", config.attacker_port),
+        evil_origin: evil_origin(config.attacker_port),
+    };
+    match page.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(why) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("The other site's page failed to render: {why}."),
+        ),
+    }
+}
+
+/// The look-alike origin, on this site's port: it starts with `http://localhost`, as a careless
+/// prefix check or an unanchored regular expression wants, and is another *site*.
+pub fn evil_origin(port: u16) -> String {
+    format!("http://localhost.evil.localhost:{port}")
+}
+
+/// The page the attacker's frames load: it runs the attack its query names and posts what it got to the
+/// page that framed it.
+async fn frame() -> Html<&'static str> {
+    Html(concat!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>frame</title></head>",
+        "<body><p>A frame of the other site.</p>",
+        "<script type=\"module\" src=\"/static/attacker.js\"></script></body></html>"
+    ))
+}
+
+/// What a real attacker would have to infer, told to the attacker's page for the lesson: the policy in
+/// force (its version and `Access-Control-Allow-Origin` setting) and the counter. Never the secret.
+async fn curtain(State(site): State<Site>) -> Json<serde_json::Value> {
+    let snapshot = site.api.policy.snapshot();
+    Json(
+        json!({ "policy_version": snapshot.version, "policy": snapshot.policy, "counter": site.api.counter() }),
+    )
+}
+
+/// The attacker site answers to loopback names on its own port, `*.localhost` names included; anything
+/// else is refused (DNS rebinding). It has no controls, so no `Origin` rule.
+async fn guard(State(site): State<Site>, request: Request, next: Next) -> Response {
+    let host = request.headers().get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
+    if !is_attacker_host(&site, host) {
+        return error(
+            StatusCode::MISDIRECTED_REQUEST,
+            format!(
+                "The other site answers only to loopback names on port {port} (http://localhost:{port}, http://localhost.evil.localhost:{port}).",
+                port = site.config.attacker_port
+            ),
+        );
+    }
+    next.run(request).await.into_response()
+}
+
+fn is_attacker_host(site: &Site, host: &str) -> bool {
+    let Some((name, port)) = host.rsplit_once(':') else { return false };
+    let name = name.to_ascii_lowercase();
+    port == site.config.attacker_port.to_string()
+        && (name.ends_with(".localhost")
+            || site.config.host_names().iter().any(|own| own.eq_ignore_ascii_case(&name)))
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio_util::sync::CancellationToken;
+
+    use super::*;
+    use crate::site::SiteConfig;
+
+    fn site() -> Site {
+        let config =
+            SiteConfig { api_port: 8000, client_port: 3000, attacker_port: 4000, host: "127.0.0.1".into() };
+        Site::new(config, server::Api::default(), CancellationToken::new())
+    }
+
+    #[test]
+    fn answers_loopback_and_localhost_names_on_its_port_only() {
+        let site = site();
+        for host in
+            ["localhost:4000", "127.0.0.1:4000", "localhost.evil.localhost:4000", "EVIL.localhost:4000"]
+        {
+            assert!(is_attacker_host(&site, host), "{host}");
+        }
+        for host in ["localhost:3000", "evil.example:4000", "localhost", "localhost.evil.example:4000", ""] {
+            assert!(!is_attacker_host(&site, host), "{host}");
+        }
+    }
+
+    #[test]
+    fn the_look_alike_origin_starts_like_the_sandbox() {
+        let evil = evil_origin(4000);
+        assert!(evil.starts_with("http://localhost"));
+        assert_ne!(evil, "http://localhost:3000");
+    }
+}
