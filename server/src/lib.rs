@@ -7,6 +7,9 @@
 //! ## Layout
 //!
 //! - [`policy`]: the CORS response headers as raw values, and the rules a change must follow.
+//! - [`origin_matcher`]: how the API decides per request whether `Access-Control-Allow-Origin` echoes the
+//!   `Origin` (reflect, an exact list, and the broken prefix, suffix, substring and regex checks).
+//! - `describe`: how a refusal names the JSON value it refused.
 //! - [`store`]: the live policy, read lock-free on every request.
 //! - [`exchange`]: what the API saw and sent, in a bounded ring with a live feed.
 //! - `date`: the `Date` header, written here so the log records it.
@@ -22,12 +25,15 @@ mod app;
 pub mod cors_headers;
 pub mod cors_layer;
 mod date;
+mod describe;
 pub mod endpoints;
 pub mod exchange;
+pub mod origin_matcher;
 pub mod policy;
 pub mod store;
 
 pub use app::{Api, app, panic_message};
 pub use exchange::{Exchange, ExchangeLog};
+pub use origin_matcher::OriginMatcher;
 pub use policy::{HeaderText, HeadersOn, Policy, PolicyError};
-pub use store::{PolicySnapshot, PolicyStore};
+pub use store::{Answer, PolicySnapshot, PolicyStore};
