@@ -18,8 +18,8 @@
 //! - [`cors_headers`]: the one thing an endpoint tells the layer: which CORS lines its answer gets.
 //! - `app`: [`Api`], the shared state, and [`app`], the router: the endpoints behind the layer.
 //! - [`endpoints`]: the routes, one lesson each: `/api` (the article's), `/api/echo`, `/api/headers`,
-//!   `/api/login` with `/api/logout` and `/api/whoami`, `/api/counter`, `/api/error`, `/api/redirect`,
-//!   `/api/cacheable`.
+//!   `/api/login` with `/api/logout`, `/api/whoami` and `/api/account`, `/api/counter`, `/api/error`,
+//!   `/api/redirect`, `/api/cacheable`.
 
 mod app;
 pub mod cors_headers;

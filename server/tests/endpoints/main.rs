@@ -3,7 +3,7 @@
 //! follows no redirect by itself, so every hop can be looked at.
 //!
 //! One test binary: this file holds the shared helpers; `content.rs` covers what the endpoints answer
-//! (`/api`, echo, headers, session, counter), `errors_and_redirects.rs` the errors, redirects,
+//! (`/api`, echo, headers, session, account, counter), `errors_and_redirects.rs` the errors, redirects,
 //! caching, preflights and the log, `origin_matcher.rs` the `Access-Control-Allow-Origin` an origin
 //! matcher writes per request.
 
