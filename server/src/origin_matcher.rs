@@ -269,7 +269,9 @@ impl OriginMatcher {
     pub fn sends(&self) -> String {
         let when = match self {
             OriginMatcher::Reflect => "whatever it is (null included)".to_owned(),
-            OriginMatcher::Exact(_) => "when it is exactly one of `origins`, else no header".to_owned(),
+            OriginMatcher::Exact(_) => {
+                "when it is exactly one of the origins listed, else no header".to_owned()
+            }
             OriginMatcher::Prefix(text) => format!("when it starts with {text:?}, else no header"),
             OriginMatcher::Suffix(text) => format!("when it ends with {text:?}, else no header"),
             OriginMatcher::Substring(text) => format!("when it contains {text:?}, else no header"),
@@ -278,7 +280,7 @@ impl OriginMatcher {
             }
         };
         format!(
-            "Access-Control-Allow-Origin: the request's Origin {when}; `allow_origin` is kept but not sent while a matcher is set."
+            "Access-Control-Allow-Origin: the request's Origin {when}; allow_origin is kept but not sent while a matcher is set."
         )
     }
 }
@@ -711,7 +713,7 @@ mod tests {
             value["code"],
             r#"origin: (origin, cb) => cb(null, origin.startsWith("http://localhost"))"#
         );
-        assert!(value["sends"].as_str().unwrap().contains("`allow_origin` is kept but not sent"), "{value}");
+        assert!(value["sends"].as_str().unwrap().contains("allow_origin is kept but not sent"), "{value}");
         assert_eq!(serde_json::to_value(OriginMatcher::Reflect).unwrap().as_object().unwrap().len(), 3);
     }
 
