@@ -272,11 +272,11 @@ impl OriginMatcher {
             OriginMatcher::Exact(_) => {
                 "when it is exactly one of the origins listed, else no header".to_owned()
             }
-            OriginMatcher::Prefix(text) => format!("when it starts with {text:?}, else no header"),
-            OriginMatcher::Suffix(text) => format!("when it ends with {text:?}, else no header"),
-            OriginMatcher::Substring(text) => format!("when it contains {text:?}, else no header"),
+            OriginMatcher::Prefix(text) => format!("when it starts with \"{text}\", else no header"),
+            OriginMatcher::Suffix(text) => format!("when it ends with \"{text}\", else no header"),
+            OriginMatcher::Substring(text) => format!("when it contains \"{text}\", else no header"),
             OriginMatcher::Regex(pattern) => {
-                format!("when the pattern {:?} matches somewhere in it, else no header", pattern.as_str())
+                format!("when the pattern {} matches somewhere in it, else no header", pattern.as_str())
             }
         };
         format!(
@@ -714,6 +714,10 @@ mod tests {
             r#"origin: (origin, cb) => cb(null, origin.startsWith("http://localhost"))"#
         );
         assert!(value["sends"].as_str().unwrap().contains("allow_origin is kept but not sent"), "{value}");
+        assert!(value["sends"].as_str().unwrap().contains(r#"when it starts with "http://localhost", else"#));
+        let regex =
+            serde_json::to_value(matcher(json!({ "kind": "regex", "pattern": r"^a\.b(:\d+)?" }))).unwrap();
+        assert!(regex["sends"].as_str().unwrap().contains(r"the pattern ^a\.b(:\d+)? matches"), "{regex}");
         assert_eq!(serde_json::to_value(OriginMatcher::Reflect).unwrap().as_object().unwrap().len(), 3);
     }
 

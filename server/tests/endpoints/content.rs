@@ -28,7 +28,10 @@ async fn unknown_paths_are_a_404_sentence_with_the_policys_headers() {
     assert_eq!(header(&response, "access-control-allow-origin"), Some("*"));
     assert_eq!(header(&response, "vary"), Some("Origin"));
     let error = json_of(response).await["error"].as_str().expect("a sentence").to_owned();
-    assert!(error.contains("/api/counter") && error.ends_with('.'), "{error}");
+    assert!(
+        error.contains("/api/counter") && error.contains("/api/account") && error.ends_with('.'),
+        "{error}"
+    );
 }
 
 // ---- /api/echo -------------------------------------------------------------------------------------
