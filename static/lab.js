@@ -152,7 +152,18 @@ function showPolicy(p, { force = false } = {}) {
   }
   f.preflight_status.value = p.preflight_status;
   f.headers_on.value = p.headers_on;
+  showMatcher(p.origin_matcher);
 }
+
+// The origin matcher, an object the form has no row for: its code and what it sends, read-only. While
+// it is set, the API sends the request's Origin or no Access-Control-Allow-Origin, never the field's value.
+function showMatcher(matcher) {
+  $('#policy-matcher').hidden = !matcher;
+  $('#policy-matcher-code').textContent = matcher?.code ?? '';
+  $('#policy-matcher-sends').textContent = matcher?.sends ?? '';
+}
+
+$('#policy-matcher-remove').addEventListener('click', () => applying(() => policy({ origin_matcher: null })));
 
 let namedPolicies = [];
 presets().then((list) => {

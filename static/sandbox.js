@@ -97,14 +97,17 @@ function showViews(js, exchange, reported) {
 
 // ---- 2. The policy ---------------------------------------------------------------------------------
 
+// A choice here is the header the API sends, so it also removes an origin matcher (which the lab's named
+// policies set): while one is set, the API sends the request's Origin or nothing, never allow_origin.
 for (const radio of document.querySelectorAll('input[name="allow-origin"]')) {
   // value "" means "send no header", which the control API spells null.
-  radio.addEventListener('change', () => changePolicy({ allow_origin: radio.value === '' ? null : radio.value }));
+  radio.addEventListener('change', () =>
+    changePolicy({ allow_origin: radio.value === '' ? null : radio.value, origin_matcher: null }));
 }
 
 $('input[name="custom-origin"]').addEventListener('keydown', (event) => {
   // Sent verbatim, even when empty: an empty value is a header with nothing in it, not "no header".
-  if (event.key === 'Enter') changePolicy({ allow_origin: event.target.value });
+  if (event.key === 'Enter') changePolicy({ allow_origin: event.target.value, origin_matcher: null });
 });
 
 // A change the sandbox refuses (a 422: say a value over 4 KiB) or never receives is undone on the page:
@@ -150,19 +153,24 @@ function showPolicy(policy, { force = false } = {}) {
   if (!policy) return;
   inForce = policy;
   const value = policy.allow_origin;
+  // Under an origin matcher no choice here is what the API sends: none is checked.
+  const matcher = policy.origin_matcher ?? null;
   let matched = false;
   for (const radio of document.querySelectorAll('input[name="allow-origin"]')) {
-    radio.checked = value === null ? radio.value === '' : radio.value === value && value !== '';
+    radio.checked = !matcher && (value === null ? radio.value === '' : radio.value === value && value !== '');
     matched ||= radio.checked;
   }
   const custom = $('input[name="custom-origin"]');
-  if (force) custom.value = matched ? '' : value;
-  else if (!matched && document.activeElement !== custom) custom.value = value;
-  $('#header-line').textContent = value === null
-    ? '(no Access-Control-Allow-Origin header)'
-    : policy.headers_on === 'preflight'
-      ? `(no Access-Control-Allow-Origin on the answer: ${value} goes on preflights only)`
-      : `Access-Control-Allow-Origin: ${value}`;
+  const shown = matcher ? '' : value;
+  if (force) custom.value = matched ? '' : shown;
+  else if (!matched && document.activeElement !== custom) custom.value = shown;
+  $('#header-line').textContent = matcher
+    ? '(Access-Control-Allow-Origin: the request\'s Origin if the origin matcher below accepts it, else none)'
+    : value === null
+      ? '(no Access-Control-Allow-Origin header)'
+      : policy.headers_on === 'preflight'
+        ? `(no Access-Control-Allow-Origin on the answer: ${value} goes on preflights only)`
+        : `Access-Control-Allow-Origin: ${value}`;
   showOtherSettings(policy);
 }
 
@@ -172,7 +180,9 @@ function showOtherSettings(policy) {
     const field = item.dataset.field;
     const value = policy[field];
     let text = null;
-    if (field === 'preflight_status') {
+    if (field === 'origin_matcher') {
+      if (value) text = `Access-Control-Allow-Origin decided per request, as an express server's ${value.code} would: ${value.sends}`;
+    } else if (field === 'preflight_status') {
       if (value !== ARTICLE.preflight_status) text = `Preflight answer status: ${value} (the article's: ${ARTICLE.preflight_status})`;
     } else if (field === 'headers_on') {
       if (value !== ARTICLE.headers_on) text = HEADERS_ON[value] ?? `CORS headers on: ${value}`;

@@ -58,6 +58,9 @@ struct IndexPage {
     /// The page origin's other loopback spelling, for step 5.
     other_origin: String,
     allow_origin: Option<String>,
+    /// Whether an origin matcher decides `Access-Control-Allow-Origin` (then `allow_origin` is not sent,
+    /// and no choice of the page's is checked).
+    origin_matcher: bool,
     /// `(policy field, header name)` for each header but `Access-Control-Allow-Origin`, which the page's
     /// own controls show: the settings the page lists when the lab or a script has set them.
     other_header_fields: Vec<(&'static str, &'static str)>,
@@ -112,6 +115,8 @@ async fn index(State(site): State<Site>, headers: HeaderMap) -> Response {
     } else {
         format!("localhost:{}", config.client_port)
     };
+    let snapshot = site.api.policy.snapshot();
+    let policy = &snapshot.policy;
     let progress = site.progress().clone();
     let done: Vec<bool> = (1..=STEPS.len()).map(|n| progress.is_done(n)).collect();
     let page = IndexPage {
@@ -120,7 +125,8 @@ async fn index(State(site): State<Site>, headers: HeaderMap) -> Response {
         fetch_code: fetch_code(&api_url),
         curl_command: format!("curl -i {api_url}"),
         other_origin: config.origin_for(&other_host),
-        allow_origin: site.api.policy.snapshot().policy.allow_origin.as_ref().map(|v| v.as_str().to_owned()),
+        allow_origin: policy.allow_origin.as_ref().map(|v| v.as_str().to_owned()),
+        origin_matcher: policy.origin_matcher.is_some(),
         other_header_fields: HEADER_FIELDS
             .iter()
             .copied()

@@ -1,9 +1,18 @@
-//! Named policies: the common configurations, a correct credentialed setup, and the classic mistakes.
+//! Named policies: the common configurations, a correct credentialed setup, the classic mistakes, and the
+//! allowlists real servers get wrong (the attacker's view, docs/lessons.md §13–16).
 //!
 //! `GET /sandbox/presets` lists them with the page's own origin filled in; the page applies one with
-//! `PUT /sandbox/policy`, so a preset is nothing more than a policy a learner could type by hand.
+//! `PUT /sandbox/policy`, so a preset is nothing more than a policy a learner could type by hand. A preset
+//! with an origin matcher is listed with the matcher's `code`: the express `origin` option a real server
+//! would have written for it.
+//!
+//! The attacker of the last five is a page on another origin the learner's browser also visits: the
+//! attacker's site on `http://localhost:4000`, the same site under a lookalike name
+//! (`http://localhost.evil.localhost:4000`: browsers resolve every `*.localhost` name to loopback), or a
+//! sandboxed `<iframe>` on it, whose requests carry `Origin: null`.
 
 use serde_json::{Value, json};
+use server::Policy;
 
 /// One named policy.
 pub struct Preset {
@@ -18,7 +27,7 @@ pub struct Preset {
 }
 
 /// Every preset, in the order the page lists them.
-pub const PRESETS: [Preset; 10] = [
+pub const PRESETS: [Preset; 15] = [
     Preset {
         id: "article",
         title: "The article's API",
@@ -79,6 +88,36 @@ pub const PRESETS: [Preset; 10] = [
         about: "Max-Age: 600. With the browser's default cache, a second PUT sends no OPTIONS: a policy change can look ignored until the cache expires.",
         policy: r#"{"allow_origin": "*", "allow_methods": "PUT, DELETE", "allow_headers": "Content-Type", "max_age": "600"}"#,
     },
+    Preset {
+        id: "reflect-origin-credentials",
+        title: "Mistake: any Origin reflected, with credentials",
+        about: "Access-Control-Allow-Origin mirrors whatever Origin arrives, with Allow-Credentials: true — what express's cors({origin: true, credentials: true}) does. Every site may read what /api/account answers to the learner's cookie: the attacker's page on http://localhost:4000 gets its own origin back, and its fetch() reads the secret.",
+        policy: r#"{"origin_matcher": {"kind": "reflect"}, "allow_credentials": "true"}"#,
+    },
+    Preset {
+        id: "trust-null",
+        title: "Mistake: trusting null, with credentials",
+        about: "The page's origin and null are allowed, with credentials. null is not one site: any page can send it, from a sandboxed iframe. The attacker's page on http://localhost:4000 runs its fetch() in one, sends Origin: null, gets null back, and may read what /api/account answers to the learner's cookie.",
+        policy: r#"{"origin_matcher": {"kind": "exact", "origins": ["null", "{origin}"]}, "allow_credentials": "true"}"#,
+    },
+    Preset {
+        id: "allowlist-prefix",
+        title: "Mistake: an allowlist checked with startsWith",
+        about: "Echoes every Origin that starts with http://localhost, with credentials. Meant for the page, it admits every port of localhost (the attacker's http://localhost:4000) and every host that merely begins the same, such as http://localhost.evil.localhost:4000: the attacker's page there gets its origin back and may read /api/account.",
+        policy: r#"{"origin_matcher": {"kind": "prefix", "value": "http://localhost"}, "allow_credentials": "true"}"#,
+    },
+    Preset {
+        id: "allowlist-regex",
+        title: "Mistake: an allowlist regex without an end anchor",
+        about: "Echoes every Origin the regex ^http://localhost(:\\d+)? matches, with credentials. With no $ the match only has to start the Origin: http://localhost.evil.localhost:4000 matches, and (:\\d+)? lets in any port, http://localhost:4000 too. The attacker's page on either may read /api/account.",
+        policy: r#"{"origin_matcher": {"kind": "regex", "pattern": "^http://localhost(:\\d+)?"}, "allow_credentials": "true"}"#,
+    },
+    Preset {
+        id: "allowlist-correct",
+        title: "Correct: an exact allowlist, echoed, with Vary: Origin",
+        about: "Echoes the Origin only when it is exactly the page's, with credentials and Vary: Origin (so no cache hands one origin's answer to another). The attacker's page on http://localhost:4000, on http://localhost.evil.localhost:4000 or in a sandboxed iframe (Origin: null) gets no Access-Control-Allow-Origin: the browser blocks the read, and the secret stays with the API. A blocked POST still runs on the server, though: CORS is not CSRF protection.",
+        policy: r#"{"origin_matcher": {"kind": "exact", "origins": ["{origin}"]}, "allow_credentials": "true", "vary": "Origin"}"#,
+    },
 ];
 
 impl Preset {
@@ -92,14 +131,24 @@ impl Preset {
     }
 }
 
-/// `GET /sandbox/presets`: every preset with the page's origin filled in.
+impl Preset {
+    /// The express `origin` option of the preset's origin matcher (e.g. `origin: true`), or `None` when the
+    /// preset has none and `allow_origin` is sent as it is.
+    pub fn code_for(&self, origin: &str) -> Option<String> {
+        Policy::from_json(&self.policy_for(origin)).ok()?.origin_matcher.map(|matcher| matcher.code())
+    }
+}
+
+/// `GET /sandbox/presets`: every preset with the page's origin filled in, and its matcher's `code` (`null`
+/// for a preset without one).
 pub fn list(origin: &str) -> Value {
     json!(
         PRESETS
             .iter()
-            .map(
-                |p| json!({ "id": p.id, "title": p.title, "about": p.about, "policy": p.policy_for(origin) })
-            )
+            .map(|p| json!({
+                "id": p.id, "title": p.title, "about": p.about,
+                "policy": p.policy_for(origin), "code": p.code_for(origin),
+            }))
             .collect::<Vec<_>>()
     )
 }
@@ -107,7 +156,82 @@ pub fn list(origin: &str) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use server::Policy;
+    use server::OriginMatcher;
+
+    fn preset(id: &str) -> &'static Preset {
+        PRESETS.iter().find(|p| p.id == id).unwrap_or_else(|| panic!("no preset {id}"))
+    }
+
+    fn matcher(id: &str) -> OriginMatcher {
+        let policy =
+            Policy::from_json(&preset(id).policy_for("http://localhost:3000")).expect("a valid policy");
+        policy.origin_matcher.unwrap_or_else(|| panic!("{id} has no origin matcher"))
+    }
+
+    /// The attacker's origins, and the page's.
+    const ATTACKER: &str = "http://localhost:4000";
+    const LOOKALIKE: &str = "http://localhost.evil.localhost:4000";
+    const SANDBOXED_IFRAME: &str = "null";
+    const PAGE: &str = "http://localhost:3000";
+
+    #[test]
+    fn each_broken_allowlist_admits_the_attacker_and_the_correct_one_only_the_page() {
+        let origins = [PAGE, ATTACKER, LOOKALIKE, SANDBOXED_IFRAME];
+        for (id, admitted) in [
+            ("reflect-origin-credentials", [true, true, true, true]),
+            ("trust-null", [true, false, false, true]),
+            ("allowlist-prefix", [true, true, true, false]),
+            ("allowlist-regex", [true, true, true, false]),
+            ("allowlist-correct", [true, false, false, false]),
+        ] {
+            let matcher = matcher(id);
+            let got: Vec<bool> = origins.iter().map(|o| matcher.accepts(o)).collect();
+            assert_eq!(got, admitted, "{id}");
+        }
+    }
+
+    #[test]
+    fn the_attackers_presets_send_credentials_and_the_correct_one_vary_origin() {
+        for id in [
+            "reflect-origin-credentials",
+            "trust-null",
+            "allowlist-prefix",
+            "allowlist-regex",
+            "allowlist-correct",
+        ] {
+            let policy = Policy::from_json(&preset(id).policy_for(PAGE)).expect("a valid policy");
+            assert_eq!(policy.allow_credentials.as_ref().map(|v| v.as_str()), Some("true"), "{id}");
+        }
+        let correct =
+            Policy::from_json(&preset("allowlist-correct").policy_for(PAGE)).expect("a valid policy");
+        assert_eq!(correct.vary.as_ref().map(|v| v.as_str()), Some("Origin"));
+    }
+
+    #[test]
+    fn a_preset_with_a_matcher_is_listed_with_its_code() {
+        let listed = list(PAGE);
+        let code =
+            |id: &str| listed.as_array().unwrap().iter().find(|p| p["id"] == id).unwrap()["code"].clone();
+        assert_eq!(code("reflect-origin-credentials"), "origin: true");
+        assert_eq!(code("trust-null"), r#"origin: ["null", "http://localhost:3000"]"#);
+        assert_eq!(
+            code("allowlist-prefix"),
+            r#"origin: (origin, cb) => cb(null, origin.startsWith("http://localhost"))"#
+        );
+        assert_eq!(code("allowlist-regex"), r"origin: /^http:\/\/localhost(:\d+)?/");
+        assert_eq!(code("allowlist-correct"), r#"origin: ["http://localhost:3000"]"#);
+        assert_eq!(code("article"), Value::Null);
+    }
+
+    #[test]
+    fn the_exact_lists_name_the_page_the_preset_is_listed_for() {
+        assert!(matcher_for("trust-null", "http://127.0.0.1:3000").accepts("http://127.0.0.1:3000"));
+        assert!(!matcher_for("allowlist-correct", "http://127.0.0.1:3000").accepts(PAGE));
+    }
+
+    fn matcher_for(id: &str, origin: &str) -> OriginMatcher {
+        Policy::from_json(&preset(id).policy_for(origin)).expect("valid").origin_matcher.expect("a matcher")
+    }
 
     #[test]
     fn every_preset_is_a_valid_policy() {

@@ -20,7 +20,7 @@ pub struct Api {
     pub policy: Arc<PolicyStore>,
     /// Every exchange, for the page's "what the API saw" view.
     pub log: Arc<ExchangeLog>,
-    /// What the endpoints remember between requests: the counter, the sessions.
+    /// What the endpoints remember between requests: the counter, the sessions, the account's secret.
     endpoints: Arc<EndpointState>,
 }
 
@@ -28,6 +28,12 @@ impl Api {
     /// The count `/api/counter` shows now.
     pub fn counter(&self) -> u64 {
         self.endpoints.counter.get()
+    }
+
+    /// The secret `/api/account` answers a logged-in learner: drawn when this `Api` was made (when the
+    /// sandbox starts), the same for every request after. A page that shows it has read it from the API.
+    pub fn account_secret(&self) -> &str {
+        self.endpoints.account_secret.as_str()
     }
 
     /// Sets `/api/counter` back to 0, for a control that starts the lesson over. (The API itself has no

@@ -13,7 +13,9 @@
 //!
 //! - a preflight is recognised in `Seen::of` and answered in `Seen::preflight_answer`;
 //! - `Access-Control-Allow-Origin` and the other lines are written in `Seen::finish`, from the
-//!   [`PolicySnapshot`]'s pre-encoded lines ([`crate::store`]);
+//!   [`PolicySnapshot`]'s pre-encoded lines ([`crate::store`]) — or, when the policy has an origin
+//!   matcher ([`crate::origin_matcher`]), `Access-Control-Allow-Origin` is the request's `Origin` if the
+//!   matcher accepts it and absent if not, decided per request in `write_policy_lines`;
 //! - the exchange is recorded at the end of `Seen::finish`.
 //!
 //! The shape is tower-http's own (its `cors` module): a `Layer`, a `Service`, and a pin-projected
@@ -38,7 +40,7 @@ use tower_service::Service;
 
 use crate::cors_headers::CorsHeaders;
 use crate::exchange::{ExchangeLog, NewExchange, RecordedHeaders};
-use crate::store::{PolicySnapshot, PolicyStore};
+use crate::store::{Answer, PolicySnapshot, PolicyStore};
 
 /// The layer that puts [`Cors`] in front of every endpoint.
 #[derive(Clone, Debug)]
@@ -174,7 +176,7 @@ impl Seen {
         let status =
             StatusCode::from_u16(self.policy.policy.preflight_status).unwrap_or(StatusCode::NO_CONTENT);
         let mut response = status.into_response();
-        write_lines(response.headers_mut(), self.policy.preflight_headers());
+        write_policy_lines(response.headers_mut(), &self.policy, Answer::Preflight, self.origin.as_ref());
         if is_redirect(status) {
             // Without a `Location` a 3xx is not a redirect at all (Fetch §4.4 step 3) and Chromium would
             // only say "It does not have HTTP ok status". Pointing back at the same path makes it a real
@@ -196,9 +198,12 @@ impl Seen {
         let headers = response.headers_mut();
         if !self.preflight {
             match wanted {
-                CorsHeaders::Policy => write_lines(headers, self.policy.actual_headers()),
+                CorsHeaders::Policy => {
+                    write_policy_lines(headers, &self.policy, Answer::Actual, self.origin.as_ref())
+                }
                 CorsHeaders::None => {}
                 CorsHeaders::ReflectOrigin => {
+                    // The endpoint's own reflection stands in for the policy's line and its matcher alike.
                     if let Some(origin) = self.origin {
                         headers.append(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
                     }
@@ -237,9 +242,23 @@ impl Seen {
     }
 }
 
-/// Appends header lines as they are: a repeated name stays repeated, which is part of what the learner
-/// may configure and must see.
-fn write_lines(headers: &mut HeaderMap, lines: &[(HeaderName, HeaderValue)]) {
+/// Appends the policy's lines for `answer` to a request from `origin`: first the origin matcher's
+/// `Access-Control-Allow-Origin` when it has one for this request, in the place `allow_origin`'s line
+/// would take, then the pre-encoded lines, as they are. A repeated name stays repeated, which is part of
+/// what the learner may configure and must see.
+fn write_policy_lines(
+    headers: &mut HeaderMap,
+    policy: &PolicySnapshot,
+    answer: Answer,
+    origin: Option<&HeaderValue>,
+) {
+    if let Some(allowed) = policy.matched_allow_origin(answer, origin) {
+        headers.append(header::ACCESS_CONTROL_ALLOW_ORIGIN, allowed);
+    }
+    let lines: &[(HeaderName, HeaderValue)] = match answer {
+        Answer::Preflight => policy.preflight_headers(),
+        Answer::Actual => policy.actual_headers(),
+    };
     for (name, value) in lines {
         headers.append(name.clone(), value.clone());
     }

@@ -5,11 +5,19 @@
 //! refuse them is the lesson. The only rule enforced is HTTP's own: a value must be a legal header
 //! value (visible ASCII, spaces and tabs; no CR, LF or NUL) and at most [`MAX_VALUE_LEN`] bytes.
 //! (That is also what keeps a visitor's text from ever becoming a raw header line of its own.)
+//!
+//! One field is not a header: `origin_matcher` ([`OriginMatcher`]). When it is set, the API decides
+//! `Access-Control-Allow-Origin` per request, as a server with an allowlist does: the request's `Origin`,
+//! byte for byte, when the matcher accepts it, else no such header at all. `allow_origin` is then kept (it
+//! comes back when the matcher is removed) but not sent; the matcher's JSON says so in its `sends`.
 
 use std::fmt;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
+
+use crate::describe::describe;
+use crate::origin_matcher::OriginMatcher;
 
 /// The longest header value a policy accepts, in bytes.
 pub const MAX_VALUE_LEN: usize = 4096;
@@ -86,7 +94,8 @@ impl HeadersOn {
 /// The CORS response headers the API sends. `None` means the header is not sent at all.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Policy {
-    /// `Access-Control-Allow-Origin`; `Some("")` sends the header with an empty value.
+    /// `Access-Control-Allow-Origin`; `Some("")` sends the header with an empty value. Not sent while
+    /// [`Policy::origin_matcher`] is set: the matcher decides the header then.
     pub allow_origin: Option<HeaderText>,
     /// `Access-Control-Allow-Credentials`.
     pub allow_credentials: Option<HeaderText>,
@@ -100,6 +109,9 @@ pub struct Policy {
     pub max_age: Option<HeaderText>,
     /// `Vary`, sent on every answer.
     pub vary: Option<HeaderText>,
+    /// `None` (the default): `allow_origin` is sent as it is. Set: `Access-Control-Allow-Origin` is the
+    /// request's `Origin` when the matcher accepts it, and absent otherwise; every other header is unchanged.
+    pub origin_matcher: Option<OriginMatcher>,
     /// The status of a preflight answer: 204 by default; 404 or 500 show a failed preflight.
     pub preflight_status: u16,
     /// Which answers carry the `Access-Control-*` headers.
@@ -117,6 +129,7 @@ impl Default for Policy {
             expose_headers: None,
             max_age: None,
             vary: None,
+            origin_matcher: None,
             preflight_status: 204,
             headers_on: HeadersOn::Both,
         }
@@ -136,8 +149,9 @@ pub const HEADER_FIELDS: [(&str, &str); 7] = [
     ("vary", "Vary"),
 ];
 
-/// The policy's fields that are not a header.
-pub const OTHER_FIELDS: [&str; 2] = ["preflight_status", "headers_on"];
+/// The policy's fields that are not a header. `origin_matcher` is an object, not a text field: the lab's
+/// form has no row for it and shows it read-only.
+pub const OTHER_FIELDS: [&str; 3] = ["origin_matcher", "preflight_status", "headers_on"];
 
 /// Every field name of the policy, in the order the API documents them.
 pub fn field_names() -> impl Iterator<Item = &'static str> {
@@ -191,6 +205,12 @@ impl Policy {
                 })?;
                 self.preflight_status = status as u16;
             }
+            "origin_matcher" => {
+                self.origin_matcher = match value {
+                    Value::Null => None,
+                    matcher => Some(OriginMatcher::from_json(matcher).map_err(PolicyError)?),
+                };
+            }
             "headers_on" => {
                 self.headers_on = value.as_str().and_then(HeadersOn::parse).ok_or_else(|| {
                     PolicyError(format!(
@@ -243,19 +263,6 @@ fn unknown_fields(names: &[&str]) -> PolicyError {
         "Unknown policy {noun} {list}; the policy's fields are {}.",
         field_names().collect::<Vec<_>>().join(", ")
     ))
-}
-
-/// Names a JSON value's type for an error sentence, e.g. "the number 5".
-fn describe(value: &Value) -> String {
-    match value {
-        Value::Null => "null".into(),
-        Value::Bool(b) => format!("the boolean {b}"),
-        Value::Number(n) => format!("the number {n}"),
-        Value::String(s) if s.len() > 40 => "a string".into(),
-        Value::String(s) => format!("the string {s:?}"),
-        Value::Array(_) => "an array".into(),
-        Value::Object(_) => "an object".into(),
-    }
 }
 
 #[cfg(test)]
@@ -331,6 +338,7 @@ mod tests {
         let err = Policy::default().patched(&json!({ "allow_orign": "*", "colour": 1 })).unwrap_err();
         assert!(err.0.contains("`allow_orign`") && err.0.contains("`colour`"), "{err}");
         assert!(err.0.contains("allow_origin, allow_credentials"), "{err}");
+        assert!(err.0.contains("vary, origin_matcher, preflight_status"), "{err}");
     }
 
     #[test]
@@ -355,6 +363,58 @@ mod tests {
         let result = before.patched(&json!({ "allow_origin": "*", "vary": "a\nb" }));
         assert!(result.is_err());
         assert_eq!(before, Policy::default());
+    }
+
+    #[test]
+    fn there_is_no_origin_matcher_by_default() {
+        assert_eq!(Policy::default().origin_matcher, None);
+        assert_eq!(serde_json::to_value(Policy::default()).unwrap()["origin_matcher"], Value::Null);
+    }
+
+    #[test]
+    fn an_origin_matcher_is_set_beside_allow_origin_which_is_kept() {
+        let policy = Policy::default()
+            .patched(&json!({ "origin_matcher": { "kind": "prefix", "value": "http://localhost" } }))
+            .unwrap();
+        assert_eq!(policy.origin_matcher, Some(OriginMatcher::Prefix("http://localhost".into())));
+        assert_eq!(policy.allow_origin, Policy::default().allow_origin);
+        let shown = serde_json::to_value(&policy).unwrap();
+        assert_eq!(shown["origin_matcher"]["kind"], "prefix");
+        assert!(shown["origin_matcher"]["sends"].as_str().unwrap().contains("not sent"), "{shown}");
+        let removed = policy.patched(&json!({ "origin_matcher": null })).unwrap();
+        assert_eq!(removed, Policy::default());
+    }
+
+    #[test]
+    fn a_policy_as_shown_can_be_sent_back_whole() {
+        let policy = Policy::from_json(&json!({
+            "allow_credentials": "true",
+            "origin_matcher": { "kind": "regex", "pattern": "^http://localhost(:\\d+)?" },
+        }))
+        .unwrap();
+        let shown = serde_json::to_value(&policy).unwrap();
+        assert_eq!(Policy::from_json(&shown), Ok(policy));
+    }
+
+    #[test]
+    fn a_bad_origin_matcher_is_refused_and_changes_nothing() {
+        let before = Policy::default()
+            .patched(&json!({ "origin_matcher": { "kind": "exact", "origins": ["http://localhost:3000"] } }))
+            .unwrap();
+        for (matcher, expected) in [
+            (json!({ "kind": "glob" }), "`origin_matcher.kind` must be one of"),
+            (json!({ "kind": "prefix" }), "needs `value`"),
+            (json!({ "kind": "exact", "origins": "http://localhost:3000" }), "must be a list of origins"),
+            (json!({ "kind": "exact", "origins": [] }), "is empty"),
+            (json!({ "kind": "exact", "origins": ["http://localhost:3000/"] }), "has a path"),
+            (json!({ "kind": "regex", "pattern": "(" }), "not a regular expression"),
+            (json!(true), "must be null (send `allow_origin` as it is) or an object"),
+        ] {
+            let err = before.patched(&json!({ "allow_origin": "*", "origin_matcher": matcher })).unwrap_err();
+            assert!(err.0.contains(expected), "{matcher}: {err}");
+        }
+        assert_eq!(before.origin_matcher, Some(OriginMatcher::Exact(vec!["http://localhost:3000".into()])));
+        assert_eq!(before.allow_origin, Policy::default().allow_origin);
     }
 
     #[test]

@@ -5,6 +5,11 @@
 //! written. Each snapshot carries its header values already encoded, so the per-request work is a few
 //! reference-count bumps. A response's headers and its log record come from the same snapshot, so they
 //! can never disagree about which policy was in force.
+//!
+//! The one line that cannot be encoded ahead is `Access-Control-Allow-Origin` under an origin matcher: it
+//! is the request's own `Origin`, or nothing. Then the snapshot leaves it out of the pre-encoded lines and
+//! [`PolicySnapshot::matched_allow_origin`] gives it per request; without a matcher, that is one `bool`
+//! read and the pre-encoded lines are all there is.
 
 use std::sync::{Arc, Mutex};
 
@@ -12,6 +17,15 @@ use arc_swap::ArcSwap;
 use axum::http::{HeaderName, HeaderValue, header};
 
 use crate::policy::{HeaderText, HeadersOn, Policy};
+
+/// Which kind of answer header lines are for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// The answer to a preflight (`OPTIONS` with `Access-Control-Request-Method`).
+    Preflight,
+    /// The answer to an actual request.
+    Actual,
+}
 
 /// One version of the policy, with the header lines it produces ready to copy onto a response.
 #[derive(Debug)]
@@ -22,6 +36,11 @@ pub struct PolicySnapshot {
     pub policy: Policy,
     preflight_headers: Vec<(HeaderName, HeaderValue)>,
     actual_headers: Vec<(HeaderName, HeaderValue)>,
+    /// Whether the origin matcher writes `Access-Control-Allow-Origin` on preflight answers: a matcher is
+    /// set and `headers_on` puts the CORS lines there.
+    matched_on_preflight: bool,
+    /// The same, for actual answers.
+    matched_on_actual: bool,
 }
 
 impl PolicySnapshot {
@@ -33,7 +52,9 @@ impl PolicySnapshot {
                 HeaderValue::from_str(t.as_str()).expect("HeaderText is a valid header value")
             })
         };
-        let allow_origin = value(&policy.allow_origin);
+        let matcher = policy.origin_matcher.is_some();
+        // Under a matcher, `allow_origin` is kept but not sent: the matcher's line takes its place.
+        let allow_origin = if matcher { None } else { value(&policy.allow_origin) };
         let allow_credentials = value(&policy.allow_credentials);
         let on_preflight = matches!(policy.headers_on, HeadersOn::Both | HeadersOn::Preflight);
         let on_actual = matches!(policy.headers_on, HeadersOn::Both | HeadersOn::Actual);
@@ -65,17 +86,41 @@ impl PolicySnapshot {
             preflight_headers.push((header::VARY, vary.clone()));
             actual_headers.push((header::VARY, vary));
         }
-        PolicySnapshot { version, policy, preflight_headers, actual_headers }
+        PolicySnapshot {
+            version,
+            policy,
+            preflight_headers,
+            actual_headers,
+            matched_on_preflight: matcher && on_preflight,
+            matched_on_actual: matcher && on_actual,
+        }
     }
 
-    /// The header lines for an answer to a preflight (`OPTIONS` with `Access-Control-Request-Method`).
+    /// The header lines for an answer to a preflight (`OPTIONS` with `Access-Control-Request-Method`),
+    /// but for an origin matcher's `Access-Control-Allow-Origin` ([`Self::matched_allow_origin`]).
     pub fn preflight_headers(&self) -> &[(HeaderName, HeaderValue)] {
         &self.preflight_headers
     }
 
-    /// The header lines for an answer to an actual request.
+    /// The header lines for an answer to an actual request, but for an origin matcher's
+    /// `Access-Control-Allow-Origin` ([`Self::matched_allow_origin`]).
     pub fn actual_headers(&self) -> &[(HeaderName, HeaderValue)] {
         &self.actual_headers
+    }
+
+    /// The `Access-Control-Allow-Origin` value the policy's origin matcher gives `answer` to a request
+    /// carrying `origin`: the `Origin` itself when the matcher accepts it. `None` when it refuses, when the
+    /// request has no `Origin`, when `headers_on` keeps the CORS lines off this kind of answer, or when no
+    /// matcher is set (then `allow_origin`'s line, if any, is among the pre-encoded ones).
+    pub fn matched_allow_origin(&self, answer: Answer, origin: Option<&HeaderValue>) -> Option<HeaderValue> {
+        let on = match answer {
+            Answer::Preflight => self.matched_on_preflight,
+            Answer::Actual => self.matched_on_actual,
+        };
+        if !on {
+            return None;
+        }
+        self.policy.origin_matcher.as_ref()?.allow_origin(origin)
     }
 }
 
@@ -172,6 +217,58 @@ mod tests {
         let store = PolicyStore::default();
         let snapshot = store.update(|p| p.patched(&json!({ "allow_origin": "" }))).unwrap();
         assert_eq!(snapshot.actual_headers()[0].1, "");
+    }
+
+    fn origin(text: &'static str) -> HeaderValue {
+        HeaderValue::from_static(text)
+    }
+
+    #[test]
+    fn without_a_matcher_allow_origin_is_pre_encoded_and_nothing_is_matched() {
+        let snapshot = PolicyStore::default().snapshot();
+        assert_eq!(
+            snapshot.matched_allow_origin(Answer::Actual, Some(&origin("https://yoursite.com"))),
+            None
+        );
+        assert_eq!(names(snapshot.actual_headers()), ["access-control-allow-origin"]);
+    }
+
+    #[test]
+    fn under_a_matcher_allow_origin_is_decided_per_request_and_the_rest_is_unchanged() {
+        let store = PolicyStore::default();
+        let snapshot = store
+            .update(|_| {
+                Policy::from_json(&json!({
+                    "allow_origin": "*", "allow_credentials": "true", "allow_methods": "PUT", "vary": "Origin",
+                    "origin_matcher": { "kind": "exact", "origins": ["http://localhost:3000"] },
+                }))
+            })
+            .unwrap();
+        // `allow_origin` ("*") is kept in the policy but in no line.
+        assert_eq!(names(snapshot.actual_headers()), ["access-control-allow-credentials", "vary"]);
+        assert_eq!(
+            names(snapshot.preflight_headers()),
+            ["access-control-allow-credentials", "access-control-allow-methods", "vary"]
+        );
+        let page = origin("http://localhost:3000");
+        for answer in [Answer::Actual, Answer::Preflight] {
+            assert_eq!(snapshot.matched_allow_origin(answer, Some(&page)), Some(page.clone()));
+            assert_eq!(snapshot.matched_allow_origin(answer, Some(&origin("http://localhost:4000"))), None);
+            assert_eq!(snapshot.matched_allow_origin(answer, None), None);
+        }
+    }
+
+    #[test]
+    fn a_matchers_line_goes_only_where_headers_on_says() {
+        let store = PolicyStore::default();
+        let reflect = json!({ "origin_matcher": { "kind": "reflect" }, "headers_on": "preflight" });
+        let snapshot = store.update(|_| Policy::from_json(&reflect)).unwrap();
+        let evil = origin("http://evil.localhost:4000");
+        assert_eq!(snapshot.matched_allow_origin(Answer::Preflight, Some(&evil)), Some(evil.clone()));
+        assert_eq!(snapshot.matched_allow_origin(Answer::Actual, Some(&evil)), None);
+        let snapshot = store.update(|p| p.patched(&json!({ "headers_on": "actual" }))).unwrap();
+        assert_eq!(snapshot.matched_allow_origin(Answer::Preflight, Some(&evil)), None);
+        assert_eq!(snapshot.matched_allow_origin(Answer::Actual, Some(&evil)), Some(evil));
     }
 
     #[test]

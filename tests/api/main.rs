@@ -3,6 +3,7 @@
 //!
 //! - `api_origin`: the API's answers and the policy's headers on them;
 //! - `control`: the control API, and every kind of bad input it refuses;
+//! - `origin_matchers`: the attacker's presets, the origin matcher they set, and `/api/account`;
 //! - `verdicts`: the log and the one verdict each exchange gets;
 //! - `feed`: the live feed, the tutorial's steps, and shutdown;
 //! - `cli`: the binary itself;
@@ -12,6 +13,7 @@ mod api_origin;
 mod cli;
 mod control;
 mod feed;
+mod origin_matchers;
 mod slow_clients;
 mod verdicts;
 

@@ -60,7 +60,7 @@ pub async fn send_fields(browser: &Browser, fields: &str) -> Result<(), String> 
 }
 
 /// Picks a named policy from the menu.
-async fn preset(browser: &Browser, id: &str) -> Result<(), String> {
+pub(crate) async fn preset(browser: &Browser, id: &str) -> Result<(), String> {
     browser
         .eval(&format!(
             "const menu = document.querySelector('#preset');
@@ -70,11 +70,15 @@ async fn preset(browser: &Browser, id: &str) -> Result<(), String> {
             id = json!(id)
         ))
         .await?;
-    // Applied once the API's policy has every field the preset names.
+    // Applied once the API's policy has every field the preset names (an object field, the origin
+    // matcher, has every key the preset gives it: the policy adds its read-only `code` and `sends`).
     browser.wait_until(&format!(
-            "return Promise.all([fetch('/sandbox/presets').then(r => r.json()), fetch('/sandbox/policy').then(r => r.json())])
+            "const same = (got, want) => want !== null && typeof want === 'object'
+               ? got !== null && typeof got === 'object' && Object.entries(want).every(([k, v]) => same(got[k], v))
+               : got === want;
+             return Promise.all([fetch('/sandbox/presets').then(r => r.json()), fetch('/sandbox/policy').then(r => r.json())])
                .then(([presets, policy]) => Object.entries(presets.find(p => p.id === {id}).policy)
-                 .every(([field, value]) => policy[field] === value));",
+                 .every(([field, value]) => same(policy[field], value)));",
             id = json!(id)
         ),
     )

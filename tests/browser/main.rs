@@ -43,7 +43,7 @@ async fn the_tutorial_in_chromium() {
     };
     let sandbox = SandboxProcess::start().await;
     let mut failures = Vec::new();
-    let cases: [(&str, CaseFn); 27] = [
+    let cases: [(&str, CaseFn); 28] = [
         ("the page loads cleanly and stays on this machine", |b, s| Box::pin(page_loads_cleanly(b, s))),
         ("step 1: the article's request is blocked", |b, s| Box::pin(step1_blocked(b, s))),
         ("step 2: the console line ticks the step", |b, s| Box::pin(step2_console(b, s))),
@@ -72,6 +72,9 @@ async fn the_tutorial_in_chromium() {
         }),
         ("the lab's settings show on the tutorial, and reset", |b, s| {
             Box::pin(robust::lab_settings_show_on_the_tutorial(b, s))
+        }),
+        ("an origin matcher is shown read-only, and removed", |b, s| {
+            Box::pin(robust::an_origin_matcher_is_shown_read_only(b, s))
         }),
         ("names, focus and announcements", |b, s| Box::pin(robust::names_focus_and_announcements(b, s))),
         ("390 px wide and dark mode", |b, s| Box::pin(robust::narrow_and_dark(b, s))),

@@ -36,7 +36,7 @@ fn article_policy() -> Value {
     json!({
         "allow_origin": "https://yoursite.com",
         "allow_credentials": null, "allow_methods": null, "allow_headers": null,
-        "expose_headers": null, "max_age": null, "vary": null,
+        "expose_headers": null, "max_age": null, "vary": null, "origin_matcher": null,
         "preflight_status": 204, "headers_on": "both"
     })
 }
@@ -195,6 +195,48 @@ pub async fn lab_settings_show_on_the_tutorial(
     }
     browser.wait_for_text("#progress-count", WAIT, |t| t == "0/6").await?;
     Ok(())
+}
+
+/// A named policy with an origin matcher (an object: the lab's form has no row for it) is shown read-only
+/// with its code, on the lab and among the tutorial's other settings, while the form's other rows keep
+/// working; choosing a header on the tutorial, or the lab's button, removes it.
+pub async fn an_origin_matcher_is_shown_read_only(
+    browser: &Browser,
+    sandbox: &SandboxProcess,
+) -> Result<(), String> {
+    let code = r#"origin: (origin, cb) => cb(null, origin.startsWith("http://localhost"))"#;
+    let lab = format!("{}/lab", sandbox.site);
+    for removed_by in ["the tutorial's * choice", "the lab's button"] {
+        browser.goto(&lab).await?;
+        crate::lessons::preset(browser, "allowlist-prefix").await?;
+        browser.wait_for_text("#policy-matcher-code", WAIT, |t| t == code).await?;
+        let sends = browser.text("#policy-matcher-sends").await?;
+        if !sends.contains("allow_origin is kept but not sent") {
+            return Err(format!("the lab says the matcher sends {sends:?}"));
+        }
+        let credentials = browser
+            .eval("return document.querySelector('#policy-form input[name=\"allow_credentials\"]').value;")
+            .await?;
+        if credentials != json!("true") {
+            return Err(format!("the form's credentials row shows {credentials}"));
+        }
+        if removed_by == "the lab's button" {
+            browser.click("#policy-matcher-remove").await?;
+        } else {
+            browser.goto(&sandbox.site).await?;
+            browser.wait_for_text("#policy-extras", WAIT, |t| t.contains(code)).await?;
+            browser.wait_for_text("#header-line", WAIT, |t| t.contains("origin matcher")).await?;
+            crate::choose(browser, "*", "Access-Control-Allow-Origin: *").await?;
+        }
+        browser
+            .wait_until(
+                "return fetch('/sandbox/policy').then(r => r.json()).then(p => p.origin_matcher === null);",
+            )
+            .await
+            .map_err(|e| format!("{removed_by} left the matcher: {e}"))?;
+    }
+    browser.wait_until("return document.querySelector('#policy-matcher').hidden;").await?;
+    put_policy(sandbox, json!({})).await
 }
 
 /// The lab's header values have names of their own; Send keeps the focus and announces the result.

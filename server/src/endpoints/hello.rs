@@ -21,8 +21,8 @@ pub(super) async fn not_found() -> Response {
     error_response(
         StatusCode::NOT_FOUND,
         "This sandbox API has no such endpoint; try /api, /api/echo, /api/headers, /api/login, /api/logout, \
-         /api/whoami, /api/counter, /api/error, /api/redirect or /api/cacheable. The answer still carries the \
-         policy's CORS headers."
+         /api/whoami, /api/account, /api/counter, /api/error, /api/redirect or /api/cacheable. The answer still \
+         carries the policy's CORS headers."
             .to_owned(),
     )
 }

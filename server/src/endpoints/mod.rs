@@ -15,6 +15,7 @@
 //! | `/api/login` | any | — | `{"logged_in": true, "user": "learner"}` | `Set-Cookie: sandbox_session=<token>; Path=/; SameSite=Lax; HttpOnly` | 7: credentials |
 //! | `/api/logout` | any | — | `{"logged_in": false, "user": null}` | `Set-Cookie: sandbox_session=; Path=/; Max-Age=0; SameSite=Lax; HttpOnly` | 7 |
 //! | `/api/whoami` | any | — | `{"user": "learner" or null, "cookie_received": bool}` | — | 7: did the cookie travel, and was it one this API issued? |
+//! | `/api/account` | `GET`, `HEAD` | — | with a session cookie from `/api/login`: `{"user": "learner", "secret": "<drawn when the sandbox starts>"}`; without: 401 `{"error": "<log in first, at /api/login>"}` | — | 13–16: the bank's secret, which a loose policy hands to another site |
 //! | `/api/counter` | `GET`, `HEAD` | — | `{"count": n}` | — | 12 |
 //! | `/api/counter` | any other | — | `{"count": n + 1}`: counts first, answers second | — | 12: the side effect happens even when the browser hides the answer |
 //! | `/api/error` | any | `cors=yes` (default) \| `no` | 500 `{"error": "Something broke on the server …"}` | `cors=no`: **none** of the policy's lines | 10: a 500 without CORS headers looks like a CORS failure |
@@ -25,6 +26,7 @@
 //! A parameter with a value outside its list gets a 400 `{"error": "<sentence>"}`; unknown parameters (the
 //! lab's `trace=…`) are ignored. Method-specific answers name the methods they accept in a 405.
 
+mod account;
 mod cacheable;
 mod counter;
 mod echo;
@@ -42,6 +44,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::{Json, Router};
 
+pub(crate) use account::AccountSecret;
 pub(crate) use counter::Counter;
 pub(crate) use session::Sessions;
 
@@ -54,6 +57,7 @@ pub(crate) fn routes() -> Router<Arc<EndpointState>> {
         .route("/api/login", any(session::login))
         .route("/api/logout", any(session::logout))
         .route("/api/whoami", any(session::whoami))
+        .route("/api/account", any(account::account))
         .route("/api/counter", any(counter::counter))
         .route("/api/error", any(error::error))
         .route("/api/redirect", any(redirect::redirect))
@@ -69,6 +73,8 @@ pub(crate) struct EndpointState {
     pub(crate) counter: Counter,
     /// The session tokens `/api/login` issued.
     pub(crate) sessions: Sessions,
+    /// The secret `/api/account` shows a logged-in learner, drawn when the sandbox starts.
+    pub(crate) account_secret: AccountSecret,
     /// The last `X-Request-Id` `/api/headers` sent.
     pub(crate) request_ids: AtomicU64,
 }

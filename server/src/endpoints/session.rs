@@ -1,4 +1,5 @@
-//! `/api/login`, `/api/logout` and `/api/whoami`: a cookie session, for the lesson on credentials.
+//! `/api/login`, `/api/logout` and `/api/whoami`: a cookie session, for the lesson on credentials (and
+//! the session `/api/account`, in `account.rs`, asks for).
 //!
 //! | method | path | answer | headers | lesson |
 //! |---|---|---|---|---|
@@ -60,8 +61,9 @@ impl Sessions {
     }
 
     /// Whether the API issued `token` and still remembers it.
-    fn is_valid(&self, token: &str) -> bool {
-        // A scan of at most a thousand short strings, on `whoami` only: simpler than an index, and quick.
+    pub(super) fn is_valid(&self, token: &str) -> bool {
+        // A scan of at most a thousand short strings, on `whoami` and `account` only: simpler than an
+        // index, and quick.
         self.lock().iter().any(|t| t == token)
     }
 
@@ -78,7 +80,7 @@ impl Sessions {
 }
 
 /// The value of the `sandbox_session` cookie, if the request carried one (in any `Cookie` line).
-fn session_cookie(headers: &HeaderMap) -> Option<&str> {
+pub(super) fn session_cookie(headers: &HeaderMap) -> Option<&str> {
     headers
         .get_all(header::COOKIE)
         .iter()

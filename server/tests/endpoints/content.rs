@@ -28,7 +28,10 @@ async fn unknown_paths_are_a_404_sentence_with_the_policys_headers() {
     assert_eq!(header(&response, "access-control-allow-origin"), Some("*"));
     assert_eq!(header(&response, "vary"), Some("Origin"));
     let error = json_of(response).await["error"].as_str().expect("a sentence").to_owned();
-    assert!(error.contains("/api/counter") && error.ends_with('.'), "{error}");
+    assert!(
+        error.contains("/api/counter") && error.contains("/api/account") && error.ends_with('.'),
+        "{error}"
+    );
 }
 
 // ---- /api/echo -------------------------------------------------------------------------------------
@@ -165,6 +168,71 @@ async fn logout_clears_the_cookie_and_ends_the_session() {
         .await
         .expect("the API answers");
     assert_eq!(json_of(whoami).await, json!({ "user": null, "cookie_received": true }));
+}
+
+// ---- /api/account ----------------------------------------------------------------------------------
+
+/// The account answers the learner's secret, the one drawn when the API was made, to a request carrying
+/// the cookie `login` set — the same secret to every such request.
+#[tokio::test]
+async fn account_answers_the_secret_to_a_logged_in_request() {
+    let api = spawn_api().await;
+    let cookie = session_pair(&api.send(Method::POST, "/api/login").await);
+    for _ in 0..2 {
+        let account = api
+            .page_request(Method::GET, "/api/account")
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .expect("the API answers");
+        assert_eq!(account.status(), StatusCode::OK);
+        assert_eq!(
+            json_of(account).await,
+            json!({ "user": "learner", "secret": api.state.account_secret() })
+        );
+    }
+    assert_eq!(api.state.account_secret().len(), 32);
+}
+
+/// Without the cookie, the account is a 401 whose sentence says to log in, at `/api/login`.
+#[tokio::test]
+async fn account_without_a_session_is_a_401_that_says_to_log_in() {
+    let api = spawn_api().await;
+    let without = api.send(Method::GET, "/api/account").await;
+    assert_eq!(without.status(), StatusCode::UNAUTHORIZED);
+    // Still the policy's headers, like every answer.
+    assert_eq!(header(&without, "access-control-allow-origin"), Some("https://yoursite.com"));
+    let sentence = json_of(without).await["error"].as_str().expect("a sentence").to_owned();
+    assert!(sentence.contains("log in first, at /api/login"), "{sentence}");
+    assert!(!sentence.contains(api.state.account_secret()));
+
+    let cookie = session_pair(&api.send(Method::POST, "/api/login").await);
+    api.page_request(Method::POST, "/api/logout").header("cookie", &cookie).send().await.expect("an answer");
+    let logged_out = api
+        .page_request(Method::GET, "/api/account")
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(logged_out.status(), StatusCode::UNAUTHORIZED);
+    let sentence = json_of(logged_out).await["error"].as_str().expect("a sentence").to_owned();
+    assert!(sentence.contains("log in again, at /api/login"), "{sentence}");
+}
+
+/// The account is read, never written: any method but `GET` and `HEAD` is a 405, even logged in.
+#[tokio::test]
+async fn account_refuses_other_methods_with_a_405() {
+    let api = spawn_api().await;
+    let cookie = session_pair(&api.send(Method::POST, "/api/login").await);
+    let post = api
+        .page_request(Method::POST, "/api/account")
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(post.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(header(&post, "allow"), Some("GET, HEAD"));
+    assert!(!post.text().await.expect("a body").contains(api.state.account_secret()));
 }
 
 // ---- /api/counter ----------------------------------------------------------------------------------

@@ -3,8 +3,9 @@
 //! follows no redirect by itself, so every hop can be looked at.
 //!
 //! One test binary: this file holds the shared helpers; `content.rs` covers what the endpoints answer
-//! (`/api`, echo, headers, session, counter), `errors_and_redirects.rs` the errors, redirects, caching,
-//! preflights and the log.
+//! (`/api`, echo, headers, session, account, counter), `errors_and_redirects.rs` the errors, redirects,
+//! caching, preflights and the log, `origin_matcher.rs` the `Access-Control-Allow-Origin` an origin
+//! matcher writes per request.
 
 use reqwest::header::HeaderMap;
 use reqwest::{Client, Method, Response};
@@ -13,6 +14,7 @@ use tokio::net::TcpListener;
 
 mod content;
 mod errors_and_redirects;
+mod origin_matcher;
 
 /// The page's origin in these tests, as the sandbox serves it.
 pub const PAGE: &str = "http://localhost:3000";
