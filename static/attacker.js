@@ -1,15 +1,21 @@
 // The other site's page, and the frames it loads (/frame?attack=steal&id=…): each attack is a real
 // fetch() from this origin, a sandboxed frame, or a look-alike name; what JavaScript got is shown as is.
+// A classic script (a sandboxed frame could not load a module from this site without CORS).
+'use strict';
 
-/// Reads the bank's account with the session cookie; returns what JavaScript got.
-async function steal(api) {
+/// Reads the bank's account with the session cookie; returns what JavaScript got. With `bounce`, the
+/// request first goes to that other origin's /bounce, which redirects it to the bank: the request it
+/// becomes says `Origin: null`.
+async function steal(api, bounce) {
   // A fresh URL each time: no cache, no preflight cache, in any engine.
-  const url = `${api}/api/account?trace=steal-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+  const account = `${api}/api/account?trace=steal-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+  const url = bounce ? `${bounce}/bounce?to=${encodeURIComponent(account)}` : account;
+  const origin = bounce ? `null (redirected by ${bounce})` : self.origin;
   try {
     const res = await fetch(url, { credentials: 'include', cache: 'no-store' });
-    return { origin: self.origin, read: true, status: res.status, body: await res.text() };
+    return { origin, read: true, status: res.status, body: await res.text() };
   } catch (err) {
-    return { origin: self.origin, read: false, error: `${err.name}: ${err.message}` };
+    return { origin, read: false, error: `${err.name}: ${err.message}` };
   }
 }
 
@@ -71,6 +77,9 @@ function page() {
 
   $('#steal-here').addEventListener('click', async () => show($('#result-here'), await steal(api)));
   $('#steal-null').addEventListener('click', async () => show($('#result-null'), await inFrame(own, true)));
+  // Another name of this same server: a redirect from an origin not the page's own taints the origin.
+  const bounce = own.replace('//localhost:', '//127.0.0.1:');
+  $('#steal-redirect').addEventListener('click', async () => show($('#result-redirect'), await steal(api, bounce)));
   $('#steal-evil').addEventListener('click', async () => show($('#result-evil'), await inFrame(evil, false)));
 
   $('#write').addEventListener('click', async () => {

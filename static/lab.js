@@ -180,8 +180,8 @@ presets().then((list) => {
 // not needed, so no policy can get in the way of logging in.
 $('#bank-login').addEventListener('click', async () => {
   try {
-    await fetch(`${apiOrigin}/api/login`, { method: 'POST', mode: 'no-cors', credentials: 'include' });
-    $('#bank-login-result').textContent = 'Logged in: the bank set its session cookie (sandbox_session) in this browser.';
+    await fetch(`${apiOrigin}/api/login?samesite=none`, { method: 'POST', mode: 'no-cors', credentials: 'include' });
+    $('#bank-login-result').textContent = 'Logged in: the bank set its session cookie in this browser (sandbox_session; SameSite=None; Secure; HttpOnly).';
   } catch (err) {
     $('#bank-login-result').textContent = `The login failed: ${err.name}: ${err.message}`;
   }

@@ -16,7 +16,7 @@ use askama::Template;
 use axum::Json;
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -31,6 +31,7 @@ pub fn app(site: Site) -> Router {
         .route("/", get(page))
         .route("/frame", get(frame))
         .route("/curtain", get(curtain))
+        .route("/bounce", get(bounce))
         .route("/static/attacker.js", get(|| asset(JS, include_str!("../../static/attacker.js"))))
         .route(
             "/static/attacker.css",
@@ -90,8 +91,58 @@ async fn frame() -> Html<&'static str> {
     Html(concat!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>frame</title></head>",
         "<body><p>A frame of the other site.</p>",
-        "<script type=\"module\" src=\"/static/attacker.js\"></script></body></html>"
+        // A classic script, not a module: a module is fetched in CORS mode, which a sandboxed frame's
+        // opaque origin would need this site's permission for.
+        "<script src=\"/static/attacker.js\"></script></body></html>"
     ))
+}
+
+/// `GET /bounce?to=URL`: a redirect the attacker's page fetches on another of this site's names
+/// (`127.0.0.1`), so that the request it becomes carries `Origin: null` — a CORS request redirected by
+/// an origin other than its own has a "tainted" origin (Fetch §4.4, HTTP-redirect fetch). The attacker
+/// allows its own page to follow it, credentials included. Only loopback URLs are followed.
+async fn bounce(headers: HeaderMap, uri: axum::http::Uri) -> Response {
+    let to = uri.query().and_then(|q| q.strip_prefix("to=")).map(percent_decoded).unwrap_or_default();
+    let loopback = ["http://localhost:", "http://127.0.0.1:"].iter().any(|start| to.starts_with(start));
+    let Ok(location) =
+        HeaderValue::from_str(&to).map_err(|_| ()).and_then(|l| if loopback { Ok(l) } else { Err(()) })
+    else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "`/bounce?to=` takes an http://localhost: or http://127.0.0.1: URL.",
+        );
+    };
+    let mut response = StatusCode::TEMPORARY_REDIRECT.into_response();
+    response.headers_mut().insert(header::LOCATION, location);
+    // The attacker's own server lets its own page read this hop (a redirect must pass CORS too).
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        response.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
+        response
+            .headers_mut()
+            .insert(header::ACCESS_CONTROL_ALLOW_CREDENTIALS, HeaderValue::from_static("true"));
+    }
+    response
+}
+
+/// `%XX` escapes decoded (as `encodeURIComponent` writes them); anything malformed is left as it is.
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%'
+            && let (Some(hi), Some(lo)) =
+                (bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex))
+        {
+            out.push((hi * 16 + lo) as u8);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// What a real attacker would have to infer, told to the attacker's page for the lesson: the policy in
@@ -151,6 +202,16 @@ mod tests {
         for host in ["localhost:3000", "evil.example:4000", "localhost", "localhost.evil.example:4000", ""] {
             assert!(!is_attacker_host(&site, host), "{host}");
         }
+    }
+
+    #[test]
+    fn bounce_targets_are_decoded() {
+        assert_eq!(
+            percent_decoded("http%3A%2F%2Flocalhost%3A8000%2Fapi%2Faccount"),
+            "http://localhost:8000/api/account"
+        );
+        assert_eq!(percent_decoded("100%"), "100%");
+        assert_eq!(percent_decoded("%zz"), "%zz");
     }
 
     #[test]

@@ -97,19 +97,19 @@ pub const PRESETS: [Preset; 15] = [
     Preset {
         id: "trust-null",
         title: "Mistake: trusting null, with credentials",
-        about: "The page's origin and null are allowed, with credentials. null is not one site: any page can send it, from a sandboxed iframe. The attacker's page on http://localhost:4000 runs its fetch() in one, sends Origin: null, gets null back, and may read what /api/account answers to the learner's cookie.",
+        about: "The page's origin and null are allowed, with credentials. null is not one site: any page can send it, from a sandboxed iframe. The attacker's page on http://localhost:4000 gets Origin: null two ways: a sandboxed iframe (whose request passes but, in today's Chromium and Firefox, carries no cookie: another site's frame) and a fetch() redirected by another origin, which carries null from then on — and the cookie, so it reads the secret.",
         policy: r#"{"origin_matcher": {"kind": "exact", "origins": ["null", "{origin}"]}, "allow_credentials": "true"}"#,
     },
     Preset {
         id: "allowlist-prefix",
         title: "Mistake: an allowlist checked with startsWith",
-        about: "Echoes every Origin that starts with http://localhost, with credentials. Meant for the page, it admits every port of localhost (the attacker's http://localhost:4000) and every host that merely begins the same, such as http://localhost.evil.localhost:4000: the attacker's page there gets its origin back and may read /api/account.",
+        about: "Echoes every Origin that starts with http://localhost, with credentials. Meant for the page, it admits every port of localhost (the attacker's http://localhost:4000) and every host that merely begins the same, such as http://localhost.evil.localhost:4000. The attacker's page on port 4000 (the bank's own site) reads the secret; a frame on the look-alike name passes too, but gets no cookie from today's browsers.",
         policy: r#"{"origin_matcher": {"kind": "prefix", "value": "http://localhost"}, "allow_credentials": "true"}"#,
     },
     Preset {
         id: "allowlist-regex",
         title: "Mistake: an allowlist regex without an end anchor",
-        about: "Echoes every Origin the regex ^http://localhost(:\\d+)? matches, with credentials. With no $ the match only has to start the Origin: http://localhost.evil.localhost:4000 matches, and (:\\d+)? lets in any port, http://localhost:4000 too. The attacker's page on either may read /api/account.",
+        about: "Echoes every Origin the regex ^http://localhost(:\\d+)? matches, with credentials. With no $ the match only has to start the Origin: http://localhost.evil.localhost:4000 matches, and (:\\d+)? lets in any port, http://localhost:4000 too. The attacker's page on port 4000 reads the secret; a frame on the look-alike name passes, without the cookie.",
         policy: r#"{"origin_matcher": {"kind": "regex", "pattern": "^http://localhost(:\\d+)?"}, "allow_credentials": "true"}"#,
     },
     Preset {

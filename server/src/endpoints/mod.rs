@@ -12,7 +12,7 @@
 //! | `/api` | any | — | `"Hello"` | — | 1–4: the article's endpoint |
 //! | `/api/echo` | any | — | `{"method", "path", "query", "headers": [[name, value], …], "body", "body_note"}`: the request as received, the body cut at 16 KiB | — | 5, 7: what the browser really sent (the `Origin`, the cookie, the preflight's own headers) |
 //! | `/api/headers` | any | — | `"Hello"` | `X-Request-Id: <n>`, `X-Total-Count: 42` | 8: custom headers are hidden from JS without `Access-Control-Expose-Headers` |
-//! | `/api/login` | any | — | `{"logged_in": true, "user": "learner"}` | `Set-Cookie: sandbox_session=<token>; Path=/; SameSite=Lax; HttpOnly` | 7: credentials |
+//! | `/api/login` | any | `samesite`: `lax` (default) or `none` | `{"logged_in": true, "user": "learner"}` | `Set-Cookie: sandbox_session=<token>; Path=/; SameSite=Lax; HttpOnly` (`SameSite=None; Secure` with `samesite=none`) | 7: credentials; 13–16: the attacker |
 //! | `/api/logout` | any | — | `{"logged_in": false, "user": null}` | `Set-Cookie: sandbox_session=; Path=/; Max-Age=0; SameSite=Lax; HttpOnly` | 7 |
 //! | `/api/whoami` | any | — | `{"user": "learner" or null, "cookie_received": bool}` | — | 7: did the cookie travel, and was it one this API issued? |
 //! | `/api/account` | `GET`, `HEAD` | — | with a session cookie from `/api/login`: `{"user": "learner", "secret": "<drawn when the sandbox starts>"}`; without: 401 `{"error": "<log in first, at /api/login>"}` | — | 13–16: the bank's secret, which a loose policy hands to another site |

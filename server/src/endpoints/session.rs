@@ -13,7 +13,14 @@
 //! whether it was a session this API issued. A preflight never carries the cookie (Fetch §3.2.5): the log
 //! shows it only on the actual request.
 //!
-//! `SameSite=Lax` is enough here because `localhost:3000` and `localhost:8000` are the same *site* (the port
+//! `/api/login?samesite=none` sets the same cookie `SameSite=None; Secure` instead (browsers accept `Secure`
+//! on `http://localhost`): the attacker lesson's bank, whose front-end is on another site. Measured in
+//! Chromium 156 and Firefox 153: with `Lax`, the other site's page on `localhost:4000` (same site) gets the
+//! cookie and reads the secret under a reflecting policy, but its sandboxed frame (`Origin: null`) and its
+//! frame on `localhost.evil.localhost` (another site) get a 401 — the broken policy lets them read an
+//! answer with no session in it. With `None`, all three read the secret.
+//!
+//! `SameSite=Lax` is enough for lesson 7 because `localhost:3000` and `localhost:8000` are the same *site* (the port
 //! does not count), and cookies are scoped to the host, not the port. From a page on `127.0.0.1:3000` the
 //! call is cross-site, and the browser does not send a `Lax` cookie on a cross-site `fetch()`.
 
@@ -25,11 +32,11 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::EndpointState;
+use super::{BadRequest, EndpointState, choose};
 
 /// The cookie's name.
 pub(crate) const COOKIE_NAME: &str = "sandbox_session";
@@ -92,16 +99,18 @@ pub(super) fn session_cookie(headers: &HeaderMap) -> Option<&str> {
         })
 }
 
-/// `/api/login`, any method: starts a session.
-pub(super) async fn login(State(state): State<Arc<EndpointState>>) -> Response {
+/// `/api/login`, any method: starts a session. `?samesite=none` marks the cookie `SameSite=None; Secure`,
+/// as an API whose front-end is on another site must (the attacker lesson's bank); the default is `Lax`.
+pub(super) async fn login(State(state): State<Arc<EndpointState>>, uri: Uri) -> Result<Response, BadRequest> {
+    let same_site = choose(&uri, "samesite", ("lax", "SameSite=Lax"), &[("none", "SameSite=None; Secure")])?;
     let token = state.sessions.issue();
-    let cookie = format!("{COOKIE_NAME}={token}; Path=/; SameSite=Lax; HttpOnly");
+    let cookie = format!("{COOKIE_NAME}={token}; Path=/; {same_site}; HttpOnly");
     let mut response = Json(json!({ "logged_in": true, "user": "learner" })).into_response();
     // The token is hex digits only, so the line is always a valid header value.
     if let Ok(cookie) = HeaderValue::try_from(cookie) {
         response.headers_mut().insert(header::SET_COOKIE, cookie);
     }
-    response
+    Ok(response)
 }
 
 /// `/api/logout`, any method: ends the session the cookie names, and asks the browser to drop the cookie.

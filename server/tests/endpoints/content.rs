@@ -111,6 +111,22 @@ fn session_pair(response: &Response) -> String {
     pair.to_owned()
 }
 
+/// `?samesite=none` marks the cookie for cross-site use, as the attacker lesson's bank needs; any other
+/// value is refused with the choices.
+#[tokio::test]
+async fn login_can_mark_the_cookie_for_other_sites() {
+    let api = spawn_api().await;
+    let login = api.send(Method::POST, "/api/login?samesite=none").await;
+    assert_eq!(login.status(), StatusCode::OK);
+    let set_cookie = header(&login, "set-cookie").expect("a Set-Cookie line").to_owned();
+    assert!(set_cookie.contains("; SameSite=None; Secure;"), "{set_cookie}");
+    assert!(!set_cookie.contains("Lax"), "{set_cookie}");
+    let refused = api.send(Method::POST, "/api/login?samesite=strict").await;
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    let sentence = json_of(refused).await["error"].as_str().unwrap_or_default().to_owned();
+    assert!(sentence.contains("lax or none"), "{sentence}");
+}
+
 /// `whoami` knows the learner when the request carries the cookie `login` set, and says when no cookie
 /// came at all.
 #[tokio::test]
