@@ -107,7 +107,7 @@ impl<'a> Observation<'a> {
 
 /// The lessons, in the order the lab teaches them (docs/lessons.md says which misunderstanding each
 /// starts from).
-pub const LESSONS: [Lesson; 12] = [
+pub const LESSONS: [Lesson; 13] = [
     Lesson {
         id: "preflight",
         how: "Choose the Permissive policy, method POST, body JSON, and send. The API's record shows an OPTIONS your code never wrote. Then try body text: no preflight.",
@@ -300,6 +300,78 @@ pub const LESSONS: [Lesson; 12] = [
             },
         ],
     },
+    Lesson {
+        id: ATTACKER_LESSON,
+        how: "Press Log in to the bank in Be the attacker, then use each of its policies in turn and press the other site's buttons (the other site is linked there): 1 under the mirrored Origin, 2b under trust-null, 1 again under the startsWith and the regex allowlists, every button under the correct allowlist, and 4 to add to the counter.",
+        title: "Be the attacker: steal the secret, then fail to",
+        // Seen from the API's log, not from a lab attempt: the other site cannot report to the sandbox
+        // (its controls refuse foreign origins), so `seen_in` is never true and [`ATTACK_PARTS`] decide.
+        parts: &[
+            Part {
+                text: "the secret read by another site under a policy that mirrors any Origin (reflect-origin-credentials)",
+                seen_in: |_| false,
+            },
+            Part {
+                text: "the secret read with Origin: null under a policy that trusts null (trust-null)",
+                seen_in: |_| false,
+            },
+            Part {
+                text: "the secret read past a broken allowlist: startsWith or an unanchored regex (allowlist-prefix, allowlist-regex)",
+                seen_in: |_| false,
+            },
+            Part {
+                text: "the other site refused under an exact allowlist: the browser blocked its read (allowlist-correct)",
+                seen_in: |_| false,
+            },
+            Part {
+                text: "the blocked write still ran: the other site's POST /api/counter answered 200 while the browser hid the answer",
+                seen_in: |_| false,
+            },
+        ],
+    },
+];
+
+/// The lesson the other site's requests tick (docs/lessons.md 13–16).
+pub const ATTACKER_LESSON: &str = "be-the-attacker";
+
+/// What the API's log shows of one request from another site to `/api/account` or `/api/counter`.
+pub struct AttackSeen<'a> {
+    pub exchange: &'a Exchange,
+    /// Whether the browser let the page read the answer (the model's verdict on the record).
+    pub readable: bool,
+    /// The origin matcher of the policy that answered it, when the log can tell.
+    pub matcher: Option<&'a server::OriginMatcher>,
+}
+
+impl AttackSeen<'_> {
+    fn account_read(&self) -> bool {
+        self.exchange.uri.path() == "/api/account" && self.exchange.status.as_u16() == 200 && self.readable
+    }
+}
+
+/// The attacker lesson's parts, in order: which record of the other site's shows each.
+const ATTACK_PARTS: [fn(&AttackSeen<'_>) -> bool; 5] = [
+    |a| a.account_read() && matches!(a.matcher, Some(server::OriginMatcher::Reflect)),
+    |a| {
+        a.account_read()
+            && a.exchange.origin() == Some("null")
+            && matches!(a.matcher, Some(server::OriginMatcher::Exact(list)) if list.iter().any(|o| o == "null"))
+    },
+    |a| {
+        use server::OriginMatcher::{Prefix, Regex, Substring, Suffix};
+        a.account_read() && matches!(a.matcher, Some(Prefix(_) | Suffix(_) | Substring(_) | Regex(_)))
+    },
+    |a| {
+        a.exchange.uri.path() == "/api/account"
+            && !a.readable
+            && matches!(a.matcher, Some(server::OriginMatcher::Exact(list)) if !list.iter().any(|o| o == "null"))
+    },
+    |a| {
+        a.exchange.uri.path() == "/api/counter"
+            && a.exchange.method == axum::http::Method::POST
+            && a.exchange.status.as_u16() == 200
+            && !a.readable
+    },
 ];
 
 /// Which parts of which lessons the sandbox has seen.
@@ -329,6 +401,19 @@ impl LabProgress {
                     self.seen.push((lesson.id, index));
                     changed = true;
                 }
+            }
+        }
+        changed
+    }
+
+    /// Ticks what a request from another site shows of the attacker lesson. Returns whether anything
+    /// changed.
+    pub fn observe_attack(&mut self, seen: &AttackSeen<'_>) -> bool {
+        let mut changed = false;
+        for (index, part) in ATTACK_PARTS.iter().enumerate() {
+            if !self.has_seen(ATTACKER_LESSON, index) && part(seen) {
+                self.seen.push((ATTACKER_LESSON, index));
+                changed = true;
             }
         }
         changed

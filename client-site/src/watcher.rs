@@ -19,8 +19,8 @@ use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio::time::Instant;
 
 use crate::events::SiteEvent;
-use crate::explain;
 use crate::site::Site;
+use crate::{explain, lessons};
 
 /// How long exchanges after the first are gathered before they are sent as one frame.
 pub const BATCH_WINDOW: Duration = Duration::from_millis(50);
@@ -94,10 +94,14 @@ impl Batch {
         {
             site.events.send(SiteEvent::progress(&progress));
         }
-        // Nobody watching, and no step it could tick (not from this site's page): judged later, when
-        // the log is read, from the same record. Under load with no tab open this costs nothing.
         let from_own_page =
             exchange.origin().is_some_and(|origin| own_origins.iter().any(|own| own == origin));
+        // The other site's attacks tick the attacker lesson: judged now, shown or not (they are few).
+        if !from_own_page && exchange.origin().is_some() && is_attack_target(&exchange) {
+            observe_attack(site, &exchange);
+        }
+        // Nobody watching, and no step it could tick (not from this site's page): judged later, when
+        // the log is read, from the same record. Under load with no tab open this costs nothing.
         if site.events.receiver_count() == 0 && !from_own_page {
             return;
         }
@@ -177,6 +181,32 @@ fn announce(
     }
     if progress_changed {
         site.events.send(SiteEvent::progress(&site.progress().to_json()));
+    }
+}
+
+/// Whether `exchange` is one the attacker lesson looks at: the bank's account, or a write to its counter.
+fn is_attack_target(exchange: &Exchange) -> bool {
+    let path = exchange.uri.path();
+    path == "/api/account" || (path == "/api/counter" && exchange.method == axum::http::Method::POST)
+}
+
+/// Judges a request from another site and ticks what it shows of the attacker lesson.
+fn observe_attack(site: &Site, exchange: &Exchange) {
+    let judgement = site.verdicts.of(exchange, &site.api.log);
+    let Some(verdict) = judgement.known() else { return };
+    // The matcher of the policy that answered, if that policy is still the one in force (a change in
+    // between leaves the lesson to the next try rather than guessing).
+    let snapshot = site.api.policy.snapshot();
+    let matcher = (snapshot.version == exchange.policy_version)
+        .then_some(snapshot.policy.origin_matcher.as_ref())
+        .flatten();
+    let seen = lessons::AttackSeen { exchange, readable: verdict.allowed, matcher };
+    let lessons = {
+        let mut lessons = site.lessons();
+        lessons.observe_attack(&seen).then(|| lessons.to_json())
+    };
+    if let Some(lessons) = lessons {
+        site.events.send(SiteEvent::lessons(&lessons));
     }
 }
 

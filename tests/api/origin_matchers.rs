@@ -197,3 +197,59 @@ async fn the_policy_decides_who_may_read_the_account_not_who_gets_an_answer() {
     assert_eq!(allow_origin_lines(&steal().await.unwrap()), [LOOKALIKE]);
     sandbox.stop().await;
 }
+
+/// The attacker lesson ticks from the API's log, part by part, as the other site's requests arrive: the
+/// secret read under each broken policy, refused under the correct one, and the blocked write that ran.
+#[tokio::test]
+async fn the_attacker_lesson_ticks_from_the_other_sites_requests() {
+    let sandbox = spawn_sandbox().await;
+    let login = sandbox.http.post(format!("{}/api/login?samesite=none", sandbox.api)).send().await.unwrap();
+    let cookie = login.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let attack = |method: Method, path: &'static str, origin: &'static str| {
+        let request = sandbox
+            .http
+            .request(method, format!("{}{path}", sandbox.api))
+            .header("origin", origin)
+            .header("sec-fetch-mode", "cors")
+            .header("cookie", &cookie);
+        async move { request.send().await.unwrap().status() }
+    };
+    let parts = |lessons: &Value| -> Vec<bool> {
+        let lesson =
+            lessons["lessons"].as_array().unwrap().iter().find(|l| l["id"] == "be-the-attacker").unwrap();
+        lesson["parts"].as_array().unwrap().iter().map(|p| p["seen"] == true).collect()
+    };
+    let wait_for = |want: [bool; 5]| {
+        let sandbox = &sandbox;
+        async move {
+            for _ in 0..100 {
+                let seen = parts(&sandbox.get_json("/sandbox/lessons").await);
+                if seen == want {
+                    return;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            panic!(
+                "the attacker lesson's parts never became {want:?}: {:?}",
+                parts(&sandbox.get_json("/sandbox/lessons").await)
+            );
+        }
+    };
+    // A read the policy refuses ticks nothing under a broken policy.
+    apply_preset(&sandbox, "reflect-origin-credentials").await;
+    assert_eq!(attack(Method::GET, "/api/account", ATTACKER).await, StatusCode::OK);
+    wait_for([true, false, false, false, false]).await;
+    apply_preset(&sandbox, "trust-null").await;
+    attack(Method::GET, "/api/account", ATTACKER).await; // refused: not the null part
+    attack(Method::GET, "/api/account", SANDBOXED_IFRAME).await;
+    wait_for([true, true, false, false, false]).await;
+    apply_preset(&sandbox, "allowlist-regex").await;
+    attack(Method::GET, "/api/account", LOOKALIKE).await;
+    wait_for([true, true, true, false, false]).await;
+    apply_preset(&sandbox, "allowlist-correct").await;
+    attack(Method::GET, "/api/account", OTHER_SITE).await;
+    wait_for([true, true, true, true, false]).await;
+    assert_eq!(attack(Method::POST, "/api/counter", ATTACKER).await, StatusCode::OK);
+    wait_for([true, true, true, true, true]).await;
+    sandbox.stop().await;
+}

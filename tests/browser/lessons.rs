@@ -134,9 +134,11 @@ enum Step {
     Visit(&'static str),
     /// The lesson must have ticked itself.
     Done(&'static str),
+    /// Every attack from the other site's page (`attacker::attacks`), then back to the lab.
+    Attack,
 }
 
-use Step::{Done, Header, Preset, Send, Visit};
+use Step::{Attack, Done, Header, Preset, Send, Visit};
 
 /// Every lesson, as its own instructions on the page say to do it.
 fn walkthrough() -> Vec<Step> {
@@ -186,6 +188,8 @@ fn walkthrough() -> Vec<Step> {
         Header("allow_headers", "*, Authorization"),
         Send(Form { headers: "Authorization: Bearer abc", ..GET }),
         Done("browser-differences"),
+        Attack,
+        Done("be-the-attacker"),
     ]
 }
 
@@ -205,6 +209,11 @@ pub async fn every_lesson(browser: &Browser, sandbox: &SandboxProcess) -> Result
                 browser.goto(&lab).await?;
                 browser.find("#lab-send").await?;
             }
+            Attack => {
+                crate::attacker::attacks(&crate::attacker::Engine::Chromium(browser), sandbox).await?;
+                browser.goto(&lab).await?;
+                browser.find("[data-lesson=\"preflight\"]").await?;
+            }
             Done(id) => {
                 if let Err(e) = lesson_done(browser, id).await {
                     return Err(format!("{e}; its parts: {}", parts_seen(browser, id).await));
@@ -213,5 +222,5 @@ pub async fn every_lesson(browser: &Browser, sandbox: &SandboxProcess) -> Result
         }
     }
     let count = browser.text("#lessons-count").await?;
-    if count != "12/12" { Err(format!("lessons done: {count}")) } else { Ok(()) }
+    if count != "13/13" { Err(format!("lessons done: {count}")) } else { Ok(()) }
 }
