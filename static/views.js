@@ -75,6 +75,9 @@ export function withoutTrace(url) {
 
 // ---- 3. Why ----------------------------------------------------------------------------------------
 
+/// What the WebKit lines are, precisely: measured in WebKitGTK, whose WebCore Safari shares.
+const WEBKIT_NOTE = 'As WebKitGTK\'s WebCore prints them (measured in its MiniBrowser), with JavaScript given TypeError: Load failed. Safari on macOS and iOS shares these words, but has its own network stack, and its Intelligent Tracking Prevention and cookie rules may block where WebKitGTK does not.';
+
 /// View 3: the browser model's `verdict` — the rule that decided, the console lines, and (in the lab)
 /// the notes and every check in order. Without a verdict the request never reached the API, or CORS did
 /// not apply.
@@ -85,23 +88,27 @@ export function whyView(verdict, js) {
       : 'The answer was readable.')];
   }
   const nodes = [para(verdict.rule ?? '', verdict.allowed ? 'ok' : 'blocked')];
-  // This browser's own lines first, the other engine's under a fold.
+  // This browser's own lines first, the other engines' under a fold each.
   const engines = [
     { name: 'Chromium', lines: verdict.chromium_messages ?? (verdict.chromium_message ? [verdict.chromium_message] : []) },
     { name: 'Firefox', lines: verdict.firefox_messages ?? (verdict.firefox_message ? [verdict.firefox_message] : []) },
+    // WebKit's lines as WebKitGTK's WebCore prints them; Safari shares WebCore's words but not its network stack.
+    { name: 'WebKit (Safari\'s engine)', lines: verdict.webkit_messages ?? [], note: WEBKIT_NOTE },
   ];
-  if (thisEngine() === 'Firefox') engines.reverse();
-  const [own, other] = engines;
+  const here = engines.findIndex((engine) => engine.name.startsWith(thisEngine()));
+  const [own] = engines.splice(here < 0 ? 0 : here, 1);
   if (own.lines.length) {
     nodes.push(para(`${own.name} prints ${own.lines.length === 1 ? 'this' : 'these lines'} in the console (F12, Console tab):`));
     nodes.push(...own.lines.map(consoleLine));
+    if (own.note) nodes.push(para(own.note, 'hint'));
   }
-  if (other.lines.length) {
+  for (const other of engines.filter((engine) => engine.lines.length)) {
     const fold = document.createElement('details');
     fold.append(Object.assign(document.createElement('summary'), {
       textContent: own.lines.length ? `${other.name} says it differently` : `${other.name} prints`,
     }));
     fold.append(...other.lines.map(consoleLine));
+    if (other.note) fold.append(para(other.note, 'hint'));
     nodes.push(fold);
   }
   for (const note of verdict.notes ?? []) nodes.push(para(note, 'hint'));
@@ -124,7 +131,11 @@ export function whyView(verdict, js) {
 /// The engine this page runs in, as far as its console lines go: `Firefox` or `Chromium` (Chrome, Edge,
 /// and the others built on it). Safari prints other lines again; the model does not know them yet.
 export function thisEngine() {
-  return navigator.userAgent.includes('Firefox/') ? 'Firefox' : 'Chromium';
+  const agent = navigator.userAgent;
+  if (agent.includes('Firefox/')) return 'Firefox';
+  // Safari, and every browser on iOS, is WebKit; Chromium's agent string says "Chrome/" as well.
+  if (agent.includes('AppleWebKit/') && !agent.includes('Chrome/')) return 'WebKit';
+  return 'Chromium';
 }
 
 /// A line as the browser's console prints it.

@@ -232,8 +232,8 @@ async fn reset_progress(State(site): State<Site>) -> Json<Value> {
     Json(progress)
 }
 
-/// Step 2 of the tutorial: the learner pastes the console line; it ticks if it is the line Chromium
-/// printed (as the model predicts it) for one of the recent blocked requests.
+/// Step 2 of the tutorial: the learner pastes the console line; it ticks if it is the line Chromium,
+/// Firefox or WebKit printed (as the model predicts it) for one of the recent blocked requests.
 async fn check_console(State(site): State<Site>, request: Request) -> Response {
     let body = match read_json(request).await {
         Ok(body) => body,
@@ -248,27 +248,44 @@ async fn check_console(State(site): State<Site>, request: Request) -> Response {
     let recent = site.api.log.recent();
     let matched = recent.iter().rev().find_map(|exchange| {
         let judgement = site.verdicts.of(exchange, &site.api.log);
-        let message =
-            judgement.chromium_messages().into_iter().find(|message| is_console_line(text, message))?;
-        Some(message.to_owned())
+        let (engine, message) =
+            judgement.engine_messages().into_iter().find(|(_, message)| is_console_line(text, message))?;
+        Some((engine, message.to_owned()))
     });
     match matched {
-        Some(message) => {
+        Some((engine, message)) => {
             let progress = {
                 let mut progress = site.progress();
                 progress.console_read();
                 progress.to_json()
             };
             site.events.send(SiteEvent::progress(&progress));
-            Json(json!({ "matched": true, "message": message, "progress": progress })).into_response()
+            Json(json!({ "matched": true, "engine": engine, "message": message, "progress": progress }))
+                .into_response()
+        }
+        // What JavaScript got, not the console's line: each engine's words, and where the reason is.
+        None if JS_ERRORS.iter().any(|(error, _)| text.contains(error)) => {
+            let (error, engine) = JS_ERRORS.iter().find(|(error, _)| text.contains(error)).copied().unwrap_or_default();
+            Json(json!({
+                "matched": false,
+                "hint": format!("{error} is what JavaScript gets in {engine} for every CORS failure, and all it gets: it never says why. The reason is in the console (F12, Console tab): copy the line above it — in Chromium \"Access to fetch at …\", in Firefox \"Cross-Origin Request Blocked: …\", in Safari or another WebKit browser \"Origin … is not allowed by Access-Control-Allow-Origin …\" — and paste that here.")
+            }))
+            .into_response()
         }
         None => Json(json!({
             "matched": false,
-            "hint": "That is not the line Chromium printed for a recent blocked request. In DevTools (F12), Console tab, copy the red line that starts with \"Access to fetch at\", then paste it here."
+            "hint": "That is not a line Chromium, Firefox or WebKit printed for a recent blocked request. In DevTools (F12), Console tab, copy the red line — in Chromium it starts with \"Access to fetch at\" — then paste it here."
         }))
         .into_response(),
     }
 }
+
+/// What JavaScript gets for a CORS failure in each engine, and the engine: "Load failed" is WebKit's.
+const JS_ERRORS: [(&str, &str); 3] = [
+    ("Failed to fetch", "Chromium"),
+    ("NetworkError when attempting to fetch resource", "Firefox"),
+    ("Load failed", "Safari and every WebKit browser"),
+];
 
 /// The shortest part of a console line that counts as the line when pasted alone: long enough to hold
 /// "Access to fetch at '…' from origin '…'", so that no short phrase ("blocked by CORS") matches.

@@ -81,6 +81,9 @@ pub fn verdict_json(verdict: &Verdict) -> Value {
         "firefox_message": verdict.firefox_message,
         // Every line Firefox prints, in order (a failed preflight adds "CORS request did not succeed").
         "firefox_messages": verdict.firefox_messages,
+        "webkit_message": verdict.webkit_message,
+        "webkit_messages": verdict.webkit_messages,
+        "webkit_js_error": (!verdict.allowed).then_some("TypeError: Load failed"),
         "readable_headers": verdict.readable_headers,
         "js_error": verdict.js_error,
     })

@@ -44,14 +44,30 @@ impl Judgement {
 
     /// Every console line Chromium may have printed for this exchange: one verdict's, or either side's.
     pub fn chromium_messages(&self) -> Vec<&str> {
-        let verdicts: Vec<&Verdict> = match self {
+        self.verdicts().into_iter().filter_map(|v| v.chromium_message.as_deref()).collect()
+    }
+
+    /// The main console line of each engine — Chromium's, Firefox's and WebKit's — that this exchange
+    /// may have printed, with the engine's name: what a learner may paste from any of the three.
+    pub fn engine_messages(&self) -> Vec<(&'static str, &str)> {
+        let mut lines = Vec::new();
+        for verdict in self.verdicts() {
+            lines.extend(verdict.chromium_message.as_deref().map(|m| ("Chromium", m)));
+            lines.extend(verdict.firefox_message.as_deref().map(|m| ("Firefox", m)));
+            lines.extend(verdict.webkit_message.as_deref().map(|m| ("WebKit", m)));
+        }
+        lines
+    }
+
+    /// The verdicts this judgement holds: one, both sides of a credentials question, or none.
+    fn verdicts(&self) -> Vec<&Verdict> {
+        match self {
             Judgement::NotCors => Vec::new(),
             Judgement::Known(verdict) => vec![verdict.as_ref()],
             Judgement::DependsOnCredentials { included, not_included } => {
                 vec![included.as_ref(), not_included.as_ref()]
             }
-        };
-        verdicts.into_iter().filter_map(|v| v.chromium_message.as_deref()).collect()
+        }
     }
 }
 

@@ -260,10 +260,10 @@ pub const LESSONS: [Lesson; 13] = [
         id: "browser-differences",
         how: "Send any blocked request, then a PUT under the article's policy (its preflight fails), then a no-cors GET of /api/redirect with Redirects: manual. Each view shows this browser's console lines first and the other engine's under a fold. Last, under Permissive, send GET /api with Authorization: Bearer abc and Allow-Headers set to *, Authorization.",
         title: "Where the browsers differ: the same refusal in other words",
-        // Each part is a difference the browser tests measure in Chromium 156 and Firefox 153 alike.
+        // Each part is a difference the browser tests measure in Chromium 156, Firefox 153 and WebKitGTK 2.50.
         parts: &[
             Part {
-                text: "a blocked request: JavaScript's error names the engine (Chromium: TypeError: Failed to fetch; Firefox: TypeError: NetworkError when attempting to fetch resource.), and says nothing more in either",
+                text: "a blocked request: JavaScript's error names the engine (Chromium: TypeError: Failed to fetch; Firefox: TypeError: NetworkError when attempting to fetch resource.; Safari and WebKit: TypeError: Load failed), and says nothing more in any of them",
                 seen_in: |o| {
                     let error = o.attempt.js.error.as_deref();
                     o.failed.is_some()
@@ -272,16 +272,17 @@ pub const LESSONS: [Lesson; 13] = [
                             Some(
                                 "TypeError: Failed to fetch"
                                     | "TypeError: NetworkError when attempting to fetch resource."
+                                    | "TypeError: Load failed"
                             )
                         )
                 },
             },
             Part {
-                text: "a failed preflight: Chromium prints one console line, Firefox two or three (it adds \"CORS request did not succeed\")",
+                text: "a failed preflight: Chromium prints one console line, Firefox two or three (it adds \"CORS request did not succeed\"), WebKit two (\"Preflight response is not successful\" or the check that failed, then \"Fetch API cannot load … due to access control checks.\")",
                 seen_in: |o| !o.resolved && o.failed_in_preflight,
             },
             Part {
-                text: "mode: 'no-cors' with a redirect mode other than follow: Chromium refuses it before sending (\"Fetch API cannot load …\"); Firefox refuses it without a word",
+                text: "mode: 'no-cors' with a redirect mode other than follow: Chromium refuses it before sending (\"Fetch API cannot load …\"); Firefox and WebKit refuse it without a word",
                 seen_in: |o| {
                     !o.resolved
                         && o.attempt.mode == Mode::NoCors

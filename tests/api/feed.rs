@@ -253,6 +253,37 @@ async fn the_console_line_check_accepts_only_the_real_message() {
     sandbox.stop().await;
 }
 
+/// Step 2 understands Safari: WebKit's console line, as WebKitGTK printed it, ticks the step; "Load
+/// failed" alone (what JavaScript got) does not, and the answer says where the reason is.
+#[tokio::test]
+async fn the_console_line_check_understands_webkit() {
+    let sandbox = spawn_sandbox().await;
+    sandbox.fetch_api_from(&sandbox.site).await;
+    let check = |text: String| {
+        sandbox
+            .http
+            .post(format!("{}/sandbox/progress/console", sandbox.site))
+            .json(&json!({ "text": text }))
+            .send()
+    };
+    let js: Value = check("TypeError: Load failed".into()).await.unwrap().json().await.unwrap();
+    assert_eq!(js["matched"], false);
+    let hint = js["hint"].as_str().unwrap();
+    assert!(
+        hint.contains("WebKit") && hint.contains("is not allowed by Access-Control-Allow-Origin"),
+        "{hint}"
+    );
+    assert!(!done_step(&sandbox.get_json("/sandbox/progress").await, 2));
+    // WebKit's line, written out by hand as MiniBrowser printed it (docs/console-messages.md).
+    let line =
+        format!("Origin {} is not allowed by Access-Control-Allow-Origin. Status code: 200", sandbox.site);
+    let right: Value = check(format!("[Error] {line}")).await.unwrap().json().await.unwrap();
+    assert_eq!(right["matched"], true, "{right}");
+    assert_eq!(right["engine"], "WebKit");
+    assert!(done_step(&sandbox.get_json("/sandbox/progress").await, 2));
+    sandbox.stop().await;
+}
+
 /// Starting the tutorial over puts back the article's policy, whatever the lab left, and announces it.
 #[tokio::test]
 async fn starting_the_tutorial_over_puts_back_the_articles_policy() {

@@ -16,6 +16,7 @@ mod lab;
 mod lessons;
 mod robust;
 mod sandbox;
+mod webkit;
 
 use std::time::Duration;
 
@@ -123,6 +124,17 @@ async fn the_tutorial_in_chromium() {
         if let Err(e) = attacker::attacks(&attacker::Engine::Firefox(firefox), &sandbox).await {
             failures.push(format!("the other site's attacks in Firefox: {e}"));
         }
+    }
+    // The same lab scenarios in WebKit (WebKitGTK's MiniBrowser), which drives itself.
+    match webkit::run_all(&sandbox).await {
+        Ok(Some((scenarios, agreements, problems))) => {
+            println!("lab scenarios in WebKit: {scenarios}, agreements with WebKit: {agreements}");
+            if !problems.is_empty() {
+                failures.push(format!("lab in WebKit:\n{}", problems.join("\n")));
+            }
+        }
+        Ok(None) => {}
+        Err(e) => failures.push(format!("lab in WebKit: {e}")),
     }
     let stopped = sandbox.stop();
     if let Some(firefox) = firefox {

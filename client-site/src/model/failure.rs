@@ -35,6 +35,8 @@ pub(crate) enum Failure {
         status: u16,
         /// Whether the response was a redirect hop (3xx with `Location`).
         on_redirect: bool,
+        /// Where that redirect pointed, resolved (WebKit names it).
+        redirect_to: Option<String>,
         /// How many `Access-Control-Allow-Origin` lines there were (Firefox counts lines).
         acao_lines: usize,
     },

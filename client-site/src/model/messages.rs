@@ -1,6 +1,6 @@
 //! The console lines, word for word: Chromium 156 (`cors_error_string.cc`,
-//! `fetch_manager.cc`) and Firefox 153 (`security.properties`), as measured in
-//! `docs/console-messages.md`.
+//! `fetch_manager.cc`), Firefox 153 (`security.properties`) and WebKitGTK 2.50's WebCore
+//! (`CrossOriginAccessControl.cpp`, `FetchLoader.cpp`), as measured in `docs/console-messages.md`.
 //!
 //! Chromium writes one `javascript`-source line, `Access to fetch at '{url}' [(redirected
 //! from '{first url}') ]from origin '{origin}' has been blocked by CORS policy: {reason}`,
@@ -287,6 +287,93 @@ pub(crate) fn firefox_console(failure: &Failure, cx: &MessageContext<'_>) -> Vec
     lines
 }
 
+/// WebKit's lines for the same failure, in order, without the console's level: one `SECURITY ERROR`
+/// line naming the failed check, then the `JS ERROR` line `Fetch API cannot load … due to access
+/// control checks.` (docs/console-messages.md, "WebKit"), as WebKitGTK 2.50 printed them.
+pub(crate) fn webkit_console(failure: &Failure, cx: &MessageContext<'_>) -> Vec<String> {
+    // After a redirect to another origin the request's origin is `null`, and WebKit names that.
+    let origin = if origin_of(cx.failing_url) == origin_of(cx.initial_url) { cx.origin } else { "null" };
+    let check = match failure {
+        // Measured: a preflight answered with an error status is refused for its status first.
+        Failure::Access { preflight: true, status, .. } if !(200..300).contains(status) => {
+            Some(format!("Preflight response is not successful. Status code: {status}"))
+        }
+        Failure::Access { error, status, .. } => Some(match error {
+            AccessError::Missing | AccessError::Mismatch(_) | AccessError::InvalidValue(_) => {
+                format!(
+                    "Origin {origin} is not allowed by Access-Control-Allow-Origin. Status code: {status}"
+                )
+            }
+            AccessError::MultipleValues(_) => {
+                "Access-Control-Allow-Origin cannot contain more than one origin.".into()
+            }
+            AccessError::WildcardWithCredentials => {
+                "Cannot use wildcard in Access-Control-Allow-Origin when credentials flag is true.".into()
+            }
+            AccessError::InvalidCredentials(_) => {
+                "Credentials flag is true, but Access-Control-Allow-Credentials is not \"true\".".into()
+            }
+        }),
+        Failure::PreflightInvalidStatus { status } | Failure::PreflightDisallowedRedirect { status, .. } => {
+            Some(format!("Preflight response is not successful. Status code: {status}"))
+        }
+        Failure::MethodDisallowed { method } => {
+            Some(format!("Method {method} is not allowed by Access-Control-Allow-Methods."))
+        }
+        // Measured: in its canonical spelling (Content-Type, X-Api-Key), whatever case the page used.
+        Failure::HeaderDisallowed { name } => Some(format!(
+            "Request header field {} is not allowed by Access-Control-Allow-Headers.",
+            title_case(name)
+        )),
+        Failure::InvalidAllowHeaders { token } => {
+            Some(format!("Header Access-Control-Allow-Headers has an invalid value: {token}"))
+        }
+        Failure::InvalidAllowMethods { token } => {
+            Some(format!("Header Access-Control-Allow-Methods has an invalid value: {token}"))
+        }
+        Failure::RedirectModeError => {
+            Some(format!("Not allowed to follow a redirection while loading {}", cx.initial_url))
+        }
+        // Measured: WebKit prints nothing for these.
+        Failure::NoCorsRedirectNotFollow | Failure::SameOriginMode | Failure::SameOriginModeRedirect => {
+            return Vec::new();
+        }
+        // Not measured in WebKit yet: no line is predicted rather than a guessed one.
+        Failure::RedirectContainsCredentials
+        | Failure::RedirectToNonHttp { .. }
+        | Failure::Network { .. }
+        | Failure::UnsupportedScheme { .. } => None,
+    };
+    let Some(check) = check else { return Vec::new() };
+    // A redirect that fails the check is named by where it pointed.
+    let check = match failure {
+        Failure::Access { redirect_to: Some(target), .. } => {
+            format!(
+                "Cross-origin redirection to {target} denied by Cross-Origin Resource Sharing policy: {check}"
+            )
+        }
+        _ => check,
+    };
+    vec![check, format!("Fetch API cannot load {} due to access control checks.", cx.failing_url)]
+}
+
+/// `scheme://host:port` of an absolute URL.
+fn origin_of(url: &str) -> &str {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    url[after_scheme..].find('/').map_or(url, |end| &url[..after_scheme + end])
+}
+
+/// A header name as WebKit spells it: each word capitalised (`x-api-key` becomes `X-Api-Key`).
+fn title_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut start = true;
+    for c in name.chars() {
+        out.push(if start { c.to_ascii_uppercase() } else { c.to_ascii_lowercase() });
+        start = c == '-';
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -295,5 +382,93 @@ mod tests {
     fn hints_escape_non_printable_bytes() {
         assert_eq!(encode_hint("a\tb"), "a\\u0009b");
         assert_eq!(encode_hint("é"), "\\u00C3\\u00A9");
+    }
+
+    fn cx<'a>(initial: &'a str, failing: &'a str) -> MessageContext<'a> {
+        MessageContext {
+            initial_url: initial,
+            failing_url: failing,
+            origin: "http://localhost:5510",
+            page_url: "http://localhost:5510/",
+        }
+    }
+
+    fn access(error: AccessError, preflight: bool, status: u16, redirect_to: Option<&str>) -> Failure {
+        Failure::Access {
+            error,
+            preflight,
+            status,
+            on_redirect: redirect_to.is_some(),
+            redirect_to: redirect_to.map(str::to_owned),
+            acao_lines: 1,
+        }
+    }
+
+    /// WebKit's lines for the failures measured in WebKitGTK 2.50 (docs/console-messages.md, "WebKit").
+    #[test]
+    fn webkit_lines_name_the_failed_check_then_the_fetch() {
+        let url = "http://localhost:8000/api";
+        let not_allowed =
+            "Origin http://localhost:5510 is not allowed by Access-Control-Allow-Origin. Status code: 200";
+        let cases = [
+            (access(AccessError::Missing, false, 200, None), not_allowed),
+            (access(AccessError::Mismatch("https://yoursite.com".into()), false, 200, None), not_allowed),
+            (
+                access(AccessError::MultipleValues("a, b".into()), false, 200, None),
+                "Access-Control-Allow-Origin cannot contain more than one origin.",
+            ),
+            (
+                access(AccessError::WildcardWithCredentials, false, 200, None),
+                "Cannot use wildcard in Access-Control-Allow-Origin when credentials flag is true.",
+            ),
+            (
+                access(AccessError::InvalidCredentials(String::new()), false, 200, None),
+                "Credentials flag is true, but Access-Control-Allow-Credentials is not \"true\".",
+            ),
+            (
+                Failure::PreflightInvalidStatus { status: 404 },
+                "Preflight response is not successful. Status code: 404",
+            ),
+            // A preflight with an error status: its status, before its headers.
+            (
+                access(AccessError::Missing, true, 405, None),
+                "Preflight response is not successful. Status code: 405",
+            ),
+            (
+                Failure::MethodDisallowed { method: "PUT".into() },
+                "Method PUT is not allowed by Access-Control-Allow-Methods.",
+            ),
+            // The header name in its canonical spelling, not lower-cased as Chromium prints it.
+            (
+                Failure::HeaderDisallowed { name: "x-api-key".into() },
+                "Request header field X-Api-Key is not allowed by Access-Control-Allow-Headers.",
+            ),
+        ];
+        for (failure, line) in cases {
+            assert_eq!(
+                webkit_console(&failure, &cx(url, url)),
+                [line.to_string(), format!("Fetch API cannot load {url} due to access control checks.")],
+                "{failure:?}"
+            );
+        }
+        // A redirect that fails the check: named by where it pointed.
+        let hop = "http://127.0.0.1:8000/api";
+        assert_eq!(
+            webkit_console(&access(AccessError::Missing, false, 307, Some(hop)), &cx(url, url))[0],
+            format!(
+                "Cross-origin redirection to {hop} denied by Cross-Origin Resource Sharing policy: Origin http://localhost:5510 is not allowed by Access-Control-Allow-Origin. Status code: 307"
+            )
+        );
+        // After a redirect to another origin, the failing response's check names the origin null, and
+        // the fetch line names the URL that failed.
+        assert_eq!(
+            webkit_console(&access(AccessError::Missing, false, 200, None), &cx(url, hop)),
+            [
+                "Origin null is not allowed by Access-Control-Allow-Origin. Status code: 200".to_string(),
+                format!("Fetch API cannot load {hop} due to access control checks."),
+            ]
+        );
+        assert!(webkit_console(&Failure::SameOriginMode, &cx(url, url)).is_empty());
+        assert!(webkit_console(&Failure::NoCorsRedirectNotFollow, &cx(url, url)).is_empty());
     }
 }

@@ -87,6 +87,7 @@ pub(crate) fn check(
             preflight: true,
             status,
             on_redirect: false,
+            redirect_to: None,
             acao_lines: cors.acao_lines,
         };
         return Err((failure, CheckId::PreflightCorsCheck, cors.step));

@@ -65,6 +65,10 @@ pub struct Verdict {
     pub chromium_network_message: Option<String>,
     /// Firefox 153's main message (the first of [`Verdict::firefox_messages`]).
     pub firefox_message: Option<String>,
+    /// WebKit's (WebKitGTK 2.50's WebCore) main message: the failed check's `SECURITY ERROR` line.
+    pub webkit_message: Option<String>,
+    /// WebKit's console lines, in order, without their level; empty where none is predicted.
+    pub webkit_messages: Vec<String>,
     /// Every line Firefox 153 prints, in order (preflight failures add "did not succeed").
     pub firefox_messages: Vec<String>,
     /// Lower-case names of the response headers JS can read; empty if blocked or opaque.
@@ -160,6 +164,7 @@ pub(crate) fn blocked(
     cx: &MessageContext<'_>,
 ) -> Verdict {
     let firefox_messages = messages::firefox_console(&blocked.failure, cx);
+    let webkit_messages = messages::webkit_console(&blocked.failure, cx);
     Verdict {
         allowed: false,
         preflight: preflight.sent,
@@ -179,6 +184,8 @@ pub(crate) fn blocked(
         chromium_network_message: messages::chromium_network(&blocked.failure),
         firefox_message: firefox_messages.first().cloned(),
         firefox_messages,
+        webkit_message: webkit_messages.first().cloned(),
+        webkit_messages,
         js_error: Some(FAILED_TO_FETCH.to_string()),
         notes: trace.notes,
         ..Verdict::default()
