@@ -180,15 +180,10 @@ fn is_attacker_host(site: &Site, host: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use tokio_util::sync::CancellationToken;
-
     use super::*;
-    use crate::site::SiteConfig;
 
     fn site() -> Site {
-        let config =
-            SiteConfig { api_port: 8000, client_port: 3000, attacker_port: 4000, host: "127.0.0.1".into() };
-        Site::new(config, server::Api::default(), CancellationToken::new())
+        Site::for_tests()
     }
 
     #[test]

@@ -79,15 +79,11 @@ fn current_state(site: &Site) -> Vec<SiteEvent> {
 #[cfg(test)]
 mod tests {
     use http_body_util::BodyExt;
-    use tokio_util::sync::CancellationToken;
 
     use super::*;
-    use crate::site::SiteConfig;
 
     fn site() -> Site {
-        let config =
-            SiteConfig { api_port: 8000, client_port: 3000, attacker_port: 4000, host: "127.0.0.1".into() };
-        Site::new(config, server::Api::default(), CancellationToken::new())
+        Site::for_tests()
     }
 
     /// The names of the events in the feed's next frame.

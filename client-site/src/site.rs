@@ -115,6 +115,14 @@ impl Site {
         }
     }
 
+    /// A site on the default ports (8000, 3000, 4000) and loopback, for unit tests.
+    #[cfg(test)]
+    pub(crate) fn for_tests() -> Site {
+        let config =
+            SiteConfig { api_port: 8000, client_port: 3000, attacker_port: 4000, host: "127.0.0.1".into() };
+        Site::new(config, server::Api::default(), CancellationToken::new())
+    }
+
     /// The origins the tutorial page can be served from (one per host name this site answers to).
     pub fn own_origins(&self) -> Vec<String> {
         self.config
