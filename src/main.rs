@@ -40,7 +40,8 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     // `RUST_LOG=info` (or `debug`, `trace`, `error`) shows more; warnings and errors by default.
     let level = std::env::var("RUST_LOG").ok().and_then(|v| v.parse().ok()).unwrap_or(tracing::Level::WARN);
-    tracing_subscriber::fmt().with_max_level(level).init();
+    // Logs go to standard error: standard output is the banner and how the sandbox stopped.
+    tracing_subscriber::fmt().with_max_level(level).with_writer(std::io::stderr).init();
     raise_open_files_limit();
 
     // Bind all three before serving any: a busy port must stop the program before anything starts.

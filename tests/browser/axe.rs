@@ -40,7 +40,8 @@ fn axe_source() -> Result<Option<String>, String> {
     }
 }
 
-/// `/` and `/lab`, each in light and dark mode: axe-core reports no WCAG 2.1 A or AA violation.
+/// `/`, `/lab` and the other site's page, each in light and dark mode: axe-core reports no WCAG 2.1 A or
+/// AA violation.
 pub async fn no_violations(browser: &Browser, sandbox: &SandboxProcess) -> Result<(), String> {
     let Some(axe) = axe_source()? else {
         return Ok(());
@@ -49,8 +50,13 @@ pub async fn no_violations(browser: &Browser, sandbox: &SandboxProcess) -> Resul
     let mut problems = Vec::new();
     for scheme in ["light", "dark"] {
         browser.cdp("Emulation.setEmulatedMedia", emulate(scheme)).await?;
-        for (path, ready) in [("/", "#send"), ("/lab", "#lab-send")] {
-            browser.goto(&format!("{}{path}", sandbox.site)).await?;
+        let pages = [
+            (&sandbox.site, "/", "#send"),
+            (&sandbox.site, "/lab", "#lab-send"),
+            (&sandbox.attacker, "/", "#steal-here"),
+        ];
+        for (origin, path, ready) in pages {
+            browser.goto(&format!("{origin}{path}")).await?;
             browser.find(ready).await?;
             browser.eval(&format!("{axe}\nreturn typeof axe;")).await?;
             let violations = browser
@@ -63,7 +69,7 @@ pub async fn no_violations(browser: &Browser, sandbox: &SandboxProcess) -> Resul
                 )
                 .await?;
             if violations != json!([]) {
-                problems.push(format!("{path} ({scheme}): {violations}"));
+                problems.push(format!("{origin}{path} ({scheme}): {violations}"));
             }
         }
     }
