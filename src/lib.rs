@@ -12,6 +12,8 @@
 //! - `client-site/`: the learner's origin: the page, the controls, the live feed, the browser model.
 //! - `templates/` and `static/`: the page's HTML, JavaScript, CSS and icon, embedded in the binary.
 
+pub mod check;
+
 use std::future::Future;
 use std::time::Duration;
 

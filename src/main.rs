@@ -33,11 +33,92 @@ struct Cli {
     /// On Ctrl-C or SIGTERM, how long requests still open get to finish, in milliseconds.
     #[arg(long, env = "SHUTDOWN_GRACE_MS", default_value_t = 800, value_name = "MS")]
     shutdown_grace_ms: u64,
+
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(clap::Subcommand, Debug)]
+enum Command {
+    /// Judge a real server as a browser would, without a browser: sends what fetch() from a page at
+    /// --origin would send (the preflight too), follows redirects as fetch() does, and prints the
+    /// verdict, each check, and each engine's console lines. Exit status 0 allowed, 1 blocked, 2 could
+    /// not judge.
+    Check(CheckCli),
+}
+
+#[derive(clap::Args, Debug)]
+struct CheckCli {
+    /// The URL the page fetches (http:// only, for now).
+    url: String,
+    /// The page's origin, e.g. http://localhost:3000.
+    #[arg(long)]
+    origin: String,
+    /// The method, as the page writes it.
+    #[arg(short = 'X', long = "request", default_value = "GET")]
+    method: String,
+    /// A request header the page sets, 'Name: value'; repeatable. A Cookie is sent only with
+    /// --credentials include.
+    #[arg(short = 'H', long = "header", value_name = "'NAME: VALUE'")]
+    headers: Vec<String>,
+    /// A string body.
+    #[arg(long)]
+    data: Option<String>,
+    /// fetch()'s credentials option.
+    #[arg(long, default_value = "same-origin", value_parser = ["omit", "same-origin", "include"])]
+    credentials: String,
+    /// fetch()'s mode option.
+    #[arg(long, default_value = "cors", value_parser = ["cors", "no-cors", "same-origin"])]
+    mode: String,
+    /// Print one JSON object instead of the text for a person.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `cors-sandbox check …`: prints the verdict; the exit status is the verdict's.
+async fn check(cli: CheckCli) -> ExitCode {
+    use client_site::model::{Credentials, Mode};
+    let mut headers = Vec::new();
+    for line in &cli.headers {
+        let Some((name, value)) = line.split_once(':') else {
+            eprintln!("cors-sandbox check: -H takes 'Name: value', not {line:?}.");
+            return ExitCode::from(2);
+        };
+        headers.push((name.trim().to_owned(), value.trim().to_owned()));
+    }
+    let args = cors_sandbox::check::CheckArgs {
+        url: cli.url,
+        origin: cli.origin,
+        method: cli.method,
+        headers,
+        data: cli.data,
+        credentials: match cli.credentials.as_str() {
+            "omit" => Credentials::Omit,
+            "include" => Credentials::Include,
+            _ => Credentials::SameOrigin,
+        },
+        mode: match cli.mode.as_str() {
+            "no-cors" => Mode::NoCors,
+            "same-origin" => Mode::SameOrigin,
+            _ => Mode::Cors,
+        },
+        json: cli.json,
+    };
+    let (code, text) = cors_sandbox::check::run(&args).await;
+    if code == 2 && !args.json {
+        eprintln!("{text}");
+    } else {
+        println!("{text}");
+    }
+    ExitCode::from(code)
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
+    if let Some(Command::Check(check_cli)) = cli.command.take() {
+        return check(check_cli).await;
+    }
     // `RUST_LOG=info` (or `debug`, `trace`, `error`) shows more; warnings and errors by default.
     let level = std::env::var("RUST_LOG").ok().and_then(|v| v.parse().ok()).unwrap_or(tracing::Level::WARN);
     // Logs go to standard error: standard output is the banner and how the sandbox stopped.

@@ -10,6 +10,7 @@
 //! - `slow_clients`: clients that send too slowly.
 
 mod api_origin;
+mod check;
 mod cli;
 mod control;
 mod feed;

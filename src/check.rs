@@ -1,0 +1,390 @@
+//! `cors-sandbox check`: the browser's verdict on a real server, from the command line.
+//!
+//! It sends what a browser would send for a `fetch()` from a page at `--origin` — the `Origin`, the
+//! preflight when the Fetch Standard calls for one, then the actual request, following redirects as
+//! `fetch()` does — and nothing it would not: the browser model (`client_site::model`, the one the lab
+//! uses) judges every answer in turn, and the first one a browser would stop at is the last one sent.
+//! What it prints is the model's verdict: allowed or blocked, the checks in order, each engine's console
+//! lines, and the rule that decided.
+//!
+//! Exit status: 0 when a browser would let the page read the answer, 1 when it would block it, 2 when
+//! the command could not judge (bad arguments, an unreachable server, a timeout).
+//!
+//! `http://` URLs only, for now: the sandbox has no TLS client.
+
+use std::time::Duration;
+
+use axum::body::Bytes;
+use client_site::model::{self, Credentials, Mode, Preflight, Request, Response};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::client::conn::http1;
+use hyper_util::rt::TokioIo;
+use serde_json::{Value, json};
+
+/// How long one request may take, connection included.
+const TIMEOUT: Duration = Duration::from_secs(10);
+/// How much of an answer's body is read (the verdict needs only its head).
+const BODY_CAP: usize = 1 << 20;
+/// How many redirects `fetch()` follows before it gives up (Fetch §4.4 step 5).
+const MAX_REDIRECTS: usize = 20;
+
+/// What the command line asked for.
+#[derive(Debug, Clone)]
+pub struct CheckArgs {
+    pub url: String,
+    pub origin: String,
+    pub method: String,
+    pub headers: Vec<(String, String)>,
+    pub data: Option<String>,
+    pub credentials: Credentials,
+    pub mode: Mode,
+    pub json: bool,
+}
+
+/// One request sent and the answer received.
+#[derive(Debug, Clone)]
+struct Exchange {
+    method: String,
+    url: String,
+    request_headers: Vec<(String, String)>,
+    response: Response,
+}
+
+/// Runs the check; returns the exit status and what to print on standard output.
+pub async fn run(args: &CheckArgs) -> (u8, String) {
+    match judge(args).await {
+        Ok((verdict, exchanges)) => {
+            let code = if verdict.allowed { 0 } else { 1 };
+            let text = if args.json {
+                as_json(&verdict, &exchanges)
+            } else {
+                for_a_person(args, &verdict, &exchanges)
+            };
+            (code, text)
+        }
+        Err(why) => {
+            let text = if args.json {
+                json!({ "error": why }).to_string()
+            } else {
+                format!("cors-sandbox check: {why}")
+            };
+            (2, text)
+        }
+    }
+}
+
+/// Sends what the browser would, and judges it.
+async fn judge(args: &CheckArgs) -> Result<(model::Verdict, Vec<Exchange>), String> {
+    let target = HttpUrl::parse(&args.url)?;
+    let page = HttpUrl::parse(&format!("{}/", args.origin.trim_end_matches('/'))).map_err(|_| {
+        format!("--origin must be an origin such as http://localhost:3000, not {:?}", args.origin)
+    })?;
+    let mut headers = args.headers.clone();
+    if args.data.is_some() && !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("content-type")) {
+        // A string body: fetch() adds this Content-Type itself.
+        headers.push(("Content-Type".into(), "text/plain;charset=UTF-8".into()));
+    }
+    // A `Cookie` given with -H stands for the browser's cookie jar, not a header the page sets (fetch()
+    // drops that silently): the model judges the page's own headers.
+    let page_headers: Vec<(String, String)> =
+        headers.iter().filter(|(n, _)| !n.eq_ignore_ascii_case("cookie")).cloned().collect();
+    let request = Request {
+        url: target.text.clone(),
+        method: args.method.clone(),
+        headers: page_headers,
+        credentials: args.credentials,
+        mode: args.mode,
+        ..Request::default()
+    };
+    let method = normalized_method(&args.method);
+    let cross_origin = page.origin() != target.origin();
+    let mut exchanges = Vec::new();
+
+    // The preflight, when the rules call for one: no body, no cookie, no author headers.
+    let mut preflight = None;
+    if cross_origin
+        && args.mode == Mode::Cors
+        && let Some(reason) = model::preflight_needed(&request)
+    {
+        let mut lines = vec![
+            ("Origin".to_string(), page.origin()),
+            ("Access-Control-Request-Method".to_string(), method.clone()),
+        ];
+        lines.extend(
+            reason
+                .access_control_request_headers()
+                .map(|names| ("Access-Control-Request-Headers".to_string(), names)),
+        );
+        let response = send(&target, "OPTIONS", &lines, None).await?;
+        exchanges.push(Exchange {
+            method: "OPTIONS".into(),
+            url: target.text.clone(),
+            request_headers: lines,
+            response: response.clone(),
+        });
+        let verdict = model::judge(&args.origin, &request, Preflight::Sent(&response), &[]);
+        let failed_in_preflight = verdict.failed_check.as_ref().is_some_and(|f| f.in_preflight);
+        if failed_in_preflight {
+            return Ok((verdict, exchanges));
+        }
+        preflight = Some(response);
+    }
+
+    // The actual request, and each redirect `fetch()` would follow.
+    let mut actual: Vec<Response> = Vec::new();
+    let mut url = target.clone();
+    let mut method = method;
+    let mut body = args.data.clone();
+    let mut tainted = false;
+    for _ in 0..=MAX_REDIRECTS {
+        let same_origin = page.origin() == url.origin() && !tainted;
+        let mut lines: Vec<(String, String)> = headers
+            .iter()
+            .filter(|(n, _)| !n.eq_ignore_ascii_case("cookie") || sends_cookie(args.credentials, same_origin))
+            .cloned()
+            .collect();
+        // The Origin a browser sends: on every cross-origin request and every non-GET/HEAD one; `null`
+        // once a redirect has tainted it (Fetch §3.2.5, §4.4).
+        if !same_origin || !matches!(method.as_str(), "GET" | "HEAD") {
+            let origin = if tainted { "null".to_string() } else { page.origin() };
+            lines.insert(0, ("Origin".into(), origin));
+        }
+        let response = send(&url, &method, &lines, body.as_deref()).await?;
+        exchanges.push(Exchange {
+            method: method.clone(),
+            url: url.text.clone(),
+            request_headers: lines,
+            response: response.clone(),
+        });
+        actual.push(response.clone());
+        let location =
+            response.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case("location")).map(|(_, v)| v.clone());
+        let redirect = matches!(response.status, 301 | 302 | 303 | 307 | 308) && location.is_some();
+        let preflight_state = preflight.as_ref().map_or(Preflight::NotSent, Preflight::Sent);
+        let verdict = model::judge(&args.origin, &request, preflight_state, &actual);
+        // Done when it is not a redirect, or when the browser would stop at this one.
+        let stopped_here = verdict.failed_check.as_ref().is_some_and(|f| f.url == url.text);
+        if !redirect || verdict.allowed || stopped_here {
+            return Ok((verdict, exchanges));
+        }
+        let next = url.join(location.as_deref().unwrap_or_default())?;
+        // A redirect by an origin other than the request's own taints it (Fetch §4.4 step 13).
+        if next.origin() != url.origin() && url.origin() != page.origin() {
+            tainted = true;
+        }
+        if response.status == 303 || (matches!(response.status, 301 | 302) && method == "POST") {
+            method = "GET".into();
+            body = None;
+        }
+        url = next;
+    }
+    let preflight_state = preflight.as_ref().map_or(Preflight::NotSent, Preflight::Sent);
+    Ok((model::judge(&args.origin, &request, preflight_state, &actual), exchanges))
+}
+
+/// Whether the browser sends cookies with this request (Fetch §4.5 step 8).
+fn sends_cookie(credentials: Credentials, same_origin: bool) -> bool {
+    matches!(credentials, Credentials::Include)
+        || (matches!(credentials, Credentials::SameOrigin) && same_origin)
+}
+
+/// `fetch()`'s method normalisation: the six standard methods upper-cased, any other as written.
+fn normalized_method(method: &str) -> String {
+    let method = if method.is_empty() { "GET" } else { method };
+    for standard in ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"] {
+        if method.eq_ignore_ascii_case(standard) {
+            return standard.into();
+        }
+    }
+    method.into()
+}
+
+/// An `http://` URL, split as the client needs it.
+#[derive(Debug, Clone)]
+struct HttpUrl {
+    text: String,
+    host: String,
+    port: u16,
+    /// Path and query, from the first `/`.
+    path: String,
+}
+
+impl HttpUrl {
+    fn parse(text: &str) -> Result<HttpUrl, String> {
+        let Some(rest) = text.strip_prefix("http://") else {
+            return Err(if text.starts_with("https://") {
+                format!(
+                    "{text}: https URLs are not supported yet (the sandbox has no TLS client); check the server over http://"
+                )
+            } else {
+                format!("{text:?} is not an http:// URL")
+            });
+        };
+        let (authority, path) = rest.find(['/', '?']).map_or((rest, "/"), |i| (&rest[..i], &rest[i..]));
+        let path = if path.starts_with('?') { format!("/{path}") } else { path.to_owned() };
+        let (host, port) = match authority.rsplit_once(':') {
+            Some((host, port)) if !port.contains(']') => {
+                (host, port.parse().map_err(|_| format!("{text}: the port {port:?} is not a number"))?)
+            }
+            _ => (authority, 80),
+        };
+        if host.is_empty() || authority.contains('@') {
+            return Err(format!("{text} has no host, or has a user name in it"));
+        }
+        let host = host.to_ascii_lowercase();
+        let port_text = if port == 80 { String::new() } else { format!(":{port}") };
+        Ok(HttpUrl { text: format!("http://{host}{port_text}{path}"), host, port, path })
+    }
+
+    fn origin(&self) -> String {
+        if self.port == 80 {
+            format!("http://{}", self.host)
+        } else {
+            format!("http://{}:{}", self.host, self.port)
+        }
+    }
+
+    /// `location` resolved against this URL (absolute, or a path on the same origin).
+    fn join(&self, location: &str) -> Result<HttpUrl, String> {
+        if location.contains("://") {
+            HttpUrl::parse(location)
+        } else if location.starts_with('/') {
+            HttpUrl::parse(&format!("{}{location}", self.origin()))
+        } else {
+            let base = self.path.rsplit_once('/').map_or("", |(dir, _)| dir);
+            HttpUrl::parse(&format!("{}{base}/{location}", self.origin()))
+        }
+    }
+}
+
+/// Sends one request over a new connection; returns the answer's status and header lines.
+async fn send(
+    url: &HttpUrl,
+    method: &str,
+    lines: &[(String, String)],
+    body: Option<&str>,
+) -> Result<Response, String> {
+    let exchange = async {
+        let stream = tokio::net::TcpStream::connect((url.host.as_str(), url.port))
+            .await
+            .map_err(|e| format!("cannot connect to {}: {e}", url.origin()))?;
+        let (mut sender, connection) =
+            http1::handshake(TokioIo::new(stream)).await.map_err(|e| format!("{}: {e}", url.origin()))?;
+        tokio::spawn(connection);
+        let host = if url.port == 80 { url.host.clone() } else { format!("{}:{}", url.host, url.port) };
+        let mut request = hyper::Request::builder().method(method).uri(&url.path).header("host", host);
+        for (name, value) in lines {
+            request = request.header(name.as_str(), value.as_str());
+        }
+        let request = request
+            .body(Full::new(Bytes::from(body.unwrap_or_default().to_owned())))
+            .map_err(|e| format!("the request could not be built: {e}"))?;
+        let response = sender.send_request(request).await.map_err(|e| format!("{}: {e}", url.text))?;
+        let status = response.status().as_u16();
+        let headers: Vec<(String, String)> = response
+            .headers()
+            .iter()
+            .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .collect();
+        // Read (a capped part of) the body so the server sees a client that listened.
+        let _ = Limited::new(response.into_body(), BODY_CAP).collect().await;
+        Ok::<_, String>(Response { url: url.text.clone(), status, headers })
+    };
+    tokio::time::timeout(TIMEOUT, exchange)
+        .await
+        .map_err(|_| format!("{} did not answer within {} s", url.text, TIMEOUT.as_secs()))?
+}
+
+fn as_json(verdict: &model::Verdict, exchanges: &[Exchange]) -> String {
+    let mut out = client_site::explain::verdict_json(verdict);
+    out["checks"] = json!(verdict
+        .checks
+        .iter()
+        .map(|c| json!({ "name": c.name, "step": c.step, "passed": c.passed, "explanation": c.explanation }))
+        .collect::<Vec<_>>());
+    out["exchanges"] = json!(
+        exchanges
+            .iter()
+            .map(|x| json!({
+                "method": x.method,
+                "url": x.url,
+                "request_headers": x.request_headers,
+                "status": x.response.status,
+                "response_headers": x.response.headers,
+            }))
+            .collect::<Vec<Value>>()
+    );
+    out.to_string()
+}
+
+fn for_a_person(args: &CheckArgs, verdict: &model::Verdict, exchanges: &[Exchange]) -> String {
+    let view = client_site::explain::verdict_json(verdict);
+    let mut out = String::new();
+    let outcome = if verdict.allowed {
+        "ALLOWED: the page may read the answer"
+    } else {
+        "BLOCKED: the page's JavaScript gets only an error"
+    };
+    out.push_str(&format!("{outcome} ({} from a page at {}).\n", args.url, args.origin));
+    for x in exchanges {
+        out.push_str(&format!("\n> {} {}\n", x.method, x.url));
+        for (n, v) in &x.request_headers {
+            out.push_str(&format!(">   {n}: {v}\n"));
+        }
+        out.push_str(&format!("< {}\n", x.response.status));
+        for (n, v) in x
+            .response
+            .headers
+            .iter()
+            .filter(|(n, _)| n.starts_with("access-control-") || *n == "vary" || *n == "location")
+        {
+            out.push_str(&format!("<   {n}: {v}\n"));
+        }
+    }
+    out.push_str("\nThe checks, in order:\n");
+    for check in &verdict.checks {
+        out.push_str(&format!("  {} {}\n", if check.passed { "✓" } else { "✗" }, check.explanation));
+    }
+    if let Some(rule) = view["rule"].as_str() {
+        out.push_str(&format!("\nWhy: {rule}\n"));
+    }
+    for (engine, lines) in [
+        ("Chromium", &view["chromium_messages"]),
+        ("Firefox", &view["firefox_messages"]),
+        ("WebKit", &view["webkit_messages"]),
+    ] {
+        let lines: Vec<&str> =
+            lines.as_array().map(|l| l.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+        if !lines.is_empty() {
+            out.push_str(&format!("\n{engine}'s console:\n"));
+            for line in lines {
+                out.push_str(&format!("  {line}\n"));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_split_and_resolve_redirects() {
+        let url = HttpUrl::parse("http://LOCALHOST:8000/api?x=1").unwrap();
+        assert_eq!((url.host.as_str(), url.port, url.path.as_str()), ("localhost", 8000, "/api?x=1"));
+        assert_eq!(url.origin(), "http://localhost:8000");
+        assert_eq!(url.join("/other").unwrap().text, "http://localhost:8000/other");
+        assert_eq!(url.join("next").unwrap().text, "http://localhost:8000/next");
+        assert_eq!(url.join("http://127.0.0.1:9/").unwrap().origin(), "http://127.0.0.1:9");
+        assert!(HttpUrl::parse("https://example.com/").unwrap_err().contains("https URLs are not supported"));
+        assert!(HttpUrl::parse("http://u:p@host/").is_err());
+    }
+
+    #[test]
+    fn methods_normalise_as_fetch_does() {
+        assert_eq!(normalized_method("put"), "PUT");
+        assert_eq!(normalized_method("patch"), "patch");
+        assert_eq!(normalized_method(""), "GET");
+    }
+}

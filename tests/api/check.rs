@@ -1,0 +1,126 @@
+//! `cors-sandbox check` against a loopback server whose answers the sandbox does not control: a small
+//! server with fixed answers per path. Each case runs the real binary and reads its `--json` and its exit
+//! status; the server keeps what it received, to show that the command sent what a browser would.
+
+use std::process::Command;
+
+use serde_json::Value;
+
+#[path = "../support/fixed_server.rs"]
+mod fixed_server;
+
+/// Runs `cors-sandbox check … --json`; returns the exit status and the JSON.
+async fn check(args: &[&str]) -> (i32, Value) {
+    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_cors-sandbox"))
+            .arg("check")
+            .args(&args)
+            .arg("--json")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    (output.status.code().unwrap_or(-1), serde_json::from_str(text.trim()).unwrap_or(Value::Null))
+}
+
+const ORIGIN: &str = "http://localhost:5555";
+
+#[tokio::test]
+async fn check_judges_a_server_it_does_not_control_as_a_browser_would() {
+    let (port, seen) = fixed_server::server().await;
+    let base = format!("http://127.0.0.1:{port}");
+    let url = |path: &str| format!("{base}{path}");
+
+    let (code, out) = check(&[&url("/star"), "--origin", ORIGIN]).await;
+    assert_eq!((code, &out["allowed"]), (0, &Value::Bool(true)), "{out}");
+    assert_eq!(out["preflight"], false);
+    assert_eq!(out["chromium_message"], Value::Null);
+
+    let (code, out) = check(&[&url("/mismatch"), "--origin", ORIGIN]).await;
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(
+        out["chromium_message"],
+        format!(
+            "Access to fetch at '{}' from origin '{ORIGIN}' has been blocked by CORS policy: The 'Access-Control-Allow-Origin' header has a value 'https://yoursite.com' that is not equal to the supplied origin. Have the server send the header with a valid value.",
+            url("/mismatch")
+        )
+    );
+    assert_eq!(
+        out["webkit_message"],
+        format!("Origin {ORIGIN} is not allowed by Access-Control-Allow-Origin. Status code: 200")
+    );
+
+    // Two Access-Control-Allow-Origin lines: each engine refuses them.
+    let (code, out) = check(&[&url("/two"), "--origin", ORIGIN]).await;
+    assert_eq!(code, 1, "{out}");
+    assert!(out["chromium_message"].as_str().unwrap().contains("contains multiple values"), "{out}");
+
+    // A redirect is followed, and judged hop by hop.
+    let (code, out) = check(&[&url("/redirect"), "--origin", ORIGIN]).await;
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(out["exchanges"].as_array().unwrap().len(), 2, "{out}");
+
+    // `*` with credentials: blocked; the cookie given goes with the request.
+    seen.lock().unwrap().clear();
+    let (code, out) =
+        check(&[&url("/star"), "--origin", ORIGIN, "--credentials", "include", "-H", "Cookie: sid=1"]).await;
+    assert_eq!(code, 1, "{out}");
+    assert!(out["chromium_message"].as_str().unwrap().contains("must not be the wildcard '*'"), "{out}");
+    let cookies: Vec<String> = seen
+        .lock()
+        .unwrap()
+        .iter()
+        .flat_map(|(_, _, lines)| lines.iter().filter(|(n, _)| n == "cookie").map(|(_, v)| v.clone()))
+        .collect();
+    assert_eq!(cookies, ["sid=1"]);
+
+    // A failed preflight: the actual request is never sent, as in a browser; the preflight carries no
+    // body, no cookie and the lower-cased, sorted header names.
+    seen.lock().unwrap().clear();
+    let (code, out) = check(&[
+        &url("/preflight-404"),
+        "--origin",
+        ORIGIN,
+        "-X",
+        "PUT",
+        "-H",
+        "X-Api-Key: 1",
+        "-H",
+        "Authorization: Bearer a",
+        "-H",
+        "Cookie: sid=1",
+        "--credentials",
+        "include",
+    ])
+    .await;
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(out["preflight"], true);
+    // Chromium checks the preflight's Access-Control-Allow-Origin before its status.
+    let line = out["chromium_message"].as_str().unwrap();
+    assert!(line.contains("Response to preflight request doesn't pass access control check"), "{out}");
+    assert_eq!(out["webkit_message"], "Preflight response is not successful. Status code: 404");
+    let checks = out["checks"].to_string();
+    assert!(
+        !checks.contains("cookie is not sent"),
+        "a given Cookie is the browser's, not the page's: {checks}"
+    );
+    let received = seen.lock().unwrap().clone();
+    assert_eq!(received.len(), 1, "only the preflight: {received:?}");
+    let (method, _, lines) = &received[0];
+    assert_eq!(method, "OPTIONS");
+    let get = |name: &str| lines.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
+    assert_eq!(get("access-control-request-method"), Some("PUT"));
+    assert_eq!(get("access-control-request-headers"), Some("authorization,x-api-key"));
+    assert_eq!(get("cookie"), None);
+    assert_eq!(get("origin"), Some(ORIGIN));
+
+    // Nothing to judge: a sentence and status 2.
+    let (code, out) = check(&["http://127.0.0.1:9/api", "--origin", ORIGIN]).await;
+    assert_eq!(code, 2, "{out}");
+    assert!(out["error"].as_str().unwrap().contains("cannot connect"), "{out}");
+    let (code, _) = check(&["https://example.com/", "--origin", ORIGIN]).await;
+    assert_eq!(code, 2);
+}

@@ -1,0 +1,67 @@
+//! A loopback server with fixed answers per path, whose headers the sandbox does not control: what
+//! `cors-sandbox check` and a real browser are both pointed at (tests/api/check.rs,
+//! tests/browser/check.rs). It keeps what it received. `/page` is a blank page for the browser.
+
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+/// The requests the server received: method, path, header lines.
+pub type Seen = Arc<Mutex<Vec<(String, String, Vec<(String, String)>)>>>;
+
+async fn answer(State(seen): State<Seen>, request: Request) -> Response {
+    let path = request.uri().path().to_owned();
+    let method = request.method().to_string();
+    let lines =
+        request.headers().iter().map(|(n, v)| (n.to_string(), v.to_str().unwrap_or("").to_owned())).collect();
+    seen.lock().unwrap().push((method.clone(), path.clone(), lines));
+    let mut headers = HeaderMap::new();
+    let mut add = |name: &'static str, value: &str| {
+        headers.append(name, value.parse().unwrap());
+    };
+    let status = match path.as_str() {
+        "/star" => {
+            add("access-control-allow-origin", "*");
+            StatusCode::OK
+        }
+        "/mismatch" => {
+            add("access-control-allow-origin", "https://yoursite.com");
+            StatusCode::OK
+        }
+        "/two" => {
+            add("access-control-allow-origin", "http://localhost:5555");
+            add("access-control-allow-origin", "http://localhost:5555");
+            StatusCode::OK
+        }
+        "/redirect" => {
+            add("access-control-allow-origin", "*");
+            add("location", "/star");
+            StatusCode::TEMPORARY_REDIRECT
+        }
+        "/preflight-404" if method == "OPTIONS" => StatusCode::NOT_FOUND,
+        "/page" => {
+            add("content-type", "text/html; charset=utf-8");
+            return (
+                StatusCode::OK,
+                headers,
+                "<!doctype html><title>a page</title><p>A page on another origin.",
+            )
+                .into_response();
+        }
+        _ => StatusCode::OK,
+    };
+    (status, headers, "{}").into_response()
+}
+
+/// Starts the server on a free port; returns its port and what it receives.
+pub async fn server() -> (u16, Seen) {
+    let seen: Seen = Arc::default();
+    let app = Router::new().fallback(answer).with_state(Arc::clone(&seen));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (port, seen)
+}
