@@ -39,6 +39,58 @@ pub struct CheckArgs {
     pub credentials: Credentials,
     pub mode: Mode,
     pub json: bool,
+    /// Also probe the server with the `Origin`s an attacker would try.
+    pub scan: bool,
+}
+
+/// One `Origin` an attacker would try, and what the server made of it.
+#[derive(Debug, Clone)]
+struct Probe {
+    kind: &'static str,
+    origin: String,
+    /// The server sent this origin back (or `*`): a page there may read the answer.
+    accepted: bool,
+    /// … with `Access-Control-Allow-Credentials: true` and the origin itself: with the user's cookies.
+    with_credentials: bool,
+}
+
+/// The `Origin`s CORS scanners (CORScanner, Corsy) try, built from the legitimate `origin`.
+fn probes_for(origin: &HttpUrl) -> Vec<(&'static str, String)> {
+    let port = if origin.port == 80 { String::new() } else { format!(":{}", origin.port) };
+    let host = &origin.host;
+    let mut probes = vec![
+        ("any origin", "https://evil.example".to_string()),
+        ("null", "null".to_string()),
+        ("prefix: your host, then more", format!("http://{host}.evil.example")),
+        ("suffix: more, then your host", format!("http://evil{host}{port}")),
+        ("a subdomain of your host", format!("http://evil.{host}{port}")),
+        ("the other scheme", format!("https://{host}{port}")),
+        ("substring: part of your host", format!("http://{}.example", &host[..host.len().saturating_sub(1)])),
+    ];
+    // An unescaped dot in a regex (`api.example.com` also matches `apixexample.com`).
+    if let Some(dot) = host.rfind('.') {
+        probes.push(("unescaped dot", format!("http://{}x{}{port}", &host[..dot], &host[dot + 1..])));
+    }
+    probes
+}
+
+/// Sends the actual request once per probe, as a page on that origin would (credentials included).
+async fn scan(args: &CheckArgs) -> Result<Vec<Probe>, String> {
+    let target = HttpUrl::parse(&args.url)?;
+    let page = HttpUrl::parse(&format!("{}/", args.origin.trim_end_matches('/')))?;
+    let method = normalized_method(&args.method);
+    let mut found = Vec::new();
+    for (kind, origin) in probes_for(&page) {
+        let lines = vec![("Origin".to_string(), origin.clone())];
+        let response = send(&target, &method, &lines, args.data.as_deref()).await?;
+        let get = |name: &str| response.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
+        let acao = get("access-control-allow-origin");
+        let accepted = acao == Some(origin.as_str()) || acao == Some("*");
+        let with_credentials =
+            acao == Some(origin.as_str()) && get("access-control-allow-credentials") == Some("true");
+        found.push(Probe { kind, origin, accepted, with_credentials });
+    }
+    Ok(found)
 }
 
 /// One request sent and the answer received.
@@ -52,13 +104,29 @@ struct Exchange {
 
 /// Runs the check; returns the exit status and what to print on standard output.
 pub async fn run(args: &CheckArgs) -> (u8, String) {
-    match judge(args).await {
-        Ok((verdict, exchanges)) => {
+    let judged = match judge(args).await {
+        Ok(judged) if args.scan => scan(args).await.map(|probes| (judged, Some(probes))),
+        Ok(judged) => Ok((judged, None)),
+        Err(why) => Err(why),
+    };
+    match judged {
+        Ok(((verdict, exchanges), probes)) => {
             let code = if verdict.allowed { 0 } else { 1 };
             let text = if args.json {
-                as_json(&verdict, &exchanges)
+                let mut out: Value = serde_json::from_str(&as_json(&verdict, &exchanges)).unwrap_or_default();
+                if let Some(probes) = &probes {
+                    out["scan"] = json!(probes
+                        .iter()
+                        .map(|p| json!({ "kind": p.kind, "origin": p.origin, "accepted": p.accepted, "with_credentials": p.with_credentials }))
+                        .collect::<Vec<_>>());
+                }
+                out.to_string()
             } else {
-                for_a_person(args, &verdict, &exchanges)
+                let mut text = for_a_person(args, &verdict, &exchanges);
+                if let Some(probes) = &probes {
+                    text.push_str(&scan_for_a_person(probes));
+                }
+                text
             };
             (code, text)
         }
@@ -361,6 +429,21 @@ fn for_a_person(args: &CheckArgs, verdict: &model::Verdict, exchanges: &[Exchang
                 out.push_str(&format!("  {line}\n"));
             }
         }
+    }
+    out
+}
+
+fn scan_for_a_person(probes: &[Probe]) -> String {
+    let mut out = String::from("\nThe Origins an attacker would try:\n");
+    for p in probes {
+        let what = if p.with_credentials {
+            "ACCEPTED with credentials: a page there reads what your users' cookies unlock"
+        } else if p.accepted {
+            "accepted, without credentials: a page there reads what needs no cookie"
+        } else {
+            "refused"
+        };
+        out.push_str(&format!("  {:<30} {:<36} {what}\n", p.kind, p.origin));
     }
     out
 }

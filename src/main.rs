@@ -73,6 +73,10 @@ struct CheckCli {
     /// Print one JSON object instead of the text for a person.
     #[arg(long)]
     json: bool,
+    /// Also send the request with the Origins an attacker would try (any origin, null, prefix,
+    /// suffix, subdomain, other scheme, …) and report each one the server accepts.
+    #[arg(long)]
+    scan: bool,
 }
 
 /// `cors-sandbox check …`: prints the verdict; the exit status is the verdict's.
@@ -103,6 +107,7 @@ async fn check(cli: CheckCli) -> ExitCode {
             _ => Mode::Cors,
         },
         json: cli.json,
+        scan: cli.scan,
     };
     let (code, text) = cors_sandbox::check::run(&args).await;
     if code == 2 && !args.json {

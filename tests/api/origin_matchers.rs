@@ -253,3 +253,58 @@ async fn the_attacker_lesson_ticks_from_the_other_sites_requests() {
     wait_for([true, true, true, true, true]).await;
     sandbox.stop().await;
 }
+
+/// `cors-sandbox check --scan` finds what each attacker preset lets through, and nothing under the
+/// correct allowlist.
+#[tokio::test]
+async fn check_scan_finds_what_each_broken_policy_lets_in() {
+    let sandbox = spawn_sandbox().await;
+    let scan = |sandbox_api: String, origin: String| async move {
+        tokio::task::spawn_blocking(move || {
+            let output = std::process::Command::new(env!("CARGO_BIN_EXE_cors-sandbox"))
+                .args([
+                    "check",
+                    &format!("{sandbox_api}/api/account"),
+                    "--origin",
+                    &origin,
+                    "--scan",
+                    "--json",
+                ])
+                .output()
+                .unwrap();
+            let out: Value = serde_json::from_slice(&output.stdout).unwrap();
+            out["scan"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|p| p["with_credentials"] == true)
+                .map(|p| p["kind"].as_str().unwrap().to_owned())
+                .collect::<Vec<String>>()
+        })
+        .await
+        .unwrap()
+    };
+    let cases: [(&str, &[&str]); 4] = [
+        (
+            "reflect-origin-credentials",
+            &[
+                "any origin",
+                "null",
+                "prefix: your host, then more",
+                "suffix: more, then your host",
+                "a subdomain of your host",
+                "the other scheme",
+                "substring: part of your host",
+            ],
+        ),
+        ("trust-null", &["null"]),
+        ("allowlist-prefix", &["prefix: your host, then more"]),
+        ("allowlist-correct", &[]),
+    ];
+    for (preset, accepted) in cases {
+        apply_preset(&sandbox, preset).await;
+        let found = scan(sandbox.api.clone(), sandbox.site.clone()).await;
+        assert_eq!(found, accepted, "{preset}");
+    }
+    sandbox.stop().await;
+}
