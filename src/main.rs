@@ -34,6 +34,10 @@ struct Cli {
     #[arg(long, env = "SHUTDOWN_GRACE_MS", default_value_t = 800, value_name = "MS")]
     shutdown_grace_ms: u64,
 
+    /// Open the tutorial in the default browser once the sandbox is running (xdg-open, open or start).
+    #[arg(long)]
+    open: bool,
+
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -162,6 +166,9 @@ async fn main() -> ExitCode {
         server::policy::ARTICLE_ALLOW_ORIGIN
     );
     println!("Press Ctrl-C to stop.");
+    if cli.open {
+        open_in_browser(&format!("http://{name}:{}", client_addr.port()));
+    }
 
     let grace = Duration::from_millis(cli.shutdown_grace_ms);
     let limits = cors_sandbox::Limits { shutdown_grace: grace, ..Default::default() };
@@ -176,6 +183,30 @@ async fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => fail(&format!("cors-sandbox stopped: {e}")),
+    }
+}
+
+/// Opens `url` in the default browser, or says where to go when it cannot.
+fn open_in_browser(url: &str) {
+    let (program, args): (&str, Vec<&str>) = if cfg!(target_os = "macos") {
+        ("open", vec![url])
+    } else if cfg!(windows) {
+        ("cmd", vec!["/C", "start", "", url])
+    } else {
+        ("xdg-open", vec![url])
+    };
+    let opened = std::process::Command::new(program)
+        .args(&args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status();
+    match opened {
+        Ok(status) if status.success() => println!("Opened {url} in your browser."),
+        Ok(status) => {
+            println!("Could not open a browser ({program} exited with {status}): open {url} yourself.")
+        }
+        Err(e) => println!("Could not open a browser ({program}: {e}): open {url} yourself."),
     }
 }
 

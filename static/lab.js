@@ -174,6 +174,64 @@ presets().then((list) => {
   showAttackerPresets(list.filter((preset) => preset.code));
 }, () => checkSandbox());
 
+// ---- Share links ---------------------------------------------------------------------------------------
+
+// A share link (`/lab#share=…`) carries the policy in force and the request form's fields, so a teacher
+// or a bug report hands someone the exact scenario. Opening one changes nothing until the learner agrees.
+const SHARED_FIELDS = ['path', 'method', 'headers', 'body', 'credentials', 'mode', 'redirect', 'cache'];
+
+$('#share').addEventListener('click', async () => {
+  const f = requestForm.elements;
+  const form = Object.fromEntries(SHARED_FIELDS.map((name) => [name, f[name].value]));
+  const link = `${location.origin}/lab#share=${encodeURIComponent(JSON.stringify({ form, policy: inForce }))}`;
+  const field = $('#share-link');
+  field.value = link;
+  field.hidden = false;
+  field.select();
+  try {
+    await navigator.clipboard.writeText(link);
+    $('#share-status').textContent = 'Copied: anyone who opens it sees this policy and this request, and is asked first.';
+  } catch {
+    $('#share-status').textContent = 'Copy the link above: anyone who opens it sees this policy and this request, and is asked first.';
+  }
+});
+
+function offerShared() {
+  if (!location.hash.startsWith('#share=')) return;
+  let scenario;
+  try {
+    scenario = JSON.parse(decodeURIComponent(location.hash.slice('#share='.length)));
+  } catch {
+    scenario = null;
+  }
+  const form = scenario?.form ?? {};
+  const policy = scenario?.policy;
+  $('#shared').hidden = false;
+  if (!policy || typeof policy !== 'object') {
+    $('#shared-what').textContent = 'This share link is damaged (it is cut short, or was edited): nothing was changed.';
+    $('#shared-apply').hidden = true;
+    return;
+  }
+  const acao = policy.origin_matcher ? `an origin matcher (${policy.origin_matcher.kind})` : `Access-Control-Allow-Origin: ${policy.allow_origin ?? '(none)'}`;
+  $('#shared-what').textContent =
+    `This link sets the API's policy to ${acao}, with ${Object.entries(policy).filter(([k, v]) => v !== null && k !== 'allow_origin' && k !== 'origin_matcher').length} other settings, and fills the request with ${form.method || 'GET'} ${form.path || '/api'}. Your current policy stays until you apply it.`;
+  $('#shared-apply').addEventListener('click', async () => {
+    const f = requestForm.elements;
+    for (const name of SHARED_FIELDS) {
+      if (typeof form[name] === 'string') f[name].value = form[name];
+    }
+    showCode();
+    await applying(() => replacePolicy(policy));
+    $('#shared').hidden = true;
+    history.replaceState(null, '', '/lab');
+  });
+  $('#shared-ignore').addEventListener('click', () => {
+    $('#shared').hidden = true;
+    history.replaceState(null, '', '/lab');
+  });
+}
+offerShared();
+
 // ---- Be the attacker ---------------------------------------------------------------------------------
 
 // The bank's login, as its own page would do it. `no-cors`: the cookie is what matters, and the answer is

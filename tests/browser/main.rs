@@ -17,6 +17,7 @@ mod lab;
 mod lessons;
 mod robust;
 mod sandbox;
+mod share;
 mod webkit;
 
 use std::time::Duration;
@@ -45,7 +46,7 @@ async fn the_tutorial_in_chromium() {
     };
     let sandbox = SandboxProcess::start().await;
     let mut failures = Vec::new();
-    let cases: [(&str, CaseFn); 29] = [
+    let cases: [(&str, CaseFn); 30] = [
         ("the page loads cleanly and stays on this machine", |b, s| Box::pin(page_loads_cleanly(b, s))),
         ("step 1: the article's request is blocked", |b, s| Box::pin(step1_blocked(b, s))),
         ("step 2: the console line ticks the step", |b, s| Box::pin(step2_console(b, s))),
@@ -59,6 +60,7 @@ async fn the_tutorial_in_chromium() {
         ("a policy change reaches every open tab", |b, s| Box::pin(tabs_follow_the_policy(b, s))),
         ("under load on /api, every tab ends on the final policy", |b, s| Box::pin(no_tab_left_behind(b, s))),
         ("cors-sandbox check says what Chromium does", |b, _| Box::pin(check::equals_chromium(b))),
+        ("a share link round-trips, asking first", |b, s| Box::pin(share::share_link_round_trips(b, s))),
         ("the other site's page loads and says what it is", |b, s| {
             Box::pin(async move { attacker::page_loads(&attacker::Engine::Chromium(b), s).await })
         }),
