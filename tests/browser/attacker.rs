@@ -251,9 +251,9 @@ pub async fn attacks(engine: &Engine<'_>, sandbox: &SandboxProcess) -> Result<()
     }
 
     // Three tries at the sandbox's own controls change nothing.
-    let policy_before = get_json(&format!("{}/sandbox/policy", sandbox.site)).await?;
+    let policy_before = sandbox.policy().await?;
     let got = engine.press("#tamper", "#result-tamper").await?;
-    let policy_after = get_json(&format!("{}/sandbox/policy", sandbox.site)).await?;
+    let policy_after = sandbox.policy().await?;
     if policy_after != policy_before || !got.contains("unchanged") {
         problems.push(format!(
             "{who}, tampering: the page said {got}; policy before {policy_before}, after {policy_after}"

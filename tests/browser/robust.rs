@@ -22,15 +22,6 @@ async fn put_policy(sandbox: &SandboxProcess, whole: Value) -> Result<(), String
     if res.status().is_success() { Ok(()) } else { Err(format!("PUT answered {}", res.status())) }
 }
 
-async fn policy_of(sandbox: &SandboxProcess) -> Result<Value, String> {
-    reqwest::get(format!("{}/sandbox/policy", sandbox.site))
-        .await
-        .map_err(|e| e.to_string())?
-        .json()
-        .await
-        .map_err(|e| e.to_string())
-}
-
 /// The article's policy, as `GET /sandbox/policy` shows it.
 fn article_policy() -> Value {
     json!({
@@ -151,7 +142,7 @@ pub async fn a_refused_change_is_undone(browser: &Browser, sandbox: &SandboxProc
     if shown != json!(["", false]) {
         return Err(format!("after the refusal ({error}) the lab's Max-Age shows [value, ticked] {shown}"));
     }
-    let policy = policy_of(sandbox).await?;
+    let policy = sandbox.policy().await?;
     if policy != article_policy() {
         return Err(format!("a refused change changed the policy: {policy}"));
     }
@@ -188,7 +179,7 @@ pub async fn lab_settings_show_on_the_tutorial(
         browser
             .wait_for_text("#header-line", WAIT, |t| t == "Access-Control-Allow-Origin: https://yoursite.com")
             .await?;
-        let policy = policy_of(sandbox).await?;
+        let policy = sandbox.policy().await?;
         if policy != article_policy() {
             return Err(format!("after {reset} the policy is {policy}"));
         }

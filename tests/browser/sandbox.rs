@@ -89,6 +89,16 @@ impl SandboxProcess {
         SandboxProcess { child, later_lines, site, api_url, attacker }
     }
 
+    /// The policy in force, as `GET /sandbox/policy` shows it.
+    pub async fn policy(&self) -> Result<serde_json::Value, String> {
+        reqwest::get(format!("{}/sandbox/policy", self.site))
+            .await
+            .map_err(|e| e.to_string())?
+            .json()
+            .await
+            .map_err(|e| e.to_string())
+    }
+
     /// Changes the policy through the control API, as a teacher's script would.
     pub async fn patch_policy(&self, changes: serde_json::Value) -> Result<(), String> {
         let res = reqwest::Client::new()

@@ -1,19 +1,10 @@
 //! A share link round-trips: the lab's "Share this scenario" link, opened later, shows what it sets,
 //! changes nothing until the learner agrees, and then sets exactly that policy and request.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::harness::Browser;
 use crate::sandbox::SandboxProcess;
-
-async fn policy(sandbox: &SandboxProcess) -> Result<Value, String> {
-    reqwest::get(format!("{}/sandbox/policy", sandbox.site))
-        .await
-        .map_err(|e| e.to_string())?
-        .json()
-        .await
-        .map_err(|e| e.to_string())
-}
 
 pub async fn share_link_round_trips(browser: &Browser, sandbox: &SandboxProcess) -> Result<(), String> {
     let shared = json!({ "allow_origin": "*", "allow_methods": "PUT", "max_age": "0" });
@@ -31,7 +22,7 @@ pub async fn share_link_round_trips(browser: &Browser, sandbox: &SandboxProcess)
     browser.wait_until("return !document.querySelector('#share-link').hidden;").await?;
     let link = browser.eval("return document.querySelector('#share-link').value;").await?;
     let link = link.as_str().ok_or("no link")?.to_owned();
-    let sent = policy(sandbox).await?;
+    let sent = sandbox.policy().await?;
 
     // Someone else's policy now; the link must not change it on opening.
     sandbox
@@ -39,7 +30,7 @@ pub async fn share_link_round_trips(browser: &Browser, sandbox: &SandboxProcess)
             json!({ "allow_origin": "https://yoursite.com", "allow_methods": null, "max_age": null }),
         )
         .await?;
-    let before = policy(sandbox).await?;
+    let before = sandbox.policy().await?;
     browser.goto("about:blank").await?;
     browser.goto(&link).await?;
     browser.wait_until("return !document.querySelector('#shared').hidden;").await?;
@@ -47,12 +38,12 @@ pub async fn share_link_round_trips(browser: &Browser, sandbox: &SandboxProcess)
     if !what.contains("Access-Control-Allow-Origin: *") || !what.contains("PUT /api/echo") {
         return Err(format!("the shared scenario says {what:?}"));
     }
-    if policy(sandbox).await? != before {
+    if sandbox.policy().await? != before {
         return Err("opening the link changed the policy before the learner agreed".into());
     }
     browser.click("#shared-apply").await?;
     browser.wait_until("return document.querySelector('#shared').hidden;").await?;
-    let after = policy(sandbox).await?;
+    let after = sandbox.policy().await?;
     if after != sent {
         return Err(format!("the link set {after}, not the shared {sent}"));
     }
