@@ -14,7 +14,7 @@ const policyForm = $('#policy-form');
 // ---- The request -----------------------------------------------------------------------------------
 
 // The fetch() init the form describes, and the same init as code the learner could paste.
-function currentRequest() {
+export function currentRequest() {
   const f = requestForm.elements;
   const init = {};
   const code = {};

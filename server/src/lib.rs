@@ -28,6 +28,7 @@ mod date;
 mod describe;
 pub mod endpoints;
 pub mod exchange;
+pub mod export;
 pub mod origin_matcher;
 pub mod policy;
 pub mod store;

@@ -13,6 +13,7 @@ mod api_origin;
 mod check;
 mod cli;
 mod control;
+mod exports;
 mod feed;
 mod origin_matchers;
 mod slow_clients;

@@ -10,6 +10,7 @@ mod attacker;
 mod axe;
 mod check;
 mod explanations;
+mod export;
 mod firefox;
 mod firefox_lab;
 mod harness;
@@ -46,7 +47,7 @@ async fn the_tutorial_in_chromium() {
     };
     let sandbox = SandboxProcess::start().await;
     let mut failures = Vec::new();
-    let cases: [(&str, CaseFn); 30] = [
+    let cases: [(&str, CaseFn); 31] = [
         ("the page loads cleanly and stays on this machine", |b, s| Box::pin(page_loads_cleanly(b, s))),
         ("step 1: the article's request is blocked", |b, s| Box::pin(step1_blocked(b, s))),
         ("step 2: the console line ticks the step", |b, s| Box::pin(step2_console(b, s))),
@@ -61,6 +62,9 @@ async fn the_tutorial_in_chromium() {
         ("under load on /api, every tab ends on the final policy", |b, s| Box::pin(no_tab_left_behind(b, s))),
         ("cors-sandbox check says what Chromium does", |b, _| Box::pin(check::equals_chromium(b))),
         ("a share link round-trips, asking first", |b, s| Box::pin(share::share_link_round_trips(b, s))),
+        ("the export panel shows every stack for the form's request", |b, s| {
+            Box::pin(export::export_panel_shows_every_stack(b, s))
+        }),
         ("the other site's page loads and says what it is", |b, s| {
             Box::pin(async move { attacker::page_loads(&attacker::Engine::Chromium(b), s).await })
         }),

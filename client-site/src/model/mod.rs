@@ -60,7 +60,7 @@ mod failure;
 mod headers;
 mod judge;
 mod messages;
-mod method;
+pub(crate) mod method;
 mod names;
 mod origin;
 mod preflight;

@@ -1,0 +1,191 @@
+//! tower-http's exports of the policies tests/api/exports.rs runs, one module per case, as `GET /sandbox/export`
+//! writes them. Generated: `UPDATE_EXPORTS=1 cargo test --test api exports` rewrites this file.
+//!
+//! `tower_http_cors <case>` serves `/api` with that case's layer on `127.0.0.1:$PORT`; `tower_http_cors
+//! wildcard_with_credentials` builds the layer naive code would write for `*` with credentials, which panics.
+
+use axum::Router;
+use axum::routing::any;
+
+#[rustfmt::skip]
+mod article {
+    use axum::http::HeaderValue;
+    use tower_http::cors::CorsLayer;
+
+    /// The sandbox's policy as a CorsLayer.
+    pub fn cors() -> CorsLayer {
+        CorsLayer::new()
+            .allow_origin(HeaderValue::from_static("https://yoursite.com"))
+            .vary([])
+    }
+}
+
+#[rustfmt::skip]
+mod any_origin {
+    use tower_http::cors::Any;
+    use tower_http::cors::CorsLayer;
+
+    /// The sandbox's policy as a CorsLayer.
+    pub fn cors() -> CorsLayer {
+        CorsLayer::new()
+            .allow_origin(Any)
+            .vary([])
+    }
+}
+
+#[rustfmt::skip]
+mod credentialed {
+    use axum::http::HeaderName;
+    use axum::http::HeaderValue;
+    use axum::http::Method;
+    use std::time::Duration;
+    use tower_http::cors::CorsLayer;
+
+    /// The sandbox's policy as a CorsLayer.
+    pub fn cors() -> CorsLayer {
+        CorsLayer::new()
+            .allow_origin(HeaderValue::from_static("http://localhost:3000"))
+            .allow_credentials(true)
+            .allow_methods([Method::GET, Method::PUT])
+            .allow_headers([HeaderName::from_static("x-api-key")])
+            .expose_headers([HeaderName::from_static("x-request-id")])
+            .max_age(Duration::from_secs(600))
+            .vary([HeaderName::from_static("origin")])
+    }
+}
+
+#[rustfmt::skip]
+mod allowlist_refused {
+    use axum::http::HeaderName;
+    use axum::http::HeaderValue;
+    use axum::http::Method;
+    use tower_http::cors::AllowOrigin;
+    use tower_http::cors::CorsLayer;
+
+    /// The sandbox's policy as a CorsLayer.
+    pub fn cors() -> CorsLayer {
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list([HeaderValue::from_static("http://localhost:3000"), HeaderValue::from_static("null")]))
+            .allow_credentials(true)
+            .allow_methods([Method::GET, Method::POST, Method::PUT])
+            .allow_headers([HeaderName::from_static("content-type"), HeaderName::from_static("x-api-key")])
+            .vary([HeaderName::from_static("origin")])
+    }
+}
+
+#[rustfmt::skip]
+mod prefix_lookalike {
+    use axum::http::HeaderValue;
+    use axum::http::request::Parts;
+    use tower_http::cors::AllowOrigin;
+    use tower_http::cors::CorsLayer;
+
+    /// The sandbox's policy as a CorsLayer.
+    pub fn cors() -> CorsLayer {
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::predicate(|origin: &HeaderValue, _request: &Parts| {
+                origin.as_bytes().starts_with(b"http://localhost")
+            }))
+            .allow_credentials(true)
+            .vary([])
+    }
+}
+
+#[rustfmt::skip]
+mod regex_unanchored {
+    use axum::http::HeaderValue;
+    use axum::http::request::Parts;
+    use regex_lite::Regex;
+    use std::sync::LazyLock;
+    use tower_http::cors::AllowOrigin;
+    use tower_http::cors::CorsLayer;
+
+    /// The sandbox's policy as a CorsLayer.
+    pub fn cors() -> CorsLayer {
+        CorsLayer::new()
+            .allow_origin({
+                // Found anywhere in the Origin, as JavaScript's RegExp.test finds it.
+                static PATTERN: LazyLock<Regex> = LazyLock::new(|| Regex::new("^http://localhost(:\\d+)?").unwrap());
+                AllowOrigin::predicate(|origin: &HeaderValue, _request: &Parts| {
+                origin.to_str().is_ok_and(|origin| PATTERN.is_match(origin))
+            })
+            })
+            .vary([])
+    }
+}
+
+#[rustfmt::skip]
+mod suffix_lookalike {
+    use axum::http::HeaderValue;
+    use axum::http::request::Parts;
+    use tower_http::cors::AllowOrigin;
+    use tower_http::cors::CorsLayer;
+
+    /// The sandbox's policy as a CorsLayer.
+    pub fn cors() -> CorsLayer {
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::predicate(|origin: &HeaderValue, _request: &Parts| {
+                origin.as_bytes().ends_with(b"localhost:3000")
+            }))
+            .vary([])
+    }
+}
+
+#[rustfmt::skip]
+mod reflect_null {
+    use axum::http::HeaderName;
+    use axum::http::Method;
+    use tower_http::cors::AllowOrigin;
+    use tower_http::cors::CorsLayer;
+
+    /// The sandbox's policy as a CorsLayer.
+    pub fn cors() -> CorsLayer {
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::mirror_request())
+            .allow_credentials(true)
+            .allow_methods([Method::DELETE])
+            .allow_headers([HeaderName::from_static("x-api-key")])
+            .vary([])
+    }
+}
+
+#[rustfmt::skip]
+mod wildcards {
+    use tower_http::cors::Any;
+    use tower_http::cors::CorsLayer;
+
+    /// The sandbox's policy as a CorsLayer.
+    pub fn cors() -> CorsLayer {
+        CorsLayer::new()
+            .allow_origin(Any)
+            .allow_methods(Any)
+            .allow_headers(Any)
+            .expose_headers(Any)
+            .vary([])
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let case = std::env::args().nth(1).unwrap_or_default();
+    let cors = match case.as_str() {
+        "article" => article::cors(),
+        "any_origin" => any_origin::cors(),
+        "credentialed" => credentialed::cors(),
+        "allowlist_refused" => allowlist_refused::cors(),
+        "prefix_lookalike" => prefix_lookalike::cors(),
+        "regex_unanchored" => regex_unanchored::cors(),
+        "suffix_lookalike" => suffix_lookalike::cors(),
+        "reflect_null" => reflect_null::cors(),
+        "wildcards" => wildcards::cors(),
+        // What the tower-http docs' types allow and its layer refuses.
+        "wildcard_with_credentials" => {
+            tower_http::cors::CorsLayer::new().allow_origin(tower_http::cors::Any).allow_credentials(true)
+        }
+        other => panic!("no case {other:?}"),
+    };
+    let app = Router::new().route("/api", any(|| async { "Hello" })).layer(cors);
+    let port = std::env::var("PORT").unwrap_or_else(|_| "8080".to_owned());
+    let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{port}")).await.unwrap();
+    axum::serve(listener, app).await.unwrap();
+}

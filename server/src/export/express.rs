@@ -1,0 +1,164 @@
+//! The policy as express 4 with the `cors` package (2.8).
+//!
+//! What it sends follows cors's lib/index.js: on any `OPTIONS`, `Access-Control-Allow-Origin` (from the
+//! `origin` option), `-Allow-Credentials` (`true` only), `-Allow-Methods`, `-Allow-Headers`, `-Max-Age`
+//! and `-Expose-Headers`, then `optionsSuccessStatus` with an empty body; on other requests
+//! `-Allow-Origin`, `-Allow-Credentials` and `-Expose-Headers`. A fixed origin other than `*`, a list, a
+//! RegExp or `true` also adds `Vary: Origin`. Left out, `methods` defaults to
+//! `GET,HEAD,PUT,PATCH,POST,DELETE` and `allowedHeaders` mirrors the request's
+//! `Access-Control-Request-Headers`, so the export always sets both (an empty list sends no header).
+//! A falsy `origin` turns the middleware off, and an `origin` function that refuses skips it altogether,
+//! so the export writes allowlists as lists and regular expressions, never as functions.
+
+use crate::origin_matcher::OriginMatcher;
+use crate::policy::Policy;
+
+use super::{
+    Exchange, Probe, Sent, Written, credentials_flag, items, not_empty, on_every_answer, string_literal,
+};
+
+const LIBRARY: &str = "express's cors package";
+
+pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
+    on_every_answer(policy, LIBRARY)?;
+    if (300..400).contains(&policy.preflight_status) {
+        return Err(format!(
+            "This policy answers preflights with a redirect ({}), which the browser never follows for a preflight. {LIBRARY} can send the status (optionsSuccessStatus) but not a Location; export the fixed policy (preflight status 204) instead.",
+            policy.preflight_status
+        ));
+    }
+    not_empty(policy, LIBRARY)?;
+    let credentials = credentials_flag(policy, LIBRARY)?;
+    let origin = match (&policy.origin_matcher, &policy.allow_origin) {
+        (Some(matcher), _) => match matcher {
+            OriginMatcher::Reflect => "true".to_owned(),
+            OriginMatcher::Exact(origins) => {
+                let list: Vec<String> = origins.iter().map(|o| string_literal(o)).collect();
+                format!("[{}]", list.join(", "))
+            }
+            OriginMatcher::Prefix(text) => format!("/^{}/", regex_escape(text)),
+            OriginMatcher::Suffix(text) => format!("/{}$/", regex_escape(text)),
+            OriginMatcher::Substring(text) => format!("/{}/", regex_escape(text)),
+            OriginMatcher::Regex(pattern) => format!("new RegExp({})", string_literal(pattern.as_str())),
+        },
+        (None, Some(value)) => string_literal(value.as_str()),
+        (None, None) => {
+            return Err(format!(
+                "This policy sends no Access-Control-Allow-Origin at all. {LIBRARY} always sends one when it is on (`*` by default) and nothing at all when its origin option is false; export a policy that names an origin."
+            ));
+        }
+    };
+
+    let mut code = String::from(
+        "// A server that sends the sandbox's CORS policy with express and the cors package.\n// npm install express@4 cors@2.8   then   node server.js\nconst express = require(\"express\");\nconst cors = require(\"cors\");\n\nconst app = express();\n",
+    );
+    if let Some(vary) = &policy.vary {
+        code.push_str(&format!(
+            "// The policy's Vary, on every answer (cors adds Origin to it where it needs to).\napp.use((req, res, next) => {{\n  res.append(\"Vary\", {});\n  next();\n}});\n",
+            string_literal(vary.as_str())
+        ));
+    }
+    let mut options = vec![format!("origin: {origin}")];
+    if credentials {
+        options.push("credentials: true".to_owned());
+    }
+    let list_or_none = |value: &Option<crate::HeaderText>| match value {
+        Some(value) => string_literal(value.as_str()),
+        None => "[]".to_owned(),
+    };
+    options.push(format!("methods: {}", list_or_none(&policy.allow_methods)));
+    options.push(format!("allowedHeaders: {}", list_or_none(&policy.allow_headers)));
+    if let Some(expose) = &policy.expose_headers {
+        options.push(format!("exposedHeaders: {}", string_literal(expose.as_str())));
+    }
+    if let Some(max_age) = &policy.max_age {
+        options.push(format!("maxAge: {}", string_literal(max_age.as_str())));
+    }
+    options.push(format!("optionsSuccessStatus: {}", policy.preflight_status));
+    code.push_str("app.use(\n  cors({\n");
+    for option in options {
+        code.push_str(&format!("    {option},\n"));
+    }
+    code.push_str("  }),\n);\n\napp.all(\"/api\", (req, res) => res.send(\"Hello\"));\n\nconst port = process.env.PORT || 8080;\napp.listen(port, \"127.0.0.1\", () => console.log(`listening on http://127.0.0.1:${port}`));\n");
+
+    Ok(Written {
+        code,
+        sends: sends(policy, probe),
+        notes: vec![
+            "cors answers every OPTIONS request as a preflight, and sends Access-Control-Expose-Headers on it too (the browser reads it only on the actual answer).".to_owned(),
+            "Left out, `methods` defaults to GET,HEAD,PUT,PATCH,POST,DELETE and `allowedHeaders` mirrors what the preflight asks for: the export always sets both, to the policy's own.".to_owned(),
+            "A list, a RegExp or `origin: true` echoes the request's Origin when it matches and sends no Access-Control-Allow-Origin when it does not; a list can never be sent as one header.".to_owned(),
+        ],
+        why,
+    })
+}
+
+/// What express and cors send the probe.
+fn sends(policy: &Policy, probe: &Probe) -> Exchange {
+    let mut preflight = Sent::status(policy.preflight_status);
+    let mut actual = Sent::status(200);
+    // cors's configureOrigin: a fixed string is sent as it is, anything else echoes an allowed Origin.
+    let (allow_origin, varies) = match (&policy.origin_matcher, &policy.allow_origin) {
+        (Some(matcher), _) => (matcher.accepts(&probe.origin).then(|| probe.origin.clone()), true),
+        (None, Some(value)) => (Some(value.as_str().to_owned()), value.as_str() != "*"),
+        (None, None) => (None, false),
+    };
+    let mut vary: Vec<String> =
+        policy.vary.as_ref().map(|v| items(v.as_str()).join(", ")).into_iter().collect();
+    // The `vary` package adds Origin unless the list already names it (or is `*`).
+    if varies
+        && !policy
+            .vary
+            .as_ref()
+            .is_some_and(|v| items(v.as_str()).iter().any(|n| n.eq_ignore_ascii_case("origin") || *n == "*"))
+    {
+        vary.push("Origin".to_owned());
+    }
+    for sent in [&mut preflight, &mut actual] {
+        if !vary.is_empty() {
+            sent.add("vary", &vary.join(", "));
+        }
+        if let Some(origin) = &allow_origin {
+            sent.add("access-control-allow-origin", origin);
+        }
+        if policy.allow_credentials.is_some() {
+            sent.add("access-control-allow-credentials", "true");
+        }
+        if let Some(expose) = policy.expose_headers.as_ref().filter(|v| !v.as_str().is_empty()) {
+            sent.add("access-control-expose-headers", expose.as_str());
+        }
+    }
+    for (name, value) in [
+        ("access-control-allow-methods", &policy.allow_methods),
+        ("access-control-allow-headers", &policy.allow_headers),
+        ("access-control-max-age", &policy.max_age),
+    ] {
+        if let Some(value) = value.as_ref().filter(|v| !v.as_str().is_empty()) {
+            preflight.add(name, value.as_str());
+        }
+    }
+    Exchange { preflight, actual }
+}
+
+fn why(answer: &'static str, header: &str) -> String {
+    match (answer, header) {
+        (_, "vary") => "cors adds Vary: Origin whenever its answer depends on the Origin (any origin option but `*`): the fix of the Vary lesson, which this policy leaves out.".to_owned(),
+        ("preflight", "access-control-expose-headers") => {
+            "cors sends Access-Control-Expose-Headers on preflights too; the browser ignores it there.".to_owned()
+        }
+        _ => format!("cors sends its own {header} here."),
+    }
+}
+
+/// `text` escaped for a JavaScript regular-expression literal: every character that means something in
+/// a pattern, and `/`, behind a backslash.
+fn regex_escape(text: &str) -> String {
+    let mut escaped = String::new();
+    for c in text.chars() {
+        if "\\^$.*+?()[]{}|/".contains(c) {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}

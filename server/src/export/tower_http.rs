@@ -1,0 +1,309 @@
+//! The policy as tower-http's `CorsLayer` (0.6), in front of an axum router.
+//!
+//! What it sends follows tower-http's `cors` module: on any `OPTIONS` (a preflight or not) `Vary`,
+//! `Access-Control-Allow-Origin`, `-Allow-Credentials`, `-Allow-Methods`, `-Allow-Headers` and `-Max-Age`,
+//! with status 200 and no body; on every other request `Vary`, `-Allow-Origin`, `-Allow-Credentials` and
+//! `-Expose-Headers`. Its `Vary` defaults to `origin, access-control-request-method,
+//! access-control-request-headers`, so the export always sets it. Lists are joined with `,`, names written
+//! in lower case; the comparison reads them as the browser does. Building the layer panics when
+//! credentials are combined with a `*` (its `ensure_usable_cors_rules`).
+
+use std::collections::BTreeSet;
+
+use crate::origin_matcher::OriginMatcher;
+use crate::policy::Policy;
+
+use super::{Exchange, Probe, Sent, Written, credentials_flag, items, on_every_answer, preflight_succeeds};
+
+/// The file's first lines: what it is and what it needs.
+const HEADER: &str = "//! A server that sends the sandbox's CORS policy with tower-http's CorsLayer.
+//!
+//! Cargo.toml:
+//!   [dependencies]
+//!   axum = \"0.8\"
+//!   tokio = { version = \"1\", features = [\"full\"] }
+//!   tower-http = { version = \"0.6\", features = [\"cors\"] }
+";
+
+/// The server around the layer.
+const MAIN: &str = "
+#[tokio::main]
+async fn main() {
+    let app = Router::new().route(\"/api\", any(|| async { \"Hello\" })).layer(cors());
+    let port = std::env::var(\"PORT\").unwrap_or_else(|_| \"8080\".to_owned());
+    let listener = tokio::net::TcpListener::bind(format!(\"127.0.0.1:{port}\")).await.unwrap();
+    axum::serve(listener, app).await.unwrap();
+}
+";
+
+pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
+    let layer = layer(policy)?;
+    let mut code = String::from(HEADER);
+    if layer.regex {
+        code.push_str("//!   regex-lite = \"0.1\"\n");
+    }
+    code.push('\n');
+    code.push_str("use axum::Router;\nuse axum::routing::any;\n");
+    code.push_str(&layer.module);
+    code.push_str(MAIN);
+    Ok(Written {
+        code,
+        sends: sends(policy, probe),
+        notes: vec![
+            "tower-http answers every OPTIONS request as a preflight, with 200 and an empty body (the sandbox answers 204); the browser accepts any 2xx.".to_owned(),
+            "tower-http's Vary defaults to origin, access-control-request-method and access-control-request-headers: the export sets it to the policy's own.".to_owned(),
+            "tower-http refuses to build a layer that combines credentials with a `*`: it panics, where the sandbox sends what the browser refuses.".to_owned(),
+        ],
+        why,
+    })
+}
+
+/// The code of the layer: the `use` lines it needs and `pub fn cors() -> CorsLayer`. It is also a
+/// module of `examples/tower_http_cors.rs`, which the tests compile and run.
+pub struct Layer {
+    pub module: String,
+    /// Whether it uses `regex_lite`.
+    pub regex: bool,
+}
+
+/// The layer for `policy`, or why tower-http cannot express it.
+pub fn layer(policy: &Policy) -> Result<Layer, String> {
+    on_every_answer(policy, "tower-http's CorsLayer")?;
+    preflight_succeeds(policy, "tower-http's CorsLayer", 200)?;
+    let credentials = credentials_flag(policy, "tower-http's CorsLayer")?;
+    let wildcard =
+        |value: &Option<crate::HeaderText>| value.as_ref().is_some_and(|v| v.as_str().trim() == "*");
+    if credentials {
+        let origin_star = policy.origin_matcher.is_none() && wildcard(&policy.allow_origin);
+        for (name, star) in [
+            ("Access-Control-Allow-Headers", wildcard(&policy.allow_headers)),
+            ("Access-Control-Allow-Methods", wildcard(&policy.allow_methods)),
+            ("Access-Control-Allow-Origin", origin_star),
+            ("Access-Control-Expose-Headers", wildcard(&policy.expose_headers)),
+        ] {
+            if star {
+                return Err(format!(
+                    "tower-http cannot send this policy: building a CorsLayer with allow_credentials(true) and {name}: * panics with \"Invalid CORS configuration: Cannot combine `Access-Control-Allow-Credentials: true` with `{name}: *`\". The browser refuses the combination too; name the origin (or the methods, or the headers) instead of `*`."
+                ));
+            }
+        }
+    }
+
+    let mut uses = BTreeSet::new();
+    uses.insert("use tower_http::cors::CorsLayer;");
+    let mut calls = Vec::new();
+    let mut regex = false;
+    match &policy.origin_matcher {
+        Some(matcher) => {
+            uses.insert("use tower_http::cors::AllowOrigin;");
+            let predicate = |test: String| {
+                format!(
+                    "AllowOrigin::predicate(|origin: &HeaderValue, _request: &Parts| {{\n            {test}\n        }})"
+                )
+            };
+            let call = match matcher {
+                OriginMatcher::Reflect => "AllowOrigin::mirror_request()".to_owned(),
+                OriginMatcher::Exact(origins) => {
+                    uses.insert("use axum::http::HeaderValue;");
+                    let list: Vec<String> = origins
+                        .iter()
+                        .map(|o| format!("HeaderValue::from_static({})", rust_string(o)))
+                        .collect();
+                    format!("AllowOrigin::list([{}])", list.join(", "))
+                }
+                OriginMatcher::Prefix(text) => {
+                    uses.insert("use axum::http::HeaderValue;");
+                    uses.insert("use axum::http::request::Parts;");
+                    predicate(format!("origin.as_bytes().starts_with({})", rust_bytes(text)))
+                }
+                OriginMatcher::Suffix(text) => {
+                    uses.insert("use axum::http::HeaderValue;");
+                    uses.insert("use axum::http::request::Parts;");
+                    predicate(format!("origin.as_bytes().ends_with({})", rust_bytes(text)))
+                }
+                OriginMatcher::Substring(text) => {
+                    uses.insert("use axum::http::HeaderValue;");
+                    uses.insert("use axum::http::request::Parts;");
+                    predicate(format!(
+                        "origin.to_str().is_ok_and(|origin| origin.contains({}))",
+                        rust_string(text)
+                    ))
+                }
+                OriginMatcher::Regex(pattern) => {
+                    uses.insert("use axum::http::HeaderValue;");
+                    uses.insert("use axum::http::request::Parts;");
+                    uses.insert("use std::sync::LazyLock;");
+                    uses.insert("use regex_lite::Regex;");
+                    regex = true;
+                    format!(
+                        "{{\n            // Found anywhere in the Origin, as JavaScript's RegExp.test finds it.\n            static PATTERN: LazyLock<Regex> = LazyLock::new(|| Regex::new({}).unwrap());\n            {}\n        }}",
+                        rust_string(pattern.as_str()),
+                        predicate("origin.to_str().is_ok_and(|origin| PATTERN.is_match(origin))".to_owned())
+                    )
+                }
+            };
+            calls.push(format!(".allow_origin({call})"));
+        }
+        None => {
+            if let Some(value) = &policy.allow_origin {
+                if value.as_str() == "*" {
+                    uses.insert("use tower_http::cors::Any;");
+                    calls.push(".allow_origin(Any)".to_owned());
+                } else {
+                    // `exact` sends the value as it is, whatever the request's Origin: the sandbox's
+                    // `allow_origin` exactly, mistakes included.
+                    uses.insert("use axum::http::HeaderValue;");
+                    calls.push(format!(
+                        ".allow_origin(HeaderValue::from_static({}))",
+                        rust_string(value.as_str())
+                    ));
+                }
+            }
+        }
+    }
+    if credentials {
+        calls.push(".allow_credentials(true)".to_owned());
+    }
+    if let Some(methods) = &policy.allow_methods {
+        if methods.as_str().trim() == "*" {
+            uses.insert("use tower_http::cors::Any;");
+            calls.push(".allow_methods(Any)".to_owned());
+        } else {
+            let mut list = Vec::new();
+            for method in items(methods.as_str()) {
+                if !method.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)) {
+                    return Err(format!(
+                        "Access-Control-Allow-Methods: {methods} is not a list of methods (\"{method}\" is not one), and tower-http's allow_methods takes methods only. The browser reads it as a failed preflight either way; list the methods, separated by commas."
+                    ));
+                }
+                list.push(match method {
+                    "GET" | "POST" | "PUT" | "DELETE" | "HEAD" | "OPTIONS" | "CONNECT" | "PATCH"
+                    | "TRACE" => {
+                        format!("Method::{method}")
+                    }
+                    other => format!("Method::from_bytes({}).unwrap()", rust_bytes(other)),
+                });
+            }
+            uses.insert("use axum::http::Method;");
+            calls.push(format!(".allow_methods([{}])", list.join(", ")));
+        }
+    }
+    for (field, call, value) in [
+        ("Access-Control-Allow-Headers", "allow_headers", &policy.allow_headers),
+        ("Access-Control-Expose-Headers", "expose_headers", &policy.expose_headers),
+    ] {
+        let Some(value) = value else { continue };
+        if value.as_str().trim() == "*" {
+            uses.insert("use tower_http::cors::Any;");
+            calls.push(format!(".{call}(Any)"));
+            continue;
+        }
+        let names = header_names(field, value.as_str())?;
+        if !names.is_empty() {
+            uses.insert("use axum::http::HeaderName;");
+            calls.push(format!(".{call}([{}])", names.join(", ")));
+        }
+    }
+    if let Some(max_age) = &policy.max_age {
+        let Ok(seconds) = max_age.as_str().trim().parse::<u64>() else {
+            return Err(format!(
+                "Access-Control-Max-Age: {max_age} is not a number of seconds, and tower-http's max_age takes a Duration. The browser ignores a value it cannot read (it caches the preflight for 5 seconds); send a number."
+            ));
+        };
+        uses.insert("use std::time::Duration;");
+        calls.push(format!(".max_age(Duration::from_secs({seconds}))"));
+    }
+    // Always set: tower-http's own default Vary is not the policy's.
+    let vary = match &policy.vary {
+        Some(value) => header_names("Vary", value.as_str())?,
+        None => Vec::new(),
+    };
+    if !vary.is_empty() {
+        uses.insert("use axum::http::HeaderName;");
+    }
+    calls.push(format!(".vary([{}])", vary.join(", ")));
+
+    let mut module = String::new();
+    for line in uses {
+        module.push_str(line);
+        module.push('\n');
+    }
+    module.push_str(
+        "\n/// The sandbox's policy as a CorsLayer.\npub fn cors() -> CorsLayer {\n    CorsLayer::new()",
+    );
+    for call in calls {
+        module.push_str("\n        ");
+        module.push_str(&call);
+    }
+    module.push_str("\n}\n");
+    Ok(Layer { module, regex })
+}
+
+/// The header names of a comma-separated `value`, as `HeaderName::from_static` calls.
+fn header_names(field: &str, value: &str) -> Result<Vec<String>, String> {
+    items(value)
+        .into_iter()
+        .map(|name| {
+            if name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)) {
+                Ok(format!("HeaderName::from_static({})", rust_string(&name.to_ascii_lowercase())))
+            } else {
+                Err(format!(
+                    "{field}: {value} is not a list of header names (\"{name}\" is not one), and tower-http takes header names only. List the names, separated by commas."
+                ))
+            }
+        })
+        .collect()
+}
+
+/// What the layer sends the probe: tower-http's rules, from its `cors` module.
+fn sends(policy: &Policy, probe: &Probe) -> Exchange {
+    let mut preflight = Sent::status(200);
+    let mut actual = Sent::status(200);
+    let allow_origin = match &policy.origin_matcher {
+        Some(matcher) => matcher.accepts(&probe.origin).then(|| probe.origin.clone()),
+        None => policy.allow_origin.as_ref().map(|v| v.as_str().to_owned()),
+    };
+    for sent in [&mut preflight, &mut actual] {
+        if let Some(vary) = &policy.vary {
+            sent.add("vary", &vary.as_str().to_ascii_lowercase());
+        }
+        if let Some(origin) = &allow_origin {
+            sent.add("access-control-allow-origin", origin);
+        }
+        if policy.allow_credentials.is_some() {
+            sent.add("access-control-allow-credentials", "true");
+        }
+    }
+    for (name, value) in [
+        ("access-control-allow-methods", &policy.allow_methods),
+        ("access-control-allow-headers", &policy.allow_headers),
+        ("access-control-max-age", &policy.max_age),
+    ] {
+        if let Some(value) = value {
+            preflight.add(name, value.as_str().trim());
+        }
+    }
+    if let Some(value) = &policy.expose_headers {
+        actual.add("access-control-expose-headers", value.as_str().trim());
+    }
+    Exchange { preflight, actual }
+}
+
+fn why(answer: &'static str, header: &str) -> String {
+    match (answer, header) {
+        ("preflight", "status") => {
+            "tower-http answers a preflight with 200 and no body; the sandbox with 204. Both are 2xx, which is all the browser asks.".to_owned()
+        }
+        _ => format!("tower-http sends its own {header} here."),
+    }
+}
+
+/// A Rust string literal: Rust's escapes are a superset of what `{:?}` writes.
+fn rust_string(text: &str) -> String {
+    format!("{text:?}")
+}
+
+/// A Rust byte-string literal.
+fn rust_bytes(text: &str) -> String {
+    format!("b{text:?}")
+}
