@@ -8,6 +8,7 @@ import { apiView, consoleLine, javascriptView, whyView, withoutTrace } from './v
 
 const $ = (selector) => document.querySelector(selector);
 const apiOrigin = document.body.dataset.apiOrigin;
+const attackerOrigin = document.body.dataset.attackerOrigin;
 const requestForm = $('#request-form');
 const policyForm = $('#policy-form');
 
@@ -124,16 +125,19 @@ policyForm.addEventListener('submit', (event) => event.preventDefault());
 
 // Runs a policy change. One the sandbox refuses (a 422: a value over 4 KiB, say) or never receives is
 // undone on the page: the fields go back to the policy in force, and the error says why.
+// Resolves to whether the change applied.
 async function applying(action) {
   const error = $('#lab-policy-error');
   try {
     showPolicy(await action());
     error.hidden = true;
+    return true;
   } catch (err) {
     const why = await whyItFailed(err);
     error.textContent = why ?? '';
     error.hidden = !why;
     showPolicy(await policyInForce(inForce), { force: true });
+    return false;
   }
 }
 
@@ -216,12 +220,7 @@ function offerShared() {
   $('#shared-what').textContent =
     `This link sets the API's policy to ${acao}, with ${Object.entries(policy).filter(([k, v]) => v !== null && k !== 'allow_origin' && k !== 'origin_matcher').length} other settings, and fills the request with ${form.method || 'GET'} ${form.path || '/api'}. Your current policy stays until you apply it.`;
   $('#shared-apply').addEventListener('click', async () => {
-    const f = requestForm.elements;
-    for (const name of SHARED_FIELDS) {
-      if (typeof form[name] === 'string') f[name].value = form[name];
-    }
-    showCode();
-    await applying(() => replacePolicy(policy));
+    await setScenario(form, policy);
     $('#shared').hidden = true;
     history.replaceState(null, '', '/lab');
   });
@@ -231,6 +230,18 @@ function offerShared() {
   });
 }
 offerShared();
+
+// Puts a scenario in the lab: the request form's fields given in `form` (the others stay as they are), then
+// the whole `policy`, with PUT /sandbox/policy as a named policy is. Share links and the lessons' "Set this
+// up" both come here. Sends nothing; resolves to whether the policy applied.
+async function setScenario(form, policy) {
+  const f = requestForm.elements;
+  for (const name of SHARED_FIELDS) {
+    if (typeof form[name] === 'string') f[name].value = form[name];
+  }
+  showCode();
+  return applying(() => replacePolicy(policy));
+}
 
 // ---- Be the attacker ---------------------------------------------------------------------------------
 
@@ -277,6 +288,13 @@ function showLessons(progress) {
     li.className = lesson.done ? 'done' : '';
     li.append(Object.assign(document.createElement('h3'), { textContent: lesson.title }));
     li.append(para(lesson.how.replace('http://localhost:API', apiOrigin)));
+    if (lesson.setup) {
+      const button = Object.assign(document.createElement('button'), { type: 'button', className: 'quiet', textContent: 'Set this up' });
+      button.dataset.setup = lesson.id;
+      button.setAttribute('aria-label', `Set this up: ${lesson.title}`);
+      button.addEventListener('click', () => setUp(lesson));
+      li.append(button);
+    }
     const parts = document.createElement('ul');
     for (const part of lesson.parts) {
       parts.append(Object.assign(document.createElement('li'), { textContent: `${part.seen ? '✓' : '○'} ${part.text}`, className: part.seen ? 'ok' : '' }));
@@ -285,6 +303,66 @@ function showLessons(progress) {
     return li;
   });
   $('#lessons').replaceChildren(...items);
+}
+
+// ---- "Set this up" ----------------------------------------------------------------------------------
+
+// A lesson's setup (GET /sandbox/lessons): a named policy or a whole one, and the request form for its first
+// part. It is applied as a share link is, and nothing is sent: the status line says what was set and what
+// to press — Send, or for the attacker's lesson the other site's button.
+async function setUp(lesson) {
+  const { setup } = lesson;
+  const status = setup.attack ? $('#attacker-setup-status') : $('#lesson-setup-status');
+  for (const line of [$('#attacker-setup-status'), $('#lesson-setup-status')]) line.textContent = '';
+  const preset = setup.preset ? namedPolicies.find((p) => p.id === setup.preset) : null;
+  const policy = setup.preset ? preset?.policy : setup.policy;
+  if (!policy) {
+    status.textContent = `“${lesson.title}” could not be set up: the named policies have not loaded. Reload the page.`;
+    return;
+  }
+  $('#preset').value = preset?.id ?? '';
+  $('#preset-about').textContent = preset?.about ?? '';
+  if (!(await setScenario(setup.request ?? {}, policy))) {
+    status.textContent = `“${lesson.title}” was not set up: the policy was refused (the error is under the policy).`;
+    return;
+  }
+  const policyWords = preset ? `the policy “${preset.title}”` : `the policy ${policyLines(policy)}`;
+  const requestWords = setup.request ? ` and the request ${requestLine(setup.request)}` : '';
+  status.replaceChildren(`Set up “${lesson.title}”: ${policyWords}${requestWords}. `, ...nextStep(setup));
+  (setup.attack ? $('#bank-login') : $('#lab-send')).focus();
+}
+
+// A whole policy in the header names the form shows (e.g. Access-Control-Allow-Origin: *).
+function policyLines(policy) {
+  return Object.entries(policy)
+    .map(([field, value]) => `${policyForm.querySelector(`[data-field="${field}"] code`)?.textContent ?? field}: ${value}`)
+    .join(', ');
+}
+
+// A request form in a few words: POST /api (body JSON, credentials include).
+function requestLine(form) {
+  const extras = [
+    ...form.headers.split('\n').filter((line) => line.trim()).map((line) => `header ${line.trim()}`),
+    form.body !== 'none' && `body ${form.body === 'json' ? 'JSON' : form.body}`,
+    form.credentials !== 'same-origin' && `credentials ${form.credentials}`,
+    form.mode !== 'cors' && `mode ${form.mode}`,
+    form.redirect !== 'follow' && `redirects ${form.redirect}`,
+    form.cache !== 'no-store' && (form.cache === 'default' ? "the browser's default cache" : `cache ${form.cache}`),
+  ].filter(Boolean);
+  return `${form.method} ${form.path}${extras.length ? ` (${extras.join(', ')})` : ''}`;
+}
+
+// What the learner does next, as text and links.
+function nextStep(setup) {
+  const link = (href, text) => Object.assign(document.createElement('a'), { href, textContent: text, target: '_blank', rel: 'noopener' });
+  if (setup.attack) {
+    return ['Press Log in to the bank, then, on ', link(`${attackerOrigin}/`, 'the other site'), `, press “${setup.attack.label}”.`];
+  }
+  const times = setup.sends === 1 ? 'Send' : setup.sends === 2 ? 'Send twice' : `Send ${setup.sends} times`;
+  if (setup.open) {
+    return ['First open ', link(apiOrigin + setup.open, apiOrigin + setup.open), ` in a new tab, then press ${times}.`];
+  }
+  return [`Press ${times}.`];
 }
 
 $('#lessons-over').addEventListener('click', () =>

@@ -19,6 +19,94 @@ pub struct Lesson {
     pub how: &'static str,
     /// What each part requires; the lesson is done when all parts are seen.
     pub parts: &'static [Part],
+    /// What "Set this up" puts in the lab for the first part.
+    pub setup: Setup,
+}
+
+/// What the lab's "Set this up" does for a lesson: it applies a policy and fills the request form for the
+/// lesson's first part, and sends nothing — the learner presses Send, or the other site's button.
+pub struct Setup {
+    pub policy: SetupPolicy,
+    /// What the learner does then.
+    pub then: Then,
+}
+
+/// The policy a setup applies, with `PUT /sandbox/policy` as a named policy is.
+pub enum SetupPolicy {
+    /// A named policy ([`crate::presets::PRESETS`]), by id.
+    Preset(&'static str),
+    /// A whole policy, as a `PUT /sandbox/policy` body.
+    Json(&'static str),
+}
+
+/// What the learner does once the lab is set up.
+pub enum Then {
+    /// Fill in the request form with `request` and press Send `times` times.
+    Send { request: Form, times: u8 },
+    /// Open `path` on the API in a new tab (a navigation: no `Origin`), then press Send once.
+    OpenThenSend { open: &'static str, request: Form },
+    /// Press "Log in to the bank", then the other site's button with the id `button` and the text `label`.
+    Attack { button: &'static str, label: &'static str },
+}
+
+/// The lab's request form, field by field, with the values its inputs take (templates/lab.html).
+pub struct Form {
+    pub path: &'static str,
+    pub method: &'static str,
+    /// One `Name: value` a line.
+    pub headers: &'static str,
+    /// `none`, `text`, `json` or `form`.
+    pub body: &'static str,
+    pub credentials: &'static str,
+    pub mode: &'static str,
+    pub redirect: &'static str,
+    pub cache: &'static str,
+}
+
+/// The form as the lab opens: the article's `GET /api`.
+pub const GET: Form = Form {
+    path: "/api",
+    method: "GET",
+    headers: "",
+    body: "none",
+    credentials: "same-origin",
+    mode: "cors",
+    redirect: "follow",
+    cache: "no-store",
+};
+
+/// Press Send once with `request`.
+const fn send(request: Form) -> Then {
+    Then::Send { request, times: 1 }
+}
+
+/// A setup with a named policy.
+const fn preset(id: &'static str, then: Then) -> Setup {
+    Setup { policy: SetupPolicy::Preset(id), then }
+}
+
+impl Setup {
+    /// The setup as `GET /sandbox/lessons` serves it: `preset` (an id) or `policy` (a `PUT` body), the
+    /// `request` form's fields (`null` for the attacker's lesson), how many `sends`, a path to `open`
+    /// first, and the other site's button to press (`attack`).
+    fn to_json(&self) -> Value {
+        let (preset, policy) = match self.policy {
+            SetupPolicy::Preset(id) => (json!(id), Value::Null),
+            SetupPolicy::Json(text) => (Value::Null, serde_json::from_str(text).unwrap_or(Value::Null)),
+        };
+        let (request, sends, open, attack) = match &self.then {
+            Then::Send { request, times } => (Some(request), *times, None, Value::Null),
+            Then::OpenThenSend { open, request } => (Some(request), 1, Some(*open), Value::Null),
+            Then::Attack { button, label } => (None, 0, None, json!({ "button": button, "label": label })),
+        };
+        let request = request.map_or(Value::Null, |f| {
+            json!({
+                "path": f.path, "method": f.method, "headers": f.headers, "body": f.body,
+                "credentials": f.credentials, "mode": f.mode, "redirect": f.redirect, "cache": f.cache,
+            })
+        });
+        json!({ "preset": preset, "policy": policy, "request": request, "sends": sends, "open": open, "attack": attack })
+    }
 }
 
 /// One part of a lesson: what it requires in plain words, and the test that recognises it.
@@ -123,6 +211,7 @@ pub const LESSONS: [Lesson; 13] = [
                 json_post && o.preflight.is_some()
             },
         }],
+        setup: preset("permissive", send(Form { method: "POST", body: "json", ..GET })),
     },
     Lesson {
         id: "allow-method-and-header",
@@ -139,6 +228,13 @@ pub const LESSONS: [Lesson; 13] = [
                 o.preflight.is_some() && o.resolved && method_and_header
             },
         }],
+        setup: Setup {
+            // The fix already in place: Send shows the preflight passing. Untick either line to see the refusal.
+            policy: SetupPolicy::Json(
+                r#"{"allow_origin": "*", "allow_methods": "PUT", "allow_headers": "X-Api-Key"}"#,
+            ),
+            then: send(Form { method: "PUT", headers: "X-Api-Key: k1", ..GET }),
+        },
     },
     Lesson {
         id: "preflight-not-enough",
@@ -148,6 +244,7 @@ pub const LESSONS: [Lesson; 13] = [
             text: "a preflight passes and the actual response is still blocked",
             seen_in: |o| o.preflight.is_some() && o.failed_after_preflight(),
         }],
+        setup: preset("preflight-only", send(Form { method: "PUT", ..GET })),
     },
     Lesson {
         id: "credentials",
@@ -170,6 +267,10 @@ pub const LESSONS: [Lesson; 13] = [
                 },
             },
         ],
+        setup: preset(
+            "wildcard-with-credentials",
+            send(Form { path: "/api/login", credentials: "include", ..GET }),
+        ),
     },
     Lesson {
         id: "expose-headers",
@@ -185,6 +286,10 @@ pub const LESSONS: [Lesson; 13] = [
                 seen_in: |o| o.request_id_sent() && o.request_id_read(),
             },
         ],
+        setup: Setup {
+            policy: SetupPolicy::Json(r#"{"allow_origin": "*"}"#),
+            then: send(Form { path: "/api/headers", ..GET }),
+        },
     },
     Lesson {
         id: "max-age",
@@ -194,6 +299,11 @@ pub const LESSONS: [Lesson; 13] = [
             text: "a request that needs a preflight is sent without one, answered from the preflight cache",
             seen_in: |o| o.preflight_needed && o.preflight.is_none() && !o.actual.is_empty() && o.resolved,
         }],
+        setup: preset(
+            "cached-preflight",
+            // The first PUT's preflight fills the preflight cache; the second is answered from it.
+            Then::Send { request: Form { method: "PUT", cache: "default", ..GET }, times: 2 },
+        ),
     },
     Lesson {
         id: "error-status",
@@ -213,6 +323,10 @@ pub const LESSONS: [Lesson; 13] = [
                 seen_in: |o| o.final_status() == Some(500) && o.resolved && o.attempt.js.status == Some(500),
             },
         ],
+        setup: Setup {
+            policy: SetupPolicy::Json(r#"{"allow_origin": "*"}"#),
+            then: send(Form { path: "/api/error?cors=no", ..GET }),
+        },
     },
     Lesson {
         id: "redirect",
@@ -222,6 +336,10 @@ pub const LESSONS: [Lesson; 13] = [
             text: "the API receives Origin: null after a cross-origin redirect",
             seen_in: |o| o.actual.iter().skip(1).any(|x| x.origin() == Some("null")),
         }],
+        setup: Setup {
+            policy: SetupPolicy::Json(r#"{"allow_origin": "*"}"#),
+            then: send(Form { path: "/api/redirect?to=cross", ..GET }),
+        },
     },
     Lesson {
         id: "vary",
@@ -231,6 +349,13 @@ pub const LESSONS: [Lesson; 13] = [
             text: "a cross-origin fetch of /api/cacheable is blocked without reaching the API (an HTTP-cache hit)",
             seen_in: |o| o.nothing_reached_the_api && !o.resolved && o.attempt.url.contains("/api/cacheable"),
         }],
+        setup: preset(
+            "article",
+            Then::OpenThenSend {
+                open: "/api/cacheable",
+                request: Form { path: "/api/cacheable", cache: "default", ..GET },
+            },
+        ),
     },
     Lesson {
         id: "no-cors",
@@ -242,6 +367,7 @@ pub const LESSONS: [Lesson; 13] = [
                 o.attempt.mode == Mode::NoCors && o.attempt.js.response_type == Some(ResponseType::Opaque)
             },
         }],
+        setup: preset("article", send(Form { mode: "no-cors", ..GET })),
     },
     Lesson {
         id: "side-effect",
@@ -255,6 +381,7 @@ pub const LESSONS: [Lesson; 13] = [
                     && o.actual.iter().any(|x| x.status.is_success())
             },
         }],
+        setup: preset("article", send(Form { path: "/api/counter", method: "POST", body: "text", ..GET })),
     },
     Lesson {
         id: "browser-differences",
@@ -300,6 +427,7 @@ pub const LESSONS: [Lesson; 13] = [
                 },
             },
         ],
+        setup: preset("article", send(GET)),
     },
     Lesson {
         id: ATTACKER_LESSON,
@@ -329,6 +457,10 @@ pub const LESSONS: [Lesson; 13] = [
                 seen_in: |_| false,
             },
         ],
+        setup: preset(
+            "reflect-origin-credentials",
+            Then::Attack { button: "steal-here", label: "Steal the account" },
+        ),
     },
 ];
 
@@ -431,10 +563,131 @@ impl LabProgress {
                     .enumerate()
                     .map(|(i, part)| json!({ "text": part.text, "seen": self.has_seen(lesson.id, i) }))
                     .collect();
-                json!({ "id": lesson.id, "title": lesson.title, "how": lesson.how, "parts": parts, "done": self.is_done(lesson.id) })
+                json!({
+                    "id": lesson.id, "title": lesson.title, "how": lesson.how, "parts": parts,
+                    "done": self.is_done(lesson.id), "setup": lesson.setup.to_json(),
+                })
             })
             .collect();
         let done = LESSONS.iter().filter(|l| self.is_done(l.id)).count();
         json!({ "lessons": lessons, "done": done, "of": LESSONS.len() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::presets::PRESETS;
+
+    /// The lab page's template: a setup's form values must be ones its inputs offer.
+    const LAB_HTML: &str = include_str!("../../templates/lab.html");
+    /// The other site's page: the attacker's lesson names one of its buttons.
+    const ATTACKER_HTML: &str = include_str!("../../templates/attacker.html");
+
+    /// Whether the lab's form has an option or radio button `name` with `value`.
+    fn form_offers(name: &str, value: &str) -> bool {
+        let radio = format!(r#"name="{name}" value="{value}""#);
+        let option = format!(r#"<option value="{value}""#);
+        match name {
+            "body" => LAB_HTML.contains(&radio),
+            _ => {
+                // The option must be inside this field's <select name="…">.
+                let start = LAB_HTML.find(&format!(r#"<select name="{name}">"#));
+                let select = start.map(|s| &LAB_HTML[s..s + LAB_HTML[s..].find("</select>").unwrap_or(0)]);
+                select.is_some_and(|select| select.contains(&option))
+            }
+        }
+    }
+
+    #[test]
+    fn every_lesson_has_a_setup_the_lab_can_apply() {
+        for lesson in &LESSONS {
+            let id = lesson.id;
+            match lesson.setup.policy {
+                SetupPolicy::Preset(preset) => {
+                    assert!(PRESETS.iter().any(|p| p.id == preset), "{id}: no named policy {preset}")
+                }
+                SetupPolicy::Json(text) => {
+                    let body: Value = serde_json::from_str(text).unwrap_or_else(|e| panic!("{id}: {e}"));
+                    assert!(server::Policy::from_json(&body).is_ok(), "{id}: not a valid policy: {text}");
+                }
+            }
+            let request = match &lesson.setup.then {
+                Then::Send { request, times } => {
+                    assert!(*times >= 1, "{id}: a setup to send must send at least once");
+                    Some(request)
+                }
+                Then::OpenThenSend { open, request } => {
+                    assert!(open.starts_with("/api"), "{id}: opens {open}, not one of the API's paths");
+                    Some(request)
+                }
+                Then::Attack { button, label } => {
+                    assert_eq!(
+                        id, ATTACKER_LESSON,
+                        "only the attacker's lesson is set up for the other site"
+                    );
+                    let tag = format!(r#"id="{button}">{label}</button>"#);
+                    assert!(ATTACKER_HTML.contains(&tag), "{id}: the other site has no {tag}");
+                    None
+                }
+            };
+            if let Some(f) = request {
+                assert!(f.path.starts_with("/api"), "{id}: path {}", f.path);
+                assert!(
+                    !f.method.is_empty() && !f.method.contains(char::is_whitespace),
+                    "{id}: method {:?}",
+                    f.method
+                );
+                for line in f.headers.lines() {
+                    assert!(
+                        line.split_once(':').is_some_and(|(n, _)| !n.trim().is_empty()),
+                        "{id}: header {line:?}"
+                    );
+                }
+                for (name, value) in [
+                    ("body", f.body),
+                    ("credentials", f.credentials),
+                    ("mode", f.mode),
+                    ("redirect", f.redirect),
+                    ("cache", f.cache),
+                ] {
+                    assert!(form_offers(name, value), "{id}: the lab's form has no {name} {value:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_lessons_are_served_with_their_setups() {
+        let served = LabProgress::default().to_json();
+        let lessons = served["lessons"].as_array().expect("a list");
+        assert_eq!(lessons.len(), LESSONS.len());
+        for lesson in lessons {
+            let setup = &lesson["setup"];
+            let id = &lesson["id"];
+            // Exactly one of a named policy or a whole policy.
+            assert!(setup["preset"].is_string() != setup["policy"].is_object(), "{id}: {setup}");
+            if lesson["id"] == ATTACKER_LESSON {
+                assert!(setup["request"].is_null() && setup["sends"] == 0, "{id}: {setup}");
+                assert_eq!(setup["attack"]["button"], "steal-here", "{id}");
+            } else {
+                assert!(setup["request"]["path"].is_string() && setup["attack"].is_null(), "{id}: {setup}");
+                assert!(setup["sends"].as_u64().is_some_and(|n| n >= 1), "{id}: {setup}");
+            }
+        }
+        let by_id = |id: &str| lessons.iter().find(|l| l["id"] == id).expect(id)["setup"].clone();
+        assert_eq!(by_id("preflight")["request"]["method"], "POST");
+        assert_eq!(by_id("preflight")["request"]["body"], "json");
+        assert_eq!(by_id("max-age")["sends"], 2);
+        assert_eq!(by_id("vary")["open"], "/api/cacheable");
+        assert_eq!(by_id("expose-headers")["policy"], json!({ "allow_origin": "*" }));
+    }
+
+    #[test]
+    fn the_form_check_refuses_what_the_form_lacks() {
+        assert!(form_offers("mode", "no-cors"));
+        assert!(!form_offers("mode", "same-origin"));
+        assert!(!form_offers("cache", "include"), "an option of another select");
+        assert!(!form_offers("body", "xml"));
     }
 }

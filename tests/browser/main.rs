@@ -18,6 +18,7 @@ mod lab;
 mod lessons;
 mod robust;
 mod sandbox;
+mod setup;
 mod share;
 mod webkit;
 
@@ -47,7 +48,7 @@ async fn the_tutorial_in_chromium() {
     };
     let sandbox = SandboxProcess::start().await;
     let mut failures = Vec::new();
-    let cases: [(&str, CaseFn); 31] = [
+    let cases: [(&str, CaseFn); 32] = [
         ("the page loads cleanly and stays on this machine", |b, s| Box::pin(page_loads_cleanly(b, s))),
         ("step 1: the article's request is blocked", |b, s| Box::pin(step1_blocked(b, s))),
         ("step 2: the console line ticks the step", |b, s| Box::pin(step2_console(b, s))),
@@ -75,6 +76,10 @@ async fn the_tutorial_in_chromium() {
         ("lab: every lesson from the page alone", |b, s| Box::pin(lessons::every_lesson(b, s))),
         // Needs every step and every lesson done: right after the lessons, before anything starts over.
         ("all done: each page says so", |b, s| Box::pin(robust::all_done_is_said(b, s))),
+        // It starts the lessons over: after the case that needs them all done.
+        ("lab: every lesson's \"Set this up\" leads to its first tick", |b, s| {
+            Box::pin(setup::every_setup_ticks_its_first_part(b, s))
+        }),
         ("long values wrap, live and after a reload", |b, s| Box::pin(robust::long_values_wrap(b, s))),
         ("a refused change shows the policy in force", |b, s| {
             Box::pin(robust::a_refused_change_is_undone(b, s))
