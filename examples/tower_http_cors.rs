@@ -165,6 +165,103 @@ mod wildcards {
     }
 }
 
+#[rustfmt::skip]
+mod lowercase_patch {
+    use axum::http::HeaderName;
+    use axum::http::Method;
+    use tower_http::cors::Any;
+    use tower_http::cors::CorsLayer;
+
+    /// The sandbox's policy as a CorsLayer.
+    pub fn cors() -> CorsLayer {
+        CorsLayer::new()
+            .allow_origin(Any)
+            .allow_methods([Method::from_bytes(b"put").unwrap(), Method::from_bytes(b"patch").unwrap()])
+            .allow_headers([HeaderName::from_static("content-type")])
+            .vary([])
+    }
+}
+
+#[rustfmt::skip]
+mod empty_lists {
+    use tower_http::cors::Any;
+    use tower_http::cors::CorsLayer;
+
+    /// The sandbox's policy as a CorsLayer.
+    pub fn cors() -> CorsLayer {
+        CorsLayer::new()
+            .allow_origin(Any)
+            .vary([])
+    }
+}
+
+#[rustfmt::skip]
+mod named_group {
+    use axum::http::HeaderValue;
+    use axum::http::request::Parts;
+    use regex_lite::Regex;
+    use std::sync::LazyLock;
+    use tower_http::cors::AllowOrigin;
+    use tower_http::cors::CorsLayer;
+
+    /// The sandbox's policy as a CorsLayer.
+    pub fn cors() -> CorsLayer {
+        CorsLayer::new()
+            .allow_origin({
+                // Found anywhere in the Origin, as JavaScript's RegExp.test finds it.
+                static PATTERN: LazyLock<Regex> = LazyLock::new(|| Regex::new("^http://(?<host>localhost)(:\\d+)?$").unwrap());
+                AllowOrigin::predicate(|origin: &HeaderValue, _request: &Parts| {
+                origin.to_str().is_ok_and(|origin| PATTERN.is_match(origin))
+            })
+            })
+            .vary([])
+    }
+}
+
+#[rustfmt::skip]
+mod max_age_zeros {
+    use std::time::Duration;
+    use tower_http::cors::Any;
+    use tower_http::cors::CorsLayer;
+
+    /// The sandbox's policy as a CorsLayer.
+    pub fn cors() -> CorsLayer {
+        CorsLayer::new()
+            .allow_origin(Any)
+            .max_age(Duration::from_secs(7))
+            .vary([])
+    }
+}
+
+#[rustfmt::skip]
+mod vary_star {
+    use axum::http::HeaderName;
+    use axum::http::HeaderValue;
+    use tower_http::cors::CorsLayer;
+
+    /// The sandbox's policy as a CorsLayer.
+    pub fn cors() -> CorsLayer {
+        CorsLayer::new()
+            .allow_origin(HeaderValue::from_static("http://localhost:3000"))
+            .vary([HeaderName::from_static("accept"), HeaderName::from_static("*")])
+    }
+}
+
+#[rustfmt::skip]
+mod options_request {
+    use axum::http::HeaderName;
+    use tower_http::cors::Any;
+    use tower_http::cors::CorsLayer;
+
+    /// The sandbox's policy as a CorsLayer.
+    pub fn cors() -> CorsLayer {
+        CorsLayer::new()
+            .allow_origin(Any)
+            .expose_headers([HeaderName::from_static("x-id")])
+            .vary([])
+    }
+}
+
 #[tokio::main]
 async fn main() {
     let case = std::env::args().nth(1).unwrap_or_default();
@@ -178,6 +275,12 @@ async fn main() {
         "suffix_lookalike" => suffix_lookalike::cors(),
         "reflect_null" => reflect_null::cors(),
         "wildcards" => wildcards::cors(),
+        "lowercase_patch" => lowercase_patch::cors(),
+        "empty_lists" => empty_lists::cors(),
+        "named_group" => named_group::cors(),
+        "max_age_zeros" => max_age_zeros::cors(),
+        "vary_star" => vary_star::cors(),
+        "options_request" => options_request::cors(),
         // What the tower-http docs' types allow and its layer refuses.
         "wildcard_with_credentials" => {
             tower_http::cors::CorsLayer::new().allow_origin(tower_http::cors::Any).allow_credentials(true)

@@ -339,7 +339,7 @@ pub fn curl(probe: &Probe, url: &str) -> Vec<String> {
         }
         commands.push(preflight);
     }
-    let mut actual = format!("curl -si -X {} {} {origin}", probe.method, shell_quote(url));
+    let mut actual = format!("curl -si -X {} {} {origin}", shell_quote(&probe.method), shell_quote(url));
     for (name, value) in &probe.headers {
         actual.push_str(&format!(" -H {}", shell_quote(&format!("{name}: {value}"))));
     }
@@ -352,7 +352,7 @@ pub fn check(probe: &Probe, url: &str) -> String {
     let mut command =
         format!("cors-sandbox check {} --origin {}", shell_quote(url), shell_quote(&probe.origin));
     if probe.method != "GET" {
-        command.push_str(&format!(" -X {}", probe.method));
+        command.push_str(&format!(" -X {}", shell_quote(&probe.method)));
     }
     for (name, value) in &probe.headers {
         command.push_str(&format!(" -H {}", shell_quote(&format!("{name}: {value}"))));
@@ -407,6 +407,35 @@ fn preflight_succeeds(policy: &Policy, library: &str, answers: u16) -> Result<()
     Err(format!(
         "This policy answers preflights with {}, the bug of a server whose OPTIONS route fails. {library} answers every preflight it accepts with {answers}, so it cannot reproduce the bug; export the fixed policy (preflight status 204) instead.",
         policy.preflight_status
+    ))
+}
+
+/// Refuses a probe whose actual request is an `OPTIONS`, for a library that answers every `OPTIONS` as a
+/// preflight.
+fn not_options(probe: &Probe, library: &str) -> Result<(), String> {
+    if probe.method != "OPTIONS" {
+        return Ok(());
+    }
+    Err(format!(
+        "This request's own method is OPTIONS. {library} answers every OPTIONS request as a preflight, so its answer to this one would not be the endpoint's; export it for another method."
+    ))
+}
+
+/// Refuses a method `server` rejects before any CORS code runs: `fetch()` sends `patch` as it was written
+/// (it upper-cases only DELETE, GET, HEAD, OPTIONS, POST and PUT), and `accepts` says whether `server` takes it.
+fn method_accepted(
+    probe: &Probe,
+    server: &str,
+    answer: &str,
+    accepts: fn(&str) -> bool,
+) -> Result<(), String> {
+    if accepts(&probe.method) {
+        return Ok(());
+    }
+    Err(format!(
+        "This request's method is {:?}, and {server} answers it {answer}. fetch() sends a method as it was written, but for DELETE, GET, HEAD, OPTIONS, POST and PUT, which it upper-cases: write {:?}.",
+        probe.method,
+        probe.method.to_ascii_uppercase()
     ))
 }
 

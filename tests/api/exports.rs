@@ -121,6 +121,49 @@ fn cases() -> Vec<Case> {
             false,
         ),
         case("preflight_500", json!({"allow_origin": "*", "preflight_status": 500}), PAGE, "PUT", &[], false),
+        // fetch() sends `patch` as written; only tower-http's server takes a lower-case method.
+        case(
+            "lowercase_patch",
+            json!({"allow_origin": "*", "allow_methods": "put, patch", "allow_headers": "Content-Type"}),
+            PAGE,
+            "patch",
+            &[],
+            false,
+        ),
+        case(
+            "empty_lists",
+            json!({"allow_origin": "*", "allow_methods": "", "allow_headers": "", "vary": ""}),
+            PAGE,
+            "PUT",
+            &[("X-A", "1")],
+            false,
+        ),
+        case(
+            "headers_on_actual",
+            json!({"allow_origin": "*", "headers_on": "actual"}),
+            PAGE,
+            "PUT",
+            &[],
+            false,
+        ),
+        case(
+            "named_group",
+            json!({"origin_matcher": {"kind": "regex", "pattern": "^http://(?<host>localhost)(:\\d+)?$"}}),
+            PAGE,
+            "GET",
+            &[],
+            false,
+        ),
+        case("max_age_zeros", json!({"allow_origin": "*", "max_age": "007"}), PAGE, "PUT", &[], false),
+        case("vary_star", json!({"allow_origin": PAGE, "vary": "Accept, *"}), PAGE, "GET", &[], false),
+        case(
+            "options_request",
+            json!({"allow_origin": "*", "expose_headers": "X-Id"}),
+            PAGE,
+            "OPTIONS",
+            &[],
+            false,
+        ),
     ]
 }
 
@@ -419,9 +462,19 @@ async fn every_export_sends_what_it_says_and_differs_from_the_sandbox_only_as_it
             "preflight_only / starlette",
             "preflight_500 / tower-http",
             "preflight_500 / starlette",
+            "lowercase_patch / express",
+            "lowercase_patch / nginx",
+            "lowercase_patch / starlette",
+            "headers_on_actual / tower-http",
+            "headers_on_actual / express",
+            "headers_on_actual / starlette",
+            "named_group / nginx",
+            "options_request / tower-http",
+            "options_request / express",
+            "options_request / starlette",
         ]
     );
-    assert_eq!(ran, 12 * 4 - 7);
+    assert_eq!(ran, 19 * 4 - 17);
 }
 
 /// The same (answer, header) pairs, with values that mean the same to the browser.
@@ -630,4 +683,99 @@ async fn the_export_endpoint_asks_the_model_and_refuses_bad_input() {
         assert!(body["error"].as_str().unwrap().contains(says), "{query}: {body}");
     }
     assert_eq!(sandbox.policy().await, before);
+}
+
+/// The lower-case method refusals: fetch() sends `patch` as written, and Node, nginx and Starlette's
+/// Route refuse it before any CORS code runs, as their exports say.
+#[tokio::test]
+async fn a_lower_case_method_is_refused_before_cors_as_the_exports_say() {
+    if !stacks_available() {
+        return;
+    }
+    let case = cases().into_iter().find(|c| c.name == "lowercase_patch").unwrap();
+    let any = cases().into_iter().find(|c| c.name == "any_origin").unwrap();
+    let export = export::export(&any.policy(), &any.probe(), "http://localhost:8000/api");
+    let http = Client::new();
+    for (stack, status) in [("express", 400), ("nginx", 400), ("starlette", 405)] {
+        let reason = unsupported("lowercase_patch", stack);
+        assert!(reason.contains("fetch() sends a method as it was written"), "{stack}: {reason}");
+        assert!(reason.contains(&format!("with {status}")), "{stack}: {reason}");
+        let code = export.stacks.iter().find(|s| s.stack == stack).unwrap().code.clone().unwrap();
+        let running = run(stack, "lowercase", &code).await;
+        let answer = http
+            .request(Method::from_bytes(case.method.as_bytes()).unwrap(), &running.url)
+            .header("Origin", case.origin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status().as_u16(), status, "{stack}");
+        // Starlette's middleware still writes its headers on the Route's 405; Node and nginx refuse the
+        // request line before any of it runs.
+        let cors_ran = answer.headers().get("access-control-allow-origin").is_some();
+        assert_eq!(cors_ran, stack == "starlette", "{stack}");
+    }
+}
+
+/// The OPTIONS refusal: express's cors answers a plain OPTIONS (no Access-Control-Request-Method) as a
+/// preflight, so the endpoint never sees it.
+#[tokio::test]
+async fn express_answers_every_options_as_a_preflight_as_its_export_says() {
+    if !stacks_available() {
+        return;
+    }
+    assert!(
+        unsupported("options_request", "express").contains("answers every OPTIONS request as a preflight")
+    );
+    let case = cases().into_iter().find(|c| c.name == "credentialed").unwrap();
+    let export = export::export(&case.policy(), &case.probe(), "http://localhost:8000/api");
+    let code = export.stacks.iter().find(|s| s.stack == "express").unwrap().code.clone().unwrap();
+    let running = run("express", "options", &code).await;
+    let answer = Client::new()
+        .request(Method::OPTIONS, &running.url)
+        .header("Origin", case.origin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 204, "cors's preflight answer, not the endpoint's 200");
+    assert_eq!(answer.headers()["access-control-allow-methods"], "GET, PUT");
+    assert_eq!(answer.text().await.unwrap(), "", "not the endpoint's Hello");
+}
+
+/// The named-group refusal: in nginx a named group is a variable, and `host` is one of nginx's own.
+#[tokio::test]
+async fn nginx_refuses_a_named_group_that_clashes_with_its_variables_as_its_export_says() {
+    if !stacks_available() {
+        return;
+    }
+    assert!(unsupported("named_group", "nginx").contains("named group"));
+    let any = cases().into_iter().find(|c| c.name == "any_origin").unwrap();
+    let export = export::export(&any.policy(), &any.probe(), "http://localhost:8000/api");
+    let code = export.stacks.iter().find(|s| s.stack == "nginx").unwrap().code.clone().unwrap();
+    // What the export would have written: the pattern as nginx's map reads it.
+    let with_group = code.replacen(
+        "\nserver {",
+        "map $http_origin $cors_allow_origin {\n    default \"\";\n    \"~^http://(?<host>localhost)(:\\d+)?$\" $http_origin;\n}\n\nserver {",
+        1,
+    );
+    let tmp = temp_dir("named-group");
+    std::fs::write(tmp.0.join("cors.conf"), &with_group).unwrap();
+    std::fs::write(
+        tmp.0.join("nginx.conf"),
+        format!("error_log stderr;\nevents {{}}\nhttp {{\n    include {}/cors.conf;\n}}\n", tmp.0.display()),
+    )
+    .unwrap();
+    let output = Command::new(NGINX)
+        .arg("-t")
+        .arg("-p")
+        .arg(&tmp.0)
+        .arg("-c")
+        .arg(tmp.0.join("nginx.conf"))
+        .arg("-e")
+        .arg("stderr")
+        .output()
+        .await
+        .unwrap();
+    assert!(!output.status.success(), "nginx -t accepted a named group called host");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("host"), "{stderr}");
 }

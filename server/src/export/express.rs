@@ -14,12 +14,55 @@ use crate::origin_matcher::OriginMatcher;
 use crate::policy::Policy;
 
 use super::{
-    Exchange, Probe, Sent, Written, credentials_flag, items, not_empty, on_every_answer, string_literal,
+    Exchange, Probe, Sent, Written, credentials_flag, items, method_accepted, not_empty, not_options,
+    on_every_answer, string_literal,
 };
 
 const LIBRARY: &str = "express's cors package";
 
+/// The methods Node's HTTP parser accepts (`http.METHODS`); any other gets a 400 before express runs.
+const NODE_METHODS: [&str; 34] = [
+    "ACL",
+    "BIND",
+    "CHECKOUT",
+    "CONNECT",
+    "COPY",
+    "DELETE",
+    "GET",
+    "HEAD",
+    "LINK",
+    "LOCK",
+    "M-SEARCH",
+    "MERGE",
+    "MKACTIVITY",
+    "MKCALENDAR",
+    "MKCOL",
+    "MOVE",
+    "NOTIFY",
+    "OPTIONS",
+    "PATCH",
+    "POST",
+    "PROPFIND",
+    "PROPPATCH",
+    "PURGE",
+    "PUT",
+    "QUERY",
+    "REBIND",
+    "REPORT",
+    "SEARCH",
+    "SOURCE",
+    "SUBSCRIBE",
+    "TRACE",
+    "UNBIND",
+    "UNLINK",
+    "UNLOCK",
+];
+
 pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
+    not_options(probe, LIBRARY)?;
+    method_accepted(probe, "Node's HTTP parser", "with 400 Bad Request before any CORS code runs", |m| {
+        NODE_METHODS.contains(&m)
+    })?;
     on_every_answer(policy, LIBRARY)?;
     if (300..400).contains(&policy.preflight_status) {
         return Err(format!(
@@ -62,9 +105,10 @@ pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
     if credentials {
         options.push("credentials: true".to_owned());
     }
+    // An empty list, not "": an empty string is falsy, and cors then mirrors the request's headers.
     let list_or_none = |value: &Option<crate::HeaderText>| match value {
-        Some(value) => string_literal(value.as_str()),
-        None => "[]".to_owned(),
+        Some(value) if !items(value.as_str()).is_empty() => string_literal(value.as_str()),
+        _ => "[]".to_owned(),
     };
     options.push(format!("methods: {}", list_or_none(&policy.allow_methods)));
     options.push(format!("allowedHeaders: {}", list_or_none(&policy.allow_headers)));
@@ -103,8 +147,17 @@ fn sends(policy: &Policy, probe: &Probe) -> Exchange {
         (None, Some(value)) => (Some(value.as_str().to_owned()), value.as_str() != "*"),
         (None, None) => (None, false),
     };
-    let mut vary: Vec<String> =
-        policy.vary.as_ref().map(|v| items(v.as_str()).join(", ")).into_iter().collect();
+    let mut vary: Vec<String> = policy
+        .vary
+        .as_ref()
+        .map(|v| items(v.as_str()).join(", "))
+        .into_iter()
+        .filter(|v| !v.is_empty())
+        .collect();
+    // The `vary` package writes `*` alone when the list holds it.
+    if policy.vary.as_ref().is_some_and(|v| items(v.as_str()).contains(&"*")) {
+        vary = vec!["*".to_owned()];
+    }
     // The `vary` package adds Origin unless the list already names it (or is `*`).
     if varies
         && !policy
@@ -131,18 +184,20 @@ fn sends(policy: &Policy, probe: &Probe) -> Exchange {
     for (name, value) in [
         ("access-control-allow-methods", &policy.allow_methods),
         ("access-control-allow-headers", &policy.allow_headers),
-        ("access-control-max-age", &policy.max_age),
     ] {
-        if let Some(value) = value.as_ref().filter(|v| !v.as_str().is_empty()) {
+        if let Some(value) = value.as_ref().filter(|v| !items(v.as_str()).is_empty()) {
             preflight.add(name, value.as_str());
         }
+    }
+    if let Some(value) = policy.max_age.as_ref().filter(|v| !v.as_str().is_empty()) {
+        preflight.add("access-control-max-age", value.as_str());
     }
     Exchange { preflight, actual }
 }
 
 fn why(answer: &'static str, header: &str) -> String {
     match (answer, header) {
-        (_, "vary") => "cors adds Vary: Origin whenever its answer depends on the Origin (any origin option but `*`): the fix of the Vary lesson, which this policy leaves out.".to_owned(),
+        (_, "vary") => "cors adds Vary: Origin whenever its origin option is anything but `*` (a fixed origin included), and the vary package writes a list holding `*` as `*` alone. Vary: Origin is the fix of the Vary lesson.".to_owned(),
         ("preflight", "access-control-expose-headers") => {
             "cors sends Access-Control-Expose-Headers on preflights too; the browser ignores it there.".to_owned()
         }

@@ -11,9 +11,19 @@ use crate::HeadersOn;
 use crate::origin_matcher::OriginMatcher;
 use crate::policy::Policy;
 
-use super::{Probe, Written, sandbox_sends};
+use super::{Probe, Written, method_accepted, sandbox_sends};
 
 pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
+    // nginx's request-line parser takes capital letters, `_` and `-` only.
+    method_accepted(probe, "nginx", "with 400 Bad Request before any CORS code runs", |m| {
+        m.bytes().all(|b| b.is_ascii_uppercase() || b == b'_' || b == b'-')
+    })?;
+    if matches!(policy.preflight_status, 408 | 444 | 494..=497 | 499) {
+        return Err(format!(
+            "nginx gives the status {} a meaning of its own (it closes the connection, or answers 400 instead), so `return {}` would not send it; export another status, or the fixed policy (204).",
+            policy.preflight_status, policy.preflight_status
+        ));
+    }
     if (300..400).contains(&policy.preflight_status) {
         return Err(format!(
             "This policy answers preflights with a redirect ({}), which the browser never follows for a preflight. The export does not write a redirect for it; export the fixed policy (preflight status 204) instead.",
@@ -34,9 +44,17 @@ pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
         if name == "Access-Control-Allow-Origin" && policy.origin_matcher.is_some() {
             continue;
         }
-        if value.as_str().trim().is_empty() {
+        // An empty list is no list to the browser: its line is simply left out (`line` below).
+        let list = matches!(
+            name,
+            "Access-Control-Allow-Methods"
+                | "Access-Control-Allow-Headers"
+                | "Access-Control-Expose-Headers"
+                | "Vary"
+        );
+        if value.as_str().trim().is_empty() && !list {
             return Err(format!(
-                "This policy sends {name} with an empty value, and nginx sends no header whose value is empty. The browser reads an empty list as no list; an empty Access-Control-Allow-Origin fails either way."
+                "This policy sends {name} with no value (empty, or spaces only), and nginx sends no header whose value is empty; the browser reads an empty {name} as a failure either way."
             ));
         }
         if let Some(c) = value.as_str().chars().find(|c| matches!(c, '$' | '\\' | '"')) {
@@ -53,6 +71,17 @@ pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
         None => policy.allow_origin.as_ref().map(|v| quote(v.as_str())),
         Some(OriginMatcher::Reflect) => Some("$http_origin".to_owned()),
         Some(matcher) => {
+            let text = match matcher {
+                OriginMatcher::Prefix(t) | OriginMatcher::Suffix(t) | OriginMatcher::Substring(t) => {
+                    t.as_str()
+                }
+                _ => "",
+            };
+            if text.contains('\\') {
+                return Err(format!(
+                    "The matcher's text {text:?} holds a backslash, which nginx's configuration reads as an escape before PCRE sees it; this export does not write it."
+                ));
+            }
             let patterns: Vec<String> = match matcher {
                 OriginMatcher::Exact(origins) => origins.iter().map(|o| format!("^{}$", escape(o))).collect(),
                 OriginMatcher::Prefix(text) => vec![format!("^{}", escape(text))],
@@ -60,6 +89,11 @@ pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
                 OriginMatcher::Substring(text) => vec![escape(text)],
                 OriginMatcher::Regex(pattern) => {
                     let source = pattern.as_str();
+                    if source.contains("(?<") {
+                        return Err(format!(
+                            "The pattern {source} has a named group. In nginx a named group becomes a variable, and a name such as host is one of nginx's own, so nginx refuses to start; use a plain group, (…), instead."
+                        ));
+                    }
                     if source.contains('"') || source.contains("\\\\") || source.contains("\\t") {
                         return Err(format!(
                             "The pattern {source} holds a quote or a backslash escape that nginx's configuration would rewrite before PCRE sees it; this export does not write it."
@@ -86,8 +120,11 @@ pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
     };
 
     let line = |name: &str, value: &str| format!("add_header {name} {value} always;");
-    let mut preflight_lines = Vec::new();
-    let mut actual_lines = Vec::new();
+    // As the sandbox does, and so that the preflight's block always has a line of its own: an `if` block
+    // with no add_header inherits the location's.
+    let mut preflight_lines = vec![line("Cache-Control", "\"no-store\"")];
+    let mut actual_lines = vec![line("Cache-Control", "\"no-store\"")];
+    let empty = |value: &crate::HeaderText| value.as_str().trim().is_empty();
     let on_preflight = matches!(policy.headers_on, HeadersOn::Both | HeadersOn::Preflight);
     let on_actual = matches!(policy.headers_on, HeadersOn::Both | HeadersOn::Actual);
     if let Some(origin) = &allow_origin {
@@ -105,7 +142,7 @@ pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
         ("Access-Control-Max-Age", &policy.max_age, true, false),
         ("Access-Control-Expose-Headers", &policy.expose_headers, false, true),
     ] {
-        let Some(value) = value else { continue };
+        let Some(value) = value.as_ref().filter(|v| !empty(v)) else { continue };
         if preflight && on_preflight {
             preflight_lines.push(line(name, &quote(value.as_str())));
         }
@@ -113,7 +150,7 @@ pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
             actual_lines.push(line(name, &quote(value.as_str())));
         }
     }
-    if let Some(vary) = &policy.vary {
+    if let Some(vary) = policy.vary.as_ref().filter(|v| !empty(v)) {
         preflight_lines.push(line("Vary", &quote(vary.as_str())));
         actual_lines.push(line("Vary", &quote(vary.as_str())));
     }

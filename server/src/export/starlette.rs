@@ -17,8 +17,8 @@ use crate::origin_matcher::OriginMatcher;
 use crate::policy::Policy;
 
 use super::{
-    Exchange, Probe, Sent, Written, credentials_flag, items, not_empty, on_every_answer, preflight_succeeds,
-    string_literal,
+    Exchange, Probe, Sent, Written, credentials_flag, items, method_accepted, not_empty, not_options,
+    on_every_answer, preflight_succeeds, string_literal,
 };
 
 const LIBRARY: &str = "Starlette's CORSMiddleware";
@@ -39,6 +39,14 @@ enum Origins {
 }
 
 pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
+    not_options(probe, LIBRARY)?;
+    // A Route upper-cases the methods it is given and compares the request's as it came.
+    method_accepted(
+        probe,
+        "Starlette's Route",
+        "with 405 Method Not Allowed, CORS headers and all: the endpoint never runs",
+        |m| m.bytes().all(|b| !b.is_ascii_lowercase()),
+    )?;
     on_every_answer(policy, LIBRARY)?;
     preflight_succeeds(policy, LIBRARY, 200)?;
     not_empty(policy, LIBRARY)?;
@@ -50,7 +58,9 @@ pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
             OriginMatcher::Prefix(text) => Origins::Regex(format!("{}.*", py_escape(text))),
             OriginMatcher::Suffix(text) => Origins::Regex(format!(".*{}", py_escape(text))),
             OriginMatcher::Substring(text) => Origins::Regex(format!(".*{}.*", py_escape(text))),
-            OriginMatcher::Regex(pattern) => Origins::Regex(format!(".*(?:{}).*", pattern.as_str())),
+            OriginMatcher::Regex(pattern) => {
+                Origins::Regex(format!(".*(?:{}).*", python_syntax(pattern.as_str())))
+            }
         },
         (None, Some(value)) if value.as_str() == "*" => {
             if credentials {
@@ -130,7 +140,7 @@ pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
     code.push_str("        )\n    ],\n)\n\nif __name__ == \"__main__\":\n    uvicorn.run(app, host=\"127.0.0.1\", port=int(os.environ.get(\"PORT\", \"8080\")))\n");
 
     let mut notes = vec![
-        "Starlette answers a preflight with 200 OK, or 400 \"Disallowed CORS …\" when the origin, the method or a header is not allowed; either way with its headers, and the browser reads those.".to_owned(),
+        "Starlette answers a preflight it accepts with 200 OK and one it refuses with 400 \"Disallowed CORS …\" (with its headers; the browser fails any preflight that is not 2xx).".to_owned(),
         "Starlette always sends Access-Control-Max-Age (600 seconds unless max_age says otherwise), a Vary of four request headers on preflights, and Vary: Origin on every other answer.".to_owned(),
         "Its Access-Control-Allow-Headers always lists the CORS-safelisted names (Accept, Accept-Language, Content-Language, Content-Type) with yours.".to_owned(),
     ];
@@ -234,8 +244,8 @@ fn sends(
 
 fn why(answer: &'static str, header: &str) -> String {
     match (answer, header) {
-        ("preflight", "status") => "Starlette answers a preflight with 200 OK, or 400 when it refuses the origin, the method or a header; the browser reads the headers either way.".to_owned(),
-        ("preflight", "vary") => "Starlette's preflights always vary on Origin and the three Access-Control-Request-* headers.".to_owned(),
+        ("preflight", "status") => "Starlette answers a preflight it accepts with 200 OK and one it refuses (the origin, the method or a header) with 400 \"Disallowed CORS …\". The browser needs a 2xx, so a 400 fails the preflight whatever its headers say.".to_owned(),
+        ("preflight", "vary") => "Starlette's preflights always vary on Origin and the three Access-Control-Request-* headers, and never carry the endpoint's own Vary.".to_owned(),
         ("actual", "vary") => "Starlette adds Vary: Origin to every answer: the fix of the Vary lesson.".to_owned(),
         (_, "access-control-allow-origin") => "Starlette never sends a fixed origin: it echoes the request's Origin when it is allowed and sends nothing when it is not.".to_owned(),
         (_, "access-control-max-age") => "Starlette always sends Access-Control-Max-Age, 600 seconds by default.".to_owned(),
@@ -243,6 +253,24 @@ fn why(answer: &'static str, header: &str) -> String {
         (_, "access-control-allow-methods") => "Starlette always sends a list of methods: the export's, or all of them for `*`.".to_owned(),
         _ => format!("Starlette sends its own {header} here."),
     }
+}
+
+/// A JavaScript pattern in Python's syntax: named groups are `(?P<name>…)` there.
+fn python_syntax(pattern: &str) -> String {
+    let mut out = String::new();
+    let mut rest = pattern;
+    while let Some(at) = rest.find("(?<") {
+        let after = &rest[at + 3..];
+        out.push_str(&rest[..at]);
+        if after.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+            out.push_str("(?P<");
+        } else {
+            out.push_str("(?<");
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Whether `value` could be an `Origin` header: `null`, or `scheme://host[:port]` with no path.

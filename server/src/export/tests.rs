@@ -200,3 +200,20 @@ fn curl_and_check_send_the_probe_quoted_for_a_shell() {
     let simple = super::tests::probe("http://localhost:3000", "GET", &[], false);
     assert_eq!(curl(&simple, URL).len(), 1, "no preflight for a simple GET");
 }
+
+/// A method is a token, and a token may hold `|`, `$`, `&` and `'`: quoted, it stays one word of the
+/// command (found by review: unquoted, `X|touch$IFS'pwned'|` ran a command).
+#[test]
+fn a_method_cannot_break_out_of_the_commands() {
+    let probe = probe("http://localhost:3000", "X|touch$IFS'pwned'|", &[], false);
+    let quoted = "-X 'X|touch$IFS'\\''pwned'\\''|'";
+    let commands = curl(&probe, URL);
+    assert!(
+        commands[0].ends_with("-H 'Access-Control-Request-Method: X|touch$IFS'\\''pwned'\\''|'"),
+        "{}",
+        commands[0]
+    );
+    for command in [&commands[1], &check(&probe, URL)] {
+        assert!(command.contains(quoted), "{command}");
+    }
+}

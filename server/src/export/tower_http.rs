@@ -13,7 +13,9 @@ use std::collections::BTreeSet;
 use crate::origin_matcher::OriginMatcher;
 use crate::policy::Policy;
 
-use super::{Exchange, Probe, Sent, Written, credentials_flag, items, on_every_answer, preflight_succeeds};
+use super::{
+    Exchange, Probe, Sent, Written, credentials_flag, items, not_options, on_every_answer, preflight_succeeds,
+};
 
 /// The file's first lines: what it is and what it needs.
 const HEADER: &str = "//! A server that sends the sandbox's CORS policy with tower-http's CorsLayer.
@@ -37,6 +39,7 @@ async fn main() {
 ";
 
 pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
+    not_options(probe, "tower-http's CorsLayer")?;
     let layer = layer(policy)?;
     let mut code = String::from(HEADER);
     if layer.regex {
@@ -71,10 +74,13 @@ pub fn layer(policy: &Policy) -> Result<Layer, String> {
     on_every_answer(policy, "tower-http's CorsLayer")?;
     preflight_succeeds(policy, "tower-http's CorsLayer", 200)?;
     let credentials = credentials_flag(policy, "tower-http's CorsLayer")?;
+    // tower-http's own test (`is_wildcard`): the value it would send is exactly `*`. A list of the one
+    // item `*` is sent as `*`; an origin is sent as it is, so ` *` is not its wildcard.
     let wildcard =
-        |value: &Option<crate::HeaderText>| value.as_ref().is_some_and(|v| v.as_str().trim() == "*");
+        |value: &Option<crate::HeaderText>| value.as_ref().is_some_and(|v| items(v.as_str()) == ["*"]);
     if credentials {
-        let origin_star = policy.origin_matcher.is_none() && wildcard(&policy.allow_origin);
+        let origin_star = policy.origin_matcher.is_none()
+            && policy.allow_origin.as_ref().is_some_and(|v| v.as_str() == "*");
         for (name, star) in [
             ("Access-Control-Allow-Headers", wildcard(&policy.allow_headers)),
             ("Access-Control-Allow-Methods", wildcard(&policy.allow_methods)),
@@ -165,7 +171,7 @@ pub fn layer(policy: &Policy) -> Result<Layer, String> {
         calls.push(".allow_credentials(true)".to_owned());
     }
     if let Some(methods) = &policy.allow_methods {
-        if methods.as_str().trim() == "*" {
+        if methods.as_str() == "*" {
             uses.insert("use tower_http::cors::Any;");
             calls.push(".allow_methods(Any)".to_owned());
         } else {
@@ -184,8 +190,10 @@ pub fn layer(policy: &Policy) -> Result<Layer, String> {
                     other => format!("Method::from_bytes({}).unwrap()", rust_bytes(other)),
                 });
             }
-            uses.insert("use axum::http::Method;");
-            calls.push(format!(".allow_methods([{}])", list.join(", ")));
+            if !list.is_empty() {
+                uses.insert("use axum::http::Method;");
+                calls.push(format!(".allow_methods([{}])", list.join(", ")));
+            }
         }
     }
     for (field, call, value) in [
@@ -193,7 +201,7 @@ pub fn layer(policy: &Policy) -> Result<Layer, String> {
         ("Access-Control-Expose-Headers", "expose_headers", &policy.expose_headers),
     ] {
         let Some(value) = value else { continue };
-        if value.as_str().trim() == "*" {
+        if value.as_str() == "*" {
             uses.insert("use tower_http::cors::Any;");
             calls.push(format!(".{call}(Any)"));
             continue;
@@ -277,11 +285,14 @@ fn sends(policy: &Policy, probe: &Probe) -> Exchange {
     for (name, value) in [
         ("access-control-allow-methods", &policy.allow_methods),
         ("access-control-allow-headers", &policy.allow_headers),
-        ("access-control-max-age", &policy.max_age),
     ] {
         if let Some(value) = value {
             preflight.add(name, value.as_str().trim());
         }
+    }
+    // A Duration, written back as its seconds: `007` goes out as `7`.
+    if let Some(seconds) = policy.max_age.as_ref().and_then(|v| v.as_str().trim().parse::<u64>().ok()) {
+        preflight.add("access-control-max-age", &seconds.to_string());
     }
     if let Some(value) = &policy.expose_headers {
         actual.add("access-control-expose-headers", value.as_str().trim());
@@ -293,6 +304,9 @@ fn why(answer: &'static str, header: &str) -> String {
     match (answer, header) {
         ("preflight", "status") => {
             "tower-http answers a preflight with 200 and no body; the sandbox with 204. Both are 2xx, which is all the browser asks.".to_owned()
+        }
+        (_, "access-control-max-age") => {
+            "tower-http's max_age is a Duration, sent back as its number of seconds.".to_owned()
         }
         _ => format!("tower-http sends its own {header} here."),
     }
