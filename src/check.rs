@@ -267,6 +267,25 @@ fn normalized_method(method: &str) -> String {
     method.into()
 }
 
+/// The URL Standard's path percent-encode set, beyond C0 controls, space and non-ASCII.
+const PATH_SET: &[u8] = b"\"#<>?`{}";
+/// The URL Standard's special-query percent-encode set (http is special), beyond the same.
+const SPECIAL_QUERY_SET: &[u8] = b"\"#<>'";
+
+/// `part` with every byte of `set`, every control, space and non-ASCII byte written `%XX`, as the URL
+/// parser writes a path or a query (https://url.spec.whatwg.org/#percent-encoded-bytes).
+fn percent_encode(part: &str, set: &[u8]) -> String {
+    let mut out = String::with_capacity(part.len());
+    for &byte in part.as_bytes() {
+        if byte <= b' ' || byte >= 0x7f || set.contains(&byte) {
+            out.push_str(&format!("%{byte:02X}"));
+        } else {
+            out.push(byte as char);
+        }
+    }
+    out
+}
+
 /// An `http://` URL, split as the client needs it.
 #[derive(Debug, Clone)]
 struct HttpUrl {
@@ -288,8 +307,17 @@ impl HttpUrl {
                 format!("{text:?} is not an http:// URL")
             });
         };
+        // The fragment never leaves the browser.
+        let rest = rest.split_once('#').map_or(rest, |(before, _)| before);
         let (authority, path) = rest.find(['/', '?']).map_or((rest, "/"), |i| (&rest[..i], &rest[i..]));
         let path = if path.starts_with('?') { format!("/{path}") } else { path.to_owned() };
+        // As the URL parser writes it, and so as the browser sends it and its console line shows it.
+        let path = match path.split_once('?') {
+            Some((path, query)) => {
+                format!("{}?{}", percent_encode(path, PATH_SET), percent_encode(query, SPECIAL_QUERY_SET))
+            }
+            None => percent_encode(&path, PATH_SET),
+        };
         let (host, port) = match authority.rsplit_once(':') {
             Some((host, port)) if !port.contains(']') => {
                 (host, port.parse().map_err(|_| format!("{text}: the port {port:?} is not a number"))?)
@@ -462,6 +490,23 @@ mod tests {
         assert_eq!(url.join("http://127.0.0.1:9/").unwrap().origin(), "http://127.0.0.1:9");
         assert!(HttpUrl::parse("https://example.com/").unwrap_err().contains("https URLs are not supported"));
         assert!(HttpUrl::parse("http://u:p@host/").is_err());
+    }
+
+    /// What the browser would send and print: found when Chromium's console line had `%27` where the
+    /// URL given had `'` (tests/browser/check.rs).
+    #[test]
+    fn urls_are_percent_encoded_as_the_url_parser_does() {
+        let cases = [
+            ("http://h/a b?c d", "http://h/a%20b?c%20d"),
+            ("http://h/it's?it's", "http://h/it's?it%27s"),
+            ("http://h/{x}?`y`", "http://h/%7Bx%7D?`y`"),
+            ("http://h/caf\u{e9}", "http://h/caf%C3%A9"),
+            ("http://h/x?y=1#frag", "http://h/x?y=1"),
+            ("http://h/already%20encoded", "http://h/already%20encoded"),
+        ];
+        for (given, sent) in cases {
+            assert_eq!(HttpUrl::parse(given).unwrap().text, sent, "{given}");
+        }
     }
 
     #[test]

@@ -84,9 +84,11 @@ fn row_03a_two_header_lines_are_multiple_values() {
          is allowed.{H}"
     );
     assert_blocked(&v, "MultipleAllowOriginValues", &chromium(API, &reason));
+    // Firefox 153 joins the two lines into one value and reports it as not matching (measured in
+    // tests/browser/check.rs): never its "Multiple CORS header" message.
     assert_eq!(
         v.firefox_message,
-        Some(firefox(API, "Multiple CORS header ‘Access-Control-Allow-Origin’ not allowed"))
+        Some(firefox(API, "CORS header ‘Access-Control-Allow-Origin’ does not match ‘*, *’"))
     );
 }
 

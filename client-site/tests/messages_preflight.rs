@@ -58,7 +58,13 @@ fn row_09_preflight_multiple_allow_origin_values() {
     assert_blocked(&v, "PreflightMultipleAllowOriginValues", &chromium(API, &reason));
     assert_eq!(
         v.firefox_messages,
-        vec![firefox(API, "Multiple CORS header ‘Access-Control-Allow-Origin’ not allowed"), dns(API)]
+        vec![
+            firefox(
+                API,
+                "CORS header ‘Access-Control-Allow-Origin’ does not match ‘http://localhost:3000, http://localhost:3000’"
+            ),
+            dns(API)
+        ]
     );
 }
 

@@ -17,14 +17,14 @@ pub enum Engine<'a> {
 }
 
 impl Engine<'_> {
-    fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         match self {
             Engine::Chromium(_) => "Chromium",
             Engine::Firefox(_) => "Firefox",
         }
     }
 
-    async fn goto(&self, url: &str) -> Result<(), String> {
+    pub(crate) async fn goto(&self, url: &str) -> Result<(), String> {
         match self {
             Engine::Chromium(b) => b.goto(url).await,
             Engine::Firefox(f) => f.goto(url).await,
@@ -32,7 +32,7 @@ impl Engine<'_> {
     }
 
     /// The value of a JavaScript expression (it may be a promise).
-    async fn js(&self, expression: &str) -> Result<Value, String> {
+    pub(crate) async fn js(&self, expression: &str) -> Result<Value, String> {
         match self {
             Engine::Chromium(b) => b.eval(&format!("return (async () => await ({expression}))();")).await,
             Engine::Firefox(f) => f.eval(expression).await,
@@ -40,7 +40,7 @@ impl Engine<'_> {
     }
 
     /// The engine's own console lines (CORS errors among them) since the last call.
-    async fn engine_lines(&self) -> Result<Vec<String>, String> {
+    pub(crate) async fn engine_lines(&self) -> Result<Vec<String>, String> {
         match self {
             Engine::Chromium(b) => {
                 let lines = b.console_lines().await?.iter().map(|l| l.text()).collect();

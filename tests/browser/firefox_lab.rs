@@ -13,7 +13,7 @@ use crate::sandbox::SandboxProcess;
 const FIREFOX_FETCH_ERROR: &str = "TypeError: NetworkError when attempting to fetch resource.";
 
 /// Whether an engine-reported console line is one of Firefox's CORS lines.
-fn is_cors_line(line: &str) -> bool {
+pub(crate) fn is_cors_line(line: &str) -> bool {
     line.starts_with("Cross-Origin Request Blocked:") || line.starts_with("Security Error: Content at")
 }
 

@@ -137,6 +137,9 @@ async fn the_tutorial_in_chromium() {
         if let Err(e) = attacker::attacks(&attacker::Engine::Firefox(firefox), &sandbox).await {
             failures.push(format!("the other site's attacks in Firefox: {e}"));
         }
+        if let Err(e) = check::equals_firefox(firefox).await {
+            failures.push(format!("cors-sandbox check says what Firefox does: {e}"));
+        }
     }
     // The same lab scenarios in WebKit (WebKitGTK's MiniBrowser), which drives itself.
     match webkit::run_all(&sandbox).await {

@@ -36,6 +36,19 @@ async fn answer(State(seen): State<Seen>, request: Request) -> Response {
             add("access-control-allow-origin", "http://localhost:5555");
             StatusCode::OK
         }
+        "/two-star" => {
+            add("access-control-allow-origin", "*");
+            add("access-control-allow-origin", "*");
+            StatusCode::OK
+        }
+        "/two-echo" => {
+            // The page's own origin first, then another: one of them right.
+            let origin =
+                request.headers().get("origin").and_then(|o| o.to_str().ok()).unwrap_or("null").to_owned();
+            add("access-control-allow-origin", &origin);
+            add("access-control-allow-origin", "http://localhost:5555");
+            StatusCode::OK
+        }
         "/redirect" => {
             add("access-control-allow-origin", "*");
             add("location", "/star");

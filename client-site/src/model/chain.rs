@@ -67,7 +67,6 @@ impl Chain<'_> {
                         status: response.status,
                         on_redirect: location.is_some(),
                         redirect_to: location.and_then(|l| self.current.resolve(l)).map(|u| u.serialize()),
-                        acao_lines: cors.acao_lines,
                     };
                     return Err(block(failure, CheckId::CorsCheck, cors.step, url));
                 }

@@ -37,15 +37,13 @@ pub(crate) enum Failure {
         on_redirect: bool,
         /// Where that redirect pointed, resolved (WebKit names it).
         redirect_to: Option<String>,
-        /// How many `Access-Control-Allow-Origin` lines there were (Firefox counts lines).
-        acao_lines: usize,
     },
     /// The preflight's status is not 200–299.
     PreflightInvalidStatus { status: u16 },
     /// The preflight was answered with a redirect. Chromium refuses the redirect first; Firefox runs
     /// the CORS check on it first, and `firefox_access` is what that check found wrong, if anything
     /// (with the number of `Access-Control-Allow-Origin` lines, which Firefox counts).
-    PreflightDisallowedRedirect { status: u16, firefox_access: Option<(AccessError, usize)> },
+    PreflightDisallowedRedirect { status: u16, firefox_access: Option<AccessError> },
     /// `Access-Control-Allow-Methods` is not a list of tokens; `token` is the first bad item.
     InvalidAllowMethods { token: String },
     /// `Access-Control-Allow-Headers` is not a list of tokens.

@@ -31,11 +31,6 @@ pub(crate) fn get_combined(headers: &[(String, String)], name: &str) -> Option<S
     combined
 }
 
-/// How many separate lines carry `name`. Firefox, unlike Chromium, counts lines.
-pub(crate) fn count_lines(headers: &[(String, String)], name: &str) -> usize {
-    headers.iter().filter(|(line_name, _)| line_name.eq_ignore_ascii_case(name)).count()
-}
-
 /// The first line named `name`, trimmed (for single-valued headers such as `Location`).
 pub(crate) fn get_first<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
     headers
@@ -87,7 +82,6 @@ mod tests {
     fn repeated_lines_are_combined_with_comma_space() {
         let h = lines(&[("Access-Control-Allow-Origin", "*"), ("access-control-allow-origin", " * ")]);
         assert_eq!(get_combined(&h, "Access-Control-Allow-Origin").as_deref(), Some("*, *"));
-        assert_eq!(count_lines(&h, "ACCESS-CONTROL-ALLOW-ORIGIN"), 2);
     }
 
     #[test]

@@ -177,11 +177,8 @@ fn did_not_succeed(url: &str) -> String {
 }
 
 /// Firefox's line for a failed CORS check (`status` is the response's, which only "missing" names).
-fn firefox_access_line(url: &str, error: &AccessError, status: u16, acao_lines: usize) -> String {
-    match firefox_view(error, acao_lines) {
-        FirefoxAccess::MultipleLines => {
-            blocked(url, "Multiple CORS header ‘Access-Control-Allow-Origin’ not allowed")
-        }
+fn firefox_access_line(url: &str, error: &AccessError, status: u16) -> String {
+    match firefox_view(error) {
         FirefoxAccess::Missing => {
             format!(
                 "{} Status code: {status}.",
@@ -208,17 +205,15 @@ pub(crate) fn firefox_console(failure: &Failure, cx: &MessageContext<'_>) -> Vec
     let url = cx.failing_url;
     let mut lines = Vec::new();
     match failure {
-        Failure::Access { error, status, acao_lines, .. } => {
-            lines.push(firefox_access_line(url, error, *status, *acao_lines))
-        }
+        Failure::Access { error, status, .. } => lines.push(firefox_access_line(url, error, *status)),
         Failure::PreflightInvalidStatus { status } => lines.push(format!(
             "{} Status code: {status}.",
             blocked(url, "CORS preflight response did not succeed")
         )),
         // Measured in Firefox 153: a redirect whose CORS headers fail gets that failure's line and
         // "did not succeed" twice; one whose headers pass is refused as a redirect.
-        Failure::PreflightDisallowedRedirect { status, firefox_access: Some((error, acao_lines)) } => {
-            lines.push(firefox_access_line(url, error, *status, *acao_lines));
+        Failure::PreflightDisallowedRedirect { status, firefox_access: Some(error) } => {
+            lines.push(firefox_access_line(url, error, *status));
             lines.push(did_not_succeed(url));
         }
         Failure::PreflightDisallowedRedirect { status, firefox_access: None } => {
@@ -400,7 +395,6 @@ mod tests {
             status,
             on_redirect: redirect_to.is_some(),
             redirect_to: redirect_to.map(str::to_owned),
-            acao_lines: 1,
         }
     }
 

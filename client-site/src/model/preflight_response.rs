@@ -63,7 +63,7 @@ pub(crate) fn check(
         );
         // Firefox looks at the redirect's CORS headers first and, if they fail, says that instead.
         let cors = cors_check(response, input.origin, input.credentials);
-        let firefox_access = cors.result.err().map(|error| (error, cors.acao_lines));
+        let firefox_access = cors.result.err();
         return Err((
             Failure::PreflightDisallowedRedirect { status, firefox_access },
             CheckId::PreflightRedirect,
@@ -82,14 +82,8 @@ pub(crate) fn check(
     let explanation = format!("Preflight: {}", cors.explanation);
     if let Err(error) = cors.result {
         trace.fail(CheckId::PreflightCorsCheck, cors.step, explanation);
-        let failure = Failure::Access {
-            error,
-            preflight: true,
-            status,
-            on_redirect: false,
-            redirect_to: None,
-            acao_lines: cors.acao_lines,
-        };
+        let failure =
+            Failure::Access { error, preflight: true, status, on_redirect: false, redirect_to: None };
         return Err((failure, CheckId::PreflightCorsCheck, cors.step));
     }
     trace.pass(CheckId::PreflightCorsCheck, cors.step, explanation);
