@@ -1,7 +1,7 @@
 //! `cors-sandbox check` against what real Chromium does with the same request: a page on
 //! `http://localhost:<port>` fetches the fixed-answer server as `http://127.0.0.1:<port>` (another origin),
 //! and for each case the verdict, the exit status and the console line equal Chromium's; then the same in
-//! Firefox, against `firefox_message`.
+//! Firefox, against `firefox_message`. WebKit runs the same cases from its runner page (tests/browser/webkit.rs).
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -9,14 +9,14 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 #[path = "../support/fixed_server.rs"]
-mod fixed_server;
+pub(crate) mod fixed_server;
 
 use crate::attacker::Engine;
 use crate::firefox::Firefox;
 use crate::harness::Browser;
 
 /// `(what, path, fetch() init as JavaScript, the same request as check's arguments)`.
-const CASES: [(&str, &str, &str, &[&str]); 8] = [
+pub(crate) const CASES: [(&str, &str, &str, &[&str]); 8] = [
     ("Allow-Origin *", "/star", "{}", &[]),
     ("another origin allowed", "/mismatch", "{}", &[]),
     ("two Allow-Origin lines", "/two", "{}", &[]),
@@ -96,7 +96,7 @@ async fn first_cors_line(
     }
 }
 
-fn run_check(url: &str, origin: &str, args: &[&'static str]) -> Result<(i32, Value), String> {
+pub(crate) fn run_check(url: &str, origin: &str, args: &[&'static str]) -> Result<(i32, Value), String> {
     let output = Command::new(env!("CARGO_BIN_EXE_cors-sandbox"))
         .args(["check", url, "--origin", origin, "--json"])
         .args(args)

@@ -29,6 +29,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
+use crate::check;
 use crate::harness::{is_ci, is_executable};
 use crate::lab::{self, SCENARIOS};
 use crate::sandbox::SandboxProcess;
@@ -50,6 +51,8 @@ struct Runner {
     http: reqwest::Client,
     sandbox_api_js: Bytes,
     api_origin: String,
+    /// `cors-sandbox check`'s cases (tests/browser/check.rs), as `[{index, url, init}]` for the page.
+    check_cases: Value,
 }
 
 /// Runs every lab scenario in WebKit; returns (scenarios, agreements) and each failure. `Ok(None)` when
@@ -81,7 +84,18 @@ pub async fn run_all(sandbox: &SandboxProcess) -> Result<Option<(usize, usize, V
         .enumerate()
         .map(|(i, s)| (i, s.policy.replace("{origin}", &page_origin), s.path, s.init))
         .collect();
+    // `cors-sandbox check`'s cases, against a server the sandbox does not control, on another origin.
+    let (fixed_port, _seen) = check::fixed_server::server().await;
+    let check_url = |path: &str, what: &str| {
+        format!("http://127.0.0.1:{fixed_port}{path}?case={}", what.replace(' ', "-"))
+    };
+    let check_cases: Vec<Value> = check::CASES
+        .iter()
+        .enumerate()
+        .map(|(index, (what, path, init, _))| json!({ "index": index, "url": check_url(path, what), "init": init }))
+        .collect();
     let runner = Runner {
+        check_cases: Value::Array(check_cases),
         queue: Arc::new(Mutex::new(queue)),
         site: format!("http://127.0.0.1:{port}"),
         host: format!("[::1]:{port}"),
@@ -98,6 +112,10 @@ pub async fn run_all(sandbox: &SandboxProcess) -> Result<Option<(usize, usize, V
         .route("/static/views.js", get(pass_on))
         .route("/static/page.js", get(pass_on))
         .route("/next", get(next))
+        .route(
+            "/check-cases",
+            get(|State(runner): State<Runner>| async move { axum::Json(runner.check_cases) }),
+        )
         .route("/sandbox/attempts", post(pass_on))
         .route("/sandbox/log", get(pass_on))
         .with_state(runner.clone());
@@ -120,7 +138,52 @@ pub async fn run_all(sandbox: &SandboxProcess) -> Result<Option<(usize, usize, V
                 && view.iter().any(|t| t.contains("WebKitGTK")) => {}
         _ => problems.push(format!("the why view in WebKit does not show WebKit's lines first: {view:?}")),
     }
+    problems.extend(check_agrees(&lines, &page_origin, check_url).await?);
     Ok(Some((scenarios, agreements, problems)))
+}
+
+/// `cors-sandbox check` against what WebKit did with the same requests: verdict, exit status and
+/// `webkit_message` (WebKit's first console line) equal, case by case.
+async fn check_agrees(
+    lines: &[String],
+    page_origin: &str,
+    check_url: impl Fn(&str, &str) -> String,
+) -> Result<Vec<String>, String> {
+    let mut problems = Vec::new();
+    for (index, (what, path, _, args)) in check::CASES.iter().enumerate() {
+        let begin = format!("CONSOLE LOG WK-CHECK-BEGIN {index} ");
+        let result = format!("CONSOLE LOG WK-CHECK-RESULT {index} ");
+        let Some(start) = lines.iter().position(|l| l.contains(&begin)) else {
+            problems.push(format!("check, {what}: WebKit never ran it"));
+            continue;
+        };
+        let Some(end) = lines[start..].iter().position(|l| l.contains(&result)).map(|e| start + e) else {
+            problems.push(format!("check, {what}: no result in WebKit"));
+            continue;
+        };
+        let resolved = lines[end].ends_with(" resolved");
+        let first_line = lines[start + 1..end].iter().find_map(|l| {
+            l.strip_prefix("CONSOLE SECURITY ERROR ")
+                .or_else(|| l.strip_prefix("CONSOLE JS ERROR "))
+                .map(str::to_owned)
+        });
+        let (url, origin, args) = (check_url(path, what), page_origin.to_owned(), *args);
+        let (code, out) = tokio::task::spawn_blocking(move || check::run_check(&url, &origin, args))
+            .await
+            .map_err(|e| e.to_string())??;
+        let predicted = out["webkit_message"].as_str().map(str::to_owned);
+        let engine_line = if resolved { None } else { first_line };
+        if code != if resolved { 0 } else { 1 }
+            || out["allowed"] != json!(resolved)
+            || predicted != engine_line
+        {
+            problems.push(format!(
+                "check, {what}: WebKit {} ({engine_line:?}); check exited {code} with {predicted:?}",
+                if resolved { "let the page read it" } else { "blocked it" }
+            ));
+        }
+    }
+    Ok(problems)
 }
 
 /// One scenario's lines, between its markers, and its result.
@@ -190,6 +253,13 @@ for (;;) {{
   try {{ result = await send(scenario.path, init); }} catch (err) {{ result = {{ error: String(err) }}; }}
   console.log(`WK-RESULT ${{scenario.index}} ${{JSON.stringify(result)}}`);
   if (result.verdict && result.verdict.allowed === false && result.verdict.webkit_messages?.length) blocked = result;
+}}
+// `cors-sandbox check`'s cases: plain fetches to a server with fixed answers, on another origin.
+for (const c of await (await fetch('/check-cases')).json()) {{
+  console.log(`WK-CHECK-BEGIN ${{c.index}} `);
+  let outcome;
+  try {{ await fetch(c.url, Function(`return (${{c.init}});`)()); outcome = 'resolved'; }} catch (err) {{ outcome = String(err); }}
+  console.log(`WK-CHECK-RESULT ${{c.index}} ${{outcome}}`);
 }}
 // The page's own "why" view, in this engine: WebKit's lines come first.
 const view = blocked ? whyView(blocked.verdict, blocked.js) : [];
