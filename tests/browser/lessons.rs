@@ -61,6 +61,14 @@ pub async fn send_fields(browser: &Browser, fields: &str) -> Result<(), String> 
 
 /// Picks a named policy from the menu.
 pub(crate) async fn preset(browser: &Browser, id: &str) -> Result<(), String> {
+    // The menu is filled when `/sandbox/presets` answers: choosing before that chooses nothing (a busy
+    // machine made this case time out once).
+    browser
+        .wait_until(&format!(
+            "return document.querySelector('#preset option[value=\"' + {id} + '\"]') !== null;",
+            id = json!(id)
+        ))
+        .await?;
     browser
         .eval(&format!(
             "const menu = document.querySelector('#preset');
