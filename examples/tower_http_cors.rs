@@ -105,7 +105,7 @@ mod regex_unanchored {
         CorsLayer::new()
             .allow_origin({
                 // Found anywhere in the Origin, as JavaScript's RegExp.test finds it.
-                static PATTERN: LazyLock<Regex> = LazyLock::new(|| Regex::new("^http://localhost(:\\d+)?").unwrap());
+                static PATTERN: LazyLock<Regex> = LazyLock::new(|| Regex::new("^http://localhost(:\\d+)?").expect("the sandbox checked the pattern"));
                 AllowOrigin::predicate(|origin: &HeaderValue, _request: &Parts| {
                 origin.to_str().is_ok_and(|origin| PATTERN.is_match(origin))
             })
@@ -176,7 +176,7 @@ mod lowercase_patch {
     pub fn cors() -> CorsLayer {
         CorsLayer::new()
             .allow_origin(Any)
-            .allow_methods([Method::from_bytes(b"put").unwrap(), Method::from_bytes(b"patch").unwrap()])
+            .allow_methods([Method::from_bytes(b"put").expect("a method token"), Method::from_bytes(b"patch").expect("a method token")])
             .allow_headers([HeaderName::from_static("content-type")])
             .vary([])
     }
@@ -209,7 +209,7 @@ mod named_group {
         CorsLayer::new()
             .allow_origin({
                 // Found anywhere in the Origin, as JavaScript's RegExp.test finds it.
-                static PATTERN: LazyLock<Regex> = LazyLock::new(|| Regex::new("^http://(?<host>localhost)(:\\d+)?$").unwrap());
+                static PATTERN: LazyLock<Regex> = LazyLock::new(|| Regex::new("^http://(?<host>localhost)(:\\d+)?$").expect("the sandbox checked the pattern"));
                 AllowOrigin::predicate(|origin: &HeaderValue, _request: &Parts| {
                 origin.to_str().is_ok_and(|origin| PATTERN.is_match(origin))
             })

@@ -21,6 +21,10 @@ use hyper::client::conn::http1;
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 
+mod url;
+
+use url::HttpUrl;
+
 /// How long one request may take, connection included.
 const TIMEOUT: Duration = Duration::from_secs(10);
 /// How much of an answer's body is read (the verdict needs only its head).
@@ -267,92 +271,6 @@ fn normalized_method(method: &str) -> String {
     method.into()
 }
 
-/// The URL Standard's path percent-encode set, beyond C0 controls, space and non-ASCII.
-const PATH_SET: &[u8] = b"\"#<>?`{}";
-/// The URL Standard's special-query percent-encode set (http is special), beyond the same.
-const SPECIAL_QUERY_SET: &[u8] = b"\"#<>'";
-
-/// `part` with every byte of `set`, every control, space and non-ASCII byte written `%XX`, as the URL
-/// parser writes a path or a query (https://url.spec.whatwg.org/#percent-encoded-bytes).
-fn percent_encode(part: &str, set: &[u8]) -> String {
-    let mut out = String::with_capacity(part.len());
-    for &byte in part.as_bytes() {
-        if byte <= b' ' || byte >= 0x7f || set.contains(&byte) {
-            out.push_str(&format!("%{byte:02X}"));
-        } else {
-            out.push(byte as char);
-        }
-    }
-    out
-}
-
-/// An `http://` URL, split as the client needs it.
-#[derive(Debug, Clone)]
-struct HttpUrl {
-    text: String,
-    host: String,
-    port: u16,
-    /// Path and query, from the first `/`.
-    path: String,
-}
-
-impl HttpUrl {
-    fn parse(text: &str) -> Result<HttpUrl, String> {
-        let Some(rest) = text.strip_prefix("http://") else {
-            return Err(if text.starts_with("https://") {
-                format!(
-                    "{text}: https URLs are not supported yet (the sandbox has no TLS client); check the server over http://"
-                )
-            } else {
-                format!("{text:?} is not an http:// URL")
-            });
-        };
-        // The fragment never leaves the browser.
-        let rest = rest.split_once('#').map_or(rest, |(before, _)| before);
-        let (authority, path) = rest.find(['/', '?']).map_or((rest, "/"), |i| (&rest[..i], &rest[i..]));
-        let path = if path.starts_with('?') { format!("/{path}") } else { path.to_owned() };
-        // As the URL parser writes it, and so as the browser sends it and its console line shows it.
-        let path = match path.split_once('?') {
-            Some((path, query)) => {
-                format!("{}?{}", percent_encode(path, PATH_SET), percent_encode(query, SPECIAL_QUERY_SET))
-            }
-            None => percent_encode(&path, PATH_SET),
-        };
-        let (host, port) = match authority.rsplit_once(':') {
-            Some((host, port)) if !port.contains(']') => {
-                (host, port.parse().map_err(|_| format!("{text}: the port {port:?} is not a number"))?)
-            }
-            _ => (authority, 80),
-        };
-        if host.is_empty() || authority.contains('@') {
-            return Err(format!("{text} has no host, or has a user name in it"));
-        }
-        let host = host.to_ascii_lowercase();
-        let port_text = if port == 80 { String::new() } else { format!(":{port}") };
-        Ok(HttpUrl { text: format!("http://{host}{port_text}{path}"), host, port, path })
-    }
-
-    fn origin(&self) -> String {
-        if self.port == 80 {
-            format!("http://{}", self.host)
-        } else {
-            format!("http://{}:{}", self.host, self.port)
-        }
-    }
-
-    /// `location` resolved against this URL (absolute, or a path on the same origin).
-    fn join(&self, location: &str) -> Result<HttpUrl, String> {
-        if location.contains("://") {
-            HttpUrl::parse(location)
-        } else if location.starts_with('/') {
-            HttpUrl::parse(&format!("{}{location}", self.origin()))
-        } else {
-            let base = self.path.rsplit_once('/').map_or("", |(dir, _)| dir);
-            HttpUrl::parse(&format!("{}{base}/{location}", self.origin()))
-        }
-    }
-}
-
 /// Sends one request over a new connection; returns the answer's status and header lines.
 async fn send(
     url: &HttpUrl,
@@ -479,35 +397,6 @@ fn scan_for_a_person(probes: &[Probe]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn urls_split_and_resolve_redirects() {
-        let url = HttpUrl::parse("http://LOCALHOST:8000/api?x=1").unwrap();
-        assert_eq!((url.host.as_str(), url.port, url.path.as_str()), ("localhost", 8000, "/api?x=1"));
-        assert_eq!(url.origin(), "http://localhost:8000");
-        assert_eq!(url.join("/other").unwrap().text, "http://localhost:8000/other");
-        assert_eq!(url.join("next").unwrap().text, "http://localhost:8000/next");
-        assert_eq!(url.join("http://127.0.0.1:9/").unwrap().origin(), "http://127.0.0.1:9");
-        assert!(HttpUrl::parse("https://example.com/").unwrap_err().contains("https URLs are not supported"));
-        assert!(HttpUrl::parse("http://u:p@host/").is_err());
-    }
-
-    /// What the browser would send and print: found when Chromium's console line had `%27` where the
-    /// URL given had `'` (tests/browser/check.rs).
-    #[test]
-    fn urls_are_percent_encoded_as_the_url_parser_does() {
-        let cases = [
-            ("http://h/a b?c d", "http://h/a%20b?c%20d"),
-            ("http://h/it's?it's", "http://h/it's?it%27s"),
-            ("http://h/{x}?`y`", "http://h/%7Bx%7D?`y`"),
-            ("http://h/caf\u{e9}", "http://h/caf%C3%A9"),
-            ("http://h/x?y=1#frag", "http://h/x?y=1"),
-            ("http://h/already%20encoded", "http://h/already%20encoded"),
-        ];
-        for (given, sent) in cases {
-            assert_eq!(HttpUrl::parse(given).unwrap().text, sent, "{given}");
-        }
-    }
 
     #[test]
     fn methods_normalise_as_fetch_does() {

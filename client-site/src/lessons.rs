@@ -11,6 +11,11 @@ use server::Exchange;
 use crate::lab::{Attempt, Joined};
 use crate::model::{self, CorsError, Mode, PreflightReason, ResponseType};
 
+mod setup;
+
+pub use setup::{Form, GET, Setup, SetupPolicy, Then};
+use setup::{preset, send};
+
 /// One lesson: what to try, and what the sandbox must see.
 pub struct Lesson {
     pub id: &'static str,
@@ -21,92 +26,6 @@ pub struct Lesson {
     pub parts: &'static [Part],
     /// What "Set this up" puts in the lab for the first part.
     pub setup: Setup,
-}
-
-/// What the lab's "Set this up" does for a lesson: it applies a policy and fills the request form for the
-/// lesson's first part, and sends nothing — the learner presses Send, or the other site's button.
-pub struct Setup {
-    pub policy: SetupPolicy,
-    /// What the learner does then.
-    pub then: Then,
-}
-
-/// The policy a setup applies, with `PUT /sandbox/policy` as a named policy is.
-pub enum SetupPolicy {
-    /// A named policy ([`crate::presets::PRESETS`]), by id.
-    Preset(&'static str),
-    /// A whole policy, as a `PUT /sandbox/policy` body.
-    Json(&'static str),
-}
-
-/// What the learner does once the lab is set up.
-pub enum Then {
-    /// Fill in the request form with `request` and press Send `times` times.
-    Send { request: Form, times: u8 },
-    /// Open `path` on the API in a new tab (a navigation: no `Origin`), then press Send once.
-    OpenThenSend { open: &'static str, request: Form },
-    /// Press "Log in to the bank", then the other site's button with the id `button` and the text `label`.
-    Attack { button: &'static str, label: &'static str },
-}
-
-/// The lab's request form, field by field, with the values its inputs take (templates/lab.html).
-pub struct Form {
-    pub path: &'static str,
-    pub method: &'static str,
-    /// One `Name: value` a line.
-    pub headers: &'static str,
-    /// `none`, `text`, `json` or `form`.
-    pub body: &'static str,
-    pub credentials: &'static str,
-    pub mode: &'static str,
-    pub redirect: &'static str,
-    pub cache: &'static str,
-}
-
-/// The form as the lab opens: the article's `GET /api`.
-pub const GET: Form = Form {
-    path: "/api",
-    method: "GET",
-    headers: "",
-    body: "none",
-    credentials: "same-origin",
-    mode: "cors",
-    redirect: "follow",
-    cache: "no-store",
-};
-
-/// Press Send once with `request`.
-const fn send(request: Form) -> Then {
-    Then::Send { request, times: 1 }
-}
-
-/// A setup with a named policy.
-const fn preset(id: &'static str, then: Then) -> Setup {
-    Setup { policy: SetupPolicy::Preset(id), then }
-}
-
-impl Setup {
-    /// The setup as `GET /sandbox/lessons` serves it: `preset` (an id) or `policy` (a `PUT` body), the
-    /// `request` form's fields (`null` for the attacker's lesson), how many `sends`, a path to `open`
-    /// first, and the other site's button to press (`attack`).
-    fn to_json(&self) -> Value {
-        let (preset, policy) = match self.policy {
-            SetupPolicy::Preset(id) => (json!(id), Value::Null),
-            SetupPolicy::Json(text) => (Value::Null, serde_json::from_str(text).unwrap_or(Value::Null)),
-        };
-        let (request, sends, open, attack) = match &self.then {
-            Then::Send { request, times } => (Some(request), *times, None, Value::Null),
-            Then::OpenThenSend { open, request } => (Some(request), 1, Some(*open), Value::Null),
-            Then::Attack { button, label } => (None, 0, None, json!({ "button": button, "label": label })),
-        };
-        let request = request.map_or(Value::Null, |f| {
-            json!({
-                "path": f.path, "method": f.method, "headers": f.headers, "body": f.body,
-                "credentials": f.credentials, "mode": f.mode, "redirect": f.redirect, "cache": f.cache,
-            })
-        });
-        json!({ "preset": preset, "policy": policy, "request": request, "sends": sends, "open": open, "attack": attack })
-    }
 }
 
 /// One part of a lesson: what it requires in plain words, and the test that recognises it.
@@ -575,119 +494,4 @@ impl LabProgress {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::presets::PRESETS;
-
-    /// The lab page's template: a setup's form values must be ones its inputs offer.
-    const LAB_HTML: &str = include_str!("../../templates/lab.html");
-    /// The other site's page: the attacker's lesson names one of its buttons.
-    const ATTACKER_HTML: &str = include_str!("../../templates/attacker.html");
-
-    /// Whether the lab's form has an option or radio button `name` with `value`.
-    fn form_offers(name: &str, value: &str) -> bool {
-        let radio = format!(r#"name="{name}" value="{value}""#);
-        let option = format!(r#"<option value="{value}""#);
-        match name {
-            "body" => LAB_HTML.contains(&radio),
-            _ => {
-                // The option must be inside this field's <select name="…">.
-                let start = LAB_HTML.find(&format!(r#"<select name="{name}">"#));
-                let select = start.map(|s| &LAB_HTML[s..s + LAB_HTML[s..].find("</select>").unwrap_or(0)]);
-                select.is_some_and(|select| select.contains(&option))
-            }
-        }
-    }
-
-    #[test]
-    fn every_lesson_has_a_setup_the_lab_can_apply() {
-        for lesson in &LESSONS {
-            let id = lesson.id;
-            match lesson.setup.policy {
-                SetupPolicy::Preset(preset) => {
-                    assert!(PRESETS.iter().any(|p| p.id == preset), "{id}: no named policy {preset}")
-                }
-                SetupPolicy::Json(text) => {
-                    let body: Value = serde_json::from_str(text).unwrap_or_else(|e| panic!("{id}: {e}"));
-                    assert!(server::Policy::from_json(&body).is_ok(), "{id}: not a valid policy: {text}");
-                }
-            }
-            let request = match &lesson.setup.then {
-                Then::Send { request, times } => {
-                    assert!(*times >= 1, "{id}: a setup to send must send at least once");
-                    Some(request)
-                }
-                Then::OpenThenSend { open, request } => {
-                    assert!(open.starts_with("/api"), "{id}: opens {open}, not one of the API's paths");
-                    Some(request)
-                }
-                Then::Attack { button, label } => {
-                    assert_eq!(
-                        id, ATTACKER_LESSON,
-                        "only the attacker's lesson is set up for the other site"
-                    );
-                    let tag = format!(r#"id="{button}">{label}</button>"#);
-                    assert!(ATTACKER_HTML.contains(&tag), "{id}: the other site has no {tag}");
-                    None
-                }
-            };
-            if let Some(f) = request {
-                assert!(f.path.starts_with("/api"), "{id}: path {}", f.path);
-                assert!(
-                    !f.method.is_empty() && !f.method.contains(char::is_whitespace),
-                    "{id}: method {:?}",
-                    f.method
-                );
-                for line in f.headers.lines() {
-                    assert!(
-                        line.split_once(':').is_some_and(|(n, _)| !n.trim().is_empty()),
-                        "{id}: header {line:?}"
-                    );
-                }
-                for (name, value) in [
-                    ("body", f.body),
-                    ("credentials", f.credentials),
-                    ("mode", f.mode),
-                    ("redirect", f.redirect),
-                    ("cache", f.cache),
-                ] {
-                    assert!(form_offers(name, value), "{id}: the lab's form has no {name} {value:?}");
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn the_lessons_are_served_with_their_setups() {
-        let served = LabProgress::default().to_json();
-        let lessons = served["lessons"].as_array().expect("a list");
-        assert_eq!(lessons.len(), LESSONS.len());
-        for lesson in lessons {
-            let setup = &lesson["setup"];
-            let id = &lesson["id"];
-            // Exactly one of a named policy or a whole policy.
-            assert!(setup["preset"].is_string() != setup["policy"].is_object(), "{id}: {setup}");
-            if lesson["id"] == ATTACKER_LESSON {
-                assert!(setup["request"].is_null() && setup["sends"] == 0, "{id}: {setup}");
-                assert_eq!(setup["attack"]["button"], "steal-here", "{id}");
-            } else {
-                assert!(setup["request"]["path"].is_string() && setup["attack"].is_null(), "{id}: {setup}");
-                assert!(setup["sends"].as_u64().is_some_and(|n| n >= 1), "{id}: {setup}");
-            }
-        }
-        let by_id = |id: &str| lessons.iter().find(|l| l["id"] == id).expect(id)["setup"].clone();
-        assert_eq!(by_id("preflight")["request"]["method"], "POST");
-        assert_eq!(by_id("preflight")["request"]["body"], "json");
-        assert_eq!(by_id("max-age")["sends"], 2);
-        assert_eq!(by_id("vary")["open"], "/api/cacheable");
-        assert_eq!(by_id("expose-headers")["policy"], json!({ "allow_origin": "*" }));
-    }
-
-    #[test]
-    fn the_form_check_refuses_what_the_form_lacks() {
-        assert!(form_offers("mode", "no-cors"));
-        assert!(!form_offers("mode", "same-origin"));
-        assert!(!form_offers("cache", "include"), "an option of another select");
-        assert!(!form_offers("body", "xml"));
-    }
-}
+mod tests;

@@ -33,8 +33,8 @@ const MAIN: &str = "
 async fn main() {
     let app = Router::new().route(\"/api\", any(|| async { \"Hello\" })).layer(cors());
     let port = std::env::var(\"PORT\").unwrap_or_else(|_| \"8080\".to_owned());
-    let listener = tokio::net::TcpListener::bind(format!(\"127.0.0.1:{port}\")).await.unwrap();
-    axum::serve(listener, app).await.unwrap();
+    let listener = tokio::net::TcpListener::bind(format!(\"127.0.0.1:{port}\")).await.expect(\"a free port\");
+    axum::serve(listener, app).await.expect(\"the server runs\");
 }
 ";
 
@@ -142,7 +142,7 @@ pub fn layer(policy: &Policy) -> Result<Layer, String> {
                     uses.insert("use regex_lite::Regex;");
                     regex = true;
                     format!(
-                        "{{\n            // Found anywhere in the Origin, as JavaScript's RegExp.test finds it.\n            static PATTERN: LazyLock<Regex> = LazyLock::new(|| Regex::new({}).unwrap());\n            {}\n        }}",
+                        "{{\n            // Found anywhere in the Origin, as JavaScript's RegExp.test finds it.\n            static PATTERN: LazyLock<Regex> = LazyLock::new(|| Regex::new({}).expect(\"the sandbox checked the pattern\"));\n            {}\n        }}",
                         rust_string(pattern.as_str()),
                         predicate("origin.to_str().is_ok_and(|origin| PATTERN.is_match(origin))".to_owned())
                     )
@@ -187,7 +187,7 @@ pub fn layer(policy: &Policy) -> Result<Layer, String> {
                     | "TRACE" => {
                         format!("Method::{method}")
                     }
-                    other => format!("Method::from_bytes({}).unwrap()", rust_bytes(other)),
+                    other => format!("Method::from_bytes({}).expect(\"a method token\")", rust_bytes(other)),
                 });
             }
             if !list.is_empty() {
