@@ -10,8 +10,11 @@
 //! Exit status: 0 when a browser would let the page read the answer, 1 when it would block it, 2 when
 //! the command could not judge (bad arguments, an unreachable server, a timeout).
 //!
-//! `http://` URLs only, for now: the sandbox has no TLS client.
+//! `https://` URLs go over rustls, trusting Mozilla's roots (`webpki-roots`) and the certificates of
+//! `--cacert`. A page on `https:` cannot fetch an `http:` URL that is not this machine's: the browser
+//! blocks it as mixed content before any CORS check, and `check` says so (status 2).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
@@ -19,7 +22,10 @@ use client_site::model::{self, Credentials, Mode, Preflight, Request, Response};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::client::conn::http1;
 use hyper_util::rt::TokioIo;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName};
 use serde_json::{Value, json};
+use tokio::io::{AsyncRead, AsyncWrite};
 
 mod url;
 
@@ -45,6 +51,40 @@ pub struct CheckArgs {
     pub json: bool,
     /// Also probe the server with the `Origin`s an attacker would try.
     pub scan: bool,
+    /// A PEM file of certificates to trust for `https://`, besides Mozilla's roots.
+    pub cacert: Option<String>,
+}
+
+/// What every request of one run shares: the TLS configuration.
+struct Client {
+    tls: Arc<rustls::ClientConfig>,
+}
+
+impl Client {
+    /// A client that trusts Mozilla's roots and the certificates in `cacert`.
+    fn new(cacert: Option<&str>) -> Result<Client, String> {
+        let mut roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+        if let Some(path) = cacert {
+            let certificates = CertificateDer::pem_file_iter(path)
+                .map_err(|e| format!("--cacert {path}: cannot read it ({e})"))?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| format!("--cacert {path}: not PEM certificates ({e})"))?;
+            if certificates.is_empty() {
+                return Err(format!(
+                    "--cacert {path}: no certificate in it (a PEM file starts with -----BEGIN CERTIFICATE-----)"
+                ));
+            }
+            for certificate in certificates {
+                roots
+                    .add(certificate)
+                    .map_err(|e| format!("--cacert {path}: a certificate rustls cannot use ({e})"))?;
+            }
+        }
+        let mut tls = rustls::ClientConfig::builder().with_root_certificates(roots).with_no_client_auth();
+        // The client speaks HTTP/1.1 only.
+        tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+        Ok(Client { tls: Arc::new(tls) })
+    }
 }
 
 /// One `Origin` an attacker would try, and what the server made of it.
@@ -60,33 +100,38 @@ struct Probe {
 
 /// The `Origin`s CORS scanners (CORScanner, Corsy) try, built from the legitimate `origin`.
 fn probes_for(origin: &HttpUrl) -> Vec<(&'static str, String)> {
-    let port = if origin.port == 80 { String::new() } else { format!(":{}", origin.port) };
+    let port = if origin.authority() == origin.host { String::new() } else { format!(":{}", origin.port) };
     let host = &origin.host;
+    let scheme = origin.scheme();
+    let other = if origin.secure { "http" } else { "https" };
     let mut probes = vec![
         ("any origin", "https://evil.example".to_string()),
         ("null", "null".to_string()),
-        ("prefix: your host, then more", format!("http://{host}.evil.example")),
-        ("suffix: more, then your host", format!("http://evil{host}{port}")),
-        ("a subdomain of your host", format!("http://evil.{host}{port}")),
-        ("the other scheme", format!("https://{host}{port}")),
-        ("substring: part of your host", format!("http://{}.example", &host[..host.len().saturating_sub(1)])),
+        ("prefix: your host, then more", format!("{scheme}://{host}.evil.example")),
+        ("suffix: more, then your host", format!("{scheme}://evil{host}{port}")),
+        ("a subdomain of your host", format!("{scheme}://evil.{host}{port}")),
+        ("the other scheme", format!("{other}://{host}{port}")),
+        (
+            "substring: part of your host",
+            format!("{scheme}://{}.example", &host[..host.len().saturating_sub(1)]),
+        ),
     ];
     // An unescaped dot in a regex (`api.example.com` also matches `apixexample.com`).
     if let Some(dot) = host.rfind('.') {
-        probes.push(("unescaped dot", format!("http://{}x{}{port}", &host[..dot], &host[dot + 1..])));
+        probes.push(("unescaped dot", format!("{scheme}://{}x{}{port}", &host[..dot], &host[dot + 1..])));
     }
     probes
 }
 
 /// Sends the actual request once per probe, as a page on that origin would (credentials included).
-async fn scan(args: &CheckArgs) -> Result<Vec<Probe>, String> {
+async fn scan(args: &CheckArgs, client: &Client) -> Result<Vec<Probe>, String> {
     let target = HttpUrl::parse(&args.url)?;
     let page = HttpUrl::parse(&format!("{}/", args.origin.trim_end_matches('/')))?;
     let method = normalized_method(&args.method);
     let mut found = Vec::new();
     for (kind, origin) in probes_for(&page) {
         let lines = vec![("Origin".to_string(), origin.clone())];
-        let response = send(&target, &method, &lines, args.data.as_deref()).await?;
+        let response = send(client, &target, &method, &lines, args.data.as_deref()).await?;
         let get = |name: &str| response.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
         let acao = get("access-control-allow-origin");
         let accepted = acao == Some(origin.as_str()) || acao == Some("*");
@@ -108,9 +153,12 @@ struct Exchange {
 
 /// Runs the check; returns the exit status and what to print on standard output.
 pub async fn run(args: &CheckArgs) -> (u8, String) {
-    let judged = match judge(args).await {
-        Ok(judged) if args.scan => scan(args).await.map(|probes| (judged, Some(probes))),
-        Ok(judged) => Ok((judged, None)),
+    let judged = match Client::new(args.cacert.as_deref()) {
+        Ok(client) => match judge(args, &client).await {
+            Ok(judged) if args.scan => scan(args, &client).await.map(|probes| (judged, Some(probes))),
+            Ok(judged) => Ok((judged, None)),
+            Err(why) => Err(why),
+        },
         Err(why) => Err(why),
     };
     match judged {
@@ -146,7 +194,7 @@ pub async fn run(args: &CheckArgs) -> (u8, String) {
 }
 
 /// Sends what the browser would, and judges it.
-async fn judge(args: &CheckArgs) -> Result<(model::Verdict, Vec<Exchange>), String> {
+async fn judge(args: &CheckArgs, client: &Client) -> Result<(model::Verdict, Vec<Exchange>), String> {
     let target = HttpUrl::parse(&args.url)?;
     let page = HttpUrl::parse(&format!("{}/", args.origin.trim_end_matches('/'))).map_err(|_| {
         format!("--origin must be an origin such as http://localhost:3000, not {:?}", args.origin)
@@ -187,7 +235,8 @@ async fn judge(args: &CheckArgs) -> Result<(model::Verdict, Vec<Exchange>), Stri
                 .access_control_request_headers()
                 .map(|names| ("Access-Control-Request-Headers".to_string(), names)),
         );
-        let response = send(&target, "OPTIONS", &lines, None).await?;
+        not_mixed_content(&page, &target)?;
+        let response = send(client, &target, "OPTIONS", &lines, None).await?;
         exchanges.push(Exchange {
             method: "OPTIONS".into(),
             url: target.text.clone(),
@@ -221,7 +270,8 @@ async fn judge(args: &CheckArgs) -> Result<(model::Verdict, Vec<Exchange>), Stri
             let origin = if tainted { "null".to_string() } else { page.origin() };
             lines.insert(0, ("Origin".into(), origin));
         }
-        let response = send(&url, &method, &lines, body.as_deref()).await?;
+        not_mixed_content(&page, &url)?;
+        let response = send(client, &url, &method, &lines, body.as_deref()).await?;
         exchanges.push(Exchange {
             method: method.clone(),
             url: url.text.clone(),
@@ -254,6 +304,19 @@ async fn judge(args: &CheckArgs) -> Result<(model::Verdict, Vec<Exchange>), Stri
     Ok((model::judge(&args.origin, &request, preflight_state, &actual), exchanges))
 }
 
+/// Refuses what the browser blocks as mixed content before any CORS check: an `https:` page fetching an
+/// `http:` URL that is not this machine's (https://w3c.github.io/webappsec-mixed-content/).
+fn not_mixed_content(page: &HttpUrl, url: &HttpUrl) -> Result<(), String> {
+    if page.secure && !url.secure && !url.is_loopback() {
+        return Err(format!(
+            "a page on {} cannot fetch {}: the browser blocks an http: request from an https: page as mixed content, before any CORS check. Serve the API over https:.",
+            page.origin(),
+            url.text
+        ));
+    }
+    Ok(())
+}
+
 /// Whether the browser sends cookies with this request (Fetch §4.5 step 8).
 fn sends_cookie(credentials: Credentials, same_origin: bool) -> bool {
     matches!(credentials, Credentials::Include)
@@ -273,40 +336,69 @@ fn normalized_method(method: &str) -> String {
 
 /// Sends one request over a new connection; returns the answer's status and header lines.
 async fn send(
+    client: &Client,
     url: &HttpUrl,
     method: &str,
     lines: &[(String, String)],
     body: Option<&str>,
 ) -> Result<Response, String> {
     let exchange = async {
-        let stream = tokio::net::TcpStream::connect((url.host.as_str(), url.port))
+        let host = url.host.trim_start_matches('[').trim_end_matches(']');
+        let stream = tokio::net::TcpStream::connect((host, url.port))
             .await
             .map_err(|e| format!("cannot connect to {}: {e}", url.origin()))?;
-        let (mut sender, connection) =
-            http1::handshake(TokioIo::new(stream)).await.map_err(|e| format!("{}: {e}", url.origin()))?;
-        tokio::spawn(connection);
-        let host = if url.port == 80 { url.host.clone() } else { format!("{}:{}", url.host, url.port) };
-        let mut request = hyper::Request::builder().method(method).uri(&url.path).header("host", host);
-        for (name, value) in lines {
-            request = request.header(name.as_str(), value.as_str());
+        if !url.secure {
+            return exchange_over(stream, url, method, lines, body).await;
         }
-        let request = request
-            .body(Full::new(Bytes::from(body.unwrap_or_default().to_owned())))
-            .map_err(|e| format!("the request could not be built: {e}"))?;
-        let response = sender.send_request(request).await.map_err(|e| format!("{}: {e}", url.text))?;
-        let status = response.status().as_u16();
-        let headers: Vec<(String, String)> = response
-            .headers()
-            .iter()
-            .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
-            .collect();
-        // Read (a capped part of) the body so the server sees a client that listened.
-        let _ = Limited::new(response.into_body(), BODY_CAP).collect().await;
-        Ok::<_, String>(Response { url: url.text.clone(), status, headers })
+        let name = ServerName::try_from(host.to_owned())
+            .map_err(|e| format!("{}: {host:?} is not a name TLS can check ({e})", url.origin()))?;
+        let stream = tokio_rustls::TlsConnector::from(Arc::clone(&client.tls))
+            .connect(name, stream)
+            .await
+            .map_err(|e| {
+                format!(
+                    "cannot make a TLS connection to {}: {e}. If its certificate is signed by your own authority, pass that certificate with --cacert FILE.",
+                    url.origin()
+                )
+            })?;
+        exchange_over(stream, url, method, lines, body).await
     };
     tokio::time::timeout(TIMEOUT, exchange)
         .await
         .map_err(|_| format!("{} did not answer within {} s", url.text, TIMEOUT.as_secs()))?
+}
+
+/// One HTTP/1.1 request over `stream`, plain or TLS; returns the answer's status and header lines.
+async fn exchange_over<S>(
+    stream: S,
+    url: &HttpUrl,
+    method: &str,
+    lines: &[(String, String)],
+    body: Option<&str>,
+) -> Result<Response, String>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let (mut sender, connection) =
+        http1::handshake(TokioIo::new(stream)).await.map_err(|e| format!("{}: {e}", url.origin()))?;
+    tokio::spawn(connection);
+    let mut request = hyper::Request::builder().method(method).uri(&url.path).header("host", url.authority());
+    for (name, value) in lines {
+        request = request.header(name.as_str(), value.as_str());
+    }
+    let request = request
+        .body(Full::new(Bytes::from(body.unwrap_or_default().to_owned())))
+        .map_err(|e| format!("the request could not be built: {e}"))?;
+    let response = sender.send_request(request).await.map_err(|e| format!("{}: {e}", url.text))?;
+    let status = response.status().as_u16();
+    let headers: Vec<(String, String)> = response
+        .headers()
+        .iter()
+        .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .collect();
+    // Read (a capped part of) the body so the server sees a client that listened.
+    let _ = Limited::new(response.into_body(), BODY_CAP).collect().await;
+    Ok(Response { url: url.text.clone(), status, headers })
 }
 
 fn as_json(verdict: &model::Verdict, exchanges: &[Exchange]) -> String {

@@ -53,7 +53,7 @@ enum Command {
 
 #[derive(clap::Args, Debug)]
 struct CheckCli {
-    /// The URL the page fetches (http:// only, for now).
+    /// The URL the page fetches (http:// or https://).
     url: String,
     /// The page's origin, e.g. http://localhost:3000.
     #[arg(long)]
@@ -81,6 +81,9 @@ struct CheckCli {
     /// suffix, subdomain, other scheme, …) and report each one the server accepts.
     #[arg(long)]
     scan: bool,
+    /// A PEM file of certificates to trust for https://, besides Mozilla's roots (your own CA's).
+    #[arg(long, value_name = "FILE")]
+    cacert: Option<String>,
 }
 
 /// `cors-sandbox check …`: prints the verdict; the exit status is the verdict's.
@@ -112,6 +115,7 @@ async fn check(cli: CheckCli) -> ExitCode {
         },
         json: cli.json,
         scan: cli.scan,
+        cacert: cli.cacert,
     };
     let (code, text) = cors_sandbox::check::run(&args).await;
     if code == 2 && !args.json {

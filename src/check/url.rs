@@ -1,4 +1,4 @@
-//! The `http://` URLs `check` sends to: split, percent-encoded as the URL parser writes them, and joined
+//! The `http://` and `https://` URLs `check` sends to: split, percent-encoded as the URL parser writes them, and joined
 //! with a redirect's `Location`.
 
 /// The URL Standard's path percent-encode set, beyond C0 controls, space and non-ASCII.
@@ -20,10 +20,12 @@ fn percent_encode(part: &str, set: &[u8]) -> String {
     out
 }
 
-/// An `http://` URL, split as the client needs it.
+/// An `http://` or `https://` URL, split as the client needs it.
 #[derive(Debug, Clone)]
 pub(super) struct HttpUrl {
     pub(super) text: String,
+    /// `https`.
+    pub(super) secure: bool,
     pub(super) host: String,
     pub(super) port: u16,
     /// Path and query, from the first `/`.
@@ -32,14 +34,10 @@ pub(super) struct HttpUrl {
 
 impl HttpUrl {
     pub(super) fn parse(text: &str) -> Result<HttpUrl, String> {
-        let Some(rest) = text.strip_prefix("http://") else {
-            return Err(if text.starts_with("https://") {
-                format!(
-                    "{text}: https URLs are not supported yet (the sandbox has no TLS client); check the server over http://"
-                )
-            } else {
-                format!("{text:?} is not an http:// URL")
-            });
+        let (secure, rest) = match (text.strip_prefix("http://"), text.strip_prefix("https://")) {
+            (Some(rest), _) => (false, rest),
+            (_, Some(rest)) => (true, rest),
+            _ => return Err(format!("{text:?} is not an http:// or https:// URL")),
         };
         // The fragment never leaves the browser.
         let rest = rest.split_once('#').map_or(rest, |(before, _)| before);
@@ -52,26 +50,46 @@ impl HttpUrl {
             }
             None => percent_encode(&path, PATH_SET),
         };
+        let default_port = if secure { 443 } else { 80 };
         let (host, port) = match authority.rsplit_once(':') {
             Some((host, port)) if !port.contains(']') => {
                 (host, port.parse().map_err(|_| format!("{text}: the port {port:?} is not a number"))?)
             }
-            _ => (authority, 80),
+            _ => (authority, default_port),
         };
         if host.is_empty() || authority.contains('@') {
             return Err(format!("{text} has no host, or has a user name in it"));
         }
-        let host = host.to_ascii_lowercase();
-        let port_text = if port == 80 { String::new() } else { format!(":{port}") };
-        Ok(HttpUrl { text: format!("http://{host}{port_text}{path}"), host, port, path })
+        let mut url = HttpUrl { text: String::new(), secure, host: host.to_ascii_lowercase(), port, path };
+        url.text = format!("{}{}", url.origin(), url.path);
+        Ok(url)
+    }
+
+    /// `http` or `https`.
+    pub(super) fn scheme(&self) -> &'static str {
+        if self.secure { "https" } else { "http" }
+    }
+
+    /// `host`, with `:port` unless it is the scheme's default (as the `Host` header and origins write it).
+    pub(super) fn authority(&self) -> String {
+        if self.port == if self.secure { 443 } else { 80 } {
+            self.host.clone()
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
     }
 
     pub(super) fn origin(&self) -> String {
-        if self.port == 80 {
-            format!("http://{}", self.host)
-        } else {
-            format!("http://{}:{}", self.host, self.port)
-        }
+        format!("{}://{}", self.scheme(), self.authority())
+    }
+
+    /// Whether the host is this machine's, which browsers treat as secure even over `http:`
+    /// ("potentially trustworthy", so an `https:` page may fetch it).
+    pub(super) fn is_loopback(&self) -> bool {
+        self.host == "localhost"
+            || self.host.ends_with(".localhost")
+            || self.host.starts_with("127.")
+            || self.host == "[::1]"
     }
 
     /// `location` resolved against this URL (absolute, or a path on the same origin).
@@ -99,7 +117,14 @@ mod tests {
         assert_eq!(url.join("/other").unwrap().text, "http://localhost:8000/other");
         assert_eq!(url.join("next").unwrap().text, "http://localhost:8000/next");
         assert_eq!(url.join("http://127.0.0.1:9/").unwrap().origin(), "http://127.0.0.1:9");
-        assert!(HttpUrl::parse("https://example.com/").unwrap_err().contains("https URLs are not supported"));
+        let secure = HttpUrl::parse("https://Example.com/a").unwrap();
+        assert_eq!(
+            (secure.port, secure.origin().as_str(), secure.text.as_str()),
+            (443, "https://example.com", "https://example.com/a")
+        );
+        assert_eq!(HttpUrl::parse("https://example.com:8443/").unwrap().origin(), "https://example.com:8443");
+        assert_eq!(secure.join("/b?c").unwrap().text, "https://example.com/b?c");
+        assert!(HttpUrl::parse("ftp://example.com/").unwrap_err().contains("not an http:// or https:// URL"));
         assert!(HttpUrl::parse("http://u:p@host/").is_err());
     }
 

@@ -8,6 +8,8 @@ use serde_json::Value;
 
 #[path = "../support/fixed_server.rs"]
 mod fixed_server;
+#[path = "../support/tls_server.rs"]
+mod tls_server;
 
 /// Runs `cors-sandbox check … --json`; returns the exit status and the JSON.
 async fn check(args: &[&str]) -> (i32, Value) {
@@ -121,6 +123,55 @@ async fn check_judges_a_server_it_does_not_control_as_a_browser_would() {
     let (code, out) = check(&["http://127.0.0.1:9/api", "--origin", ORIGIN]).await;
     assert_eq!(code, 2, "{out}");
     assert!(out["error"].as_str().unwrap().contains("cannot connect"), "{out}");
-    let (code, _) = check(&["https://example.com/", "--origin", ORIGIN]).await;
+    let (code, out) = check(&["ftp://127.0.0.1/", "--origin", ORIGIN]).await;
     assert_eq!(code, 2);
+    assert!(out["error"].as_str().unwrap().contains("not an http:// or https:// URL"), "{out}");
+}
+
+/// Over TLS: the same verdicts, a certificate checked against Mozilla's roots and `--cacert`, and mixed
+/// content refused as the browser refuses it, before any CORS check.
+#[tokio::test]
+async fn check_judges_an_https_server_and_refuses_mixed_content() {
+    let (port, seen) = tls_server::server().await;
+    let ca = tls_server::ca_file();
+    let url = |path: &str| format!("https://localhost:{port}{path}");
+    const SECURE_PAGE: &str = "https://app.example";
+
+    let (code, out) = check(&[&url("/star"), "--origin", SECURE_PAGE, "--cacert", &ca]).await;
+    assert_eq!((code, &out["allowed"]), (0, &Value::Bool(true)), "{out}");
+    let (code, out) = check(&[&url("/mismatch"), "--origin", SECURE_PAGE, "--cacert", &ca]).await;
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(
+        out["chromium_message"],
+        format!(
+            "Access to fetch at '{}' from origin '{SECURE_PAGE}' has been blocked by CORS policy: The 'Access-Control-Allow-Origin' header has a value 'https://yoursite.com' that is not equal to the supplied origin. Have the server send the header with a valid value.",
+            url("/mismatch")
+        )
+    );
+    // A failed preflight over TLS: only the OPTIONS reached the server.
+    let before = seen.lock().unwrap().len();
+    let (code, out) =
+        check(&[&url("/preflight-404"), "--origin", SECURE_PAGE, "-X", "PUT", "--cacert", &ca]).await;
+    assert_eq!((code, out["preflight"].clone()), (1, Value::Bool(true)), "{out}");
+    assert_eq!(
+        seen.lock().unwrap()[before..].iter().map(|(m, _, _)| m.as_str()).collect::<Vec<_>>(),
+        ["OPTIONS"]
+    );
+
+    // The test authority is not one of Mozilla's: without --cacert, no verdict, and a sentence saying why.
+    let (code, out) = check(&[&url("/star"), "--origin", SECURE_PAGE]).await;
+    assert_eq!(code, 2, "{out}");
+    let error = out["error"].as_str().unwrap();
+    assert!(error.contains("cannot make a TLS connection") && error.contains("--cacert"), "{error}");
+    let (code, out) = check(&[&url("/star"), "--origin", SECURE_PAGE, "--cacert", "/nonexistent.pem"]).await;
+    assert_eq!(code, 2, "{out}");
+    assert!(out["error"].as_str().unwrap().contains("--cacert /nonexistent.pem: cannot read it"), "{out}");
+
+    // An https page cannot fetch http from another machine; this machine's http is allowed.
+    let (code, out) = check(&["http://api.example/data", "--origin", SECURE_PAGE]).await;
+    assert_eq!(code, 2, "{out}");
+    assert!(out["error"].as_str().unwrap().contains("mixed content"), "{out}");
+    let (plain, _) = fixed_server::server().await;
+    let (code, out) = check(&[&format!("http://127.0.0.1:{plain}/star"), "--origin", SECURE_PAGE]).await;
+    assert_eq!(code, 0, "loopback http is potentially trustworthy: {out}");
 }

@@ -69,10 +69,15 @@ async fn answer(State(seen): State<Seen>, request: Request) -> Response {
     (status, headers, "{}").into_response()
 }
 
+/// The server's routes: every path answered by `answer`, and kept in `seen`.
+pub fn app(seen: &Seen) -> Router {
+    Router::new().fallback(answer).with_state(Arc::clone(seen))
+}
+
 /// Starts the server on a free port; returns its port and what it receives.
 pub async fn server() -> (u16, Seen) {
     let seen: Seen = Arc::default();
-    let app = Router::new().fallback(answer).with_state(Arc::clone(&seen));
+    let app = app(&seen);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     tokio::spawn(async move { axum::serve(listener, app).await });
