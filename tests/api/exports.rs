@@ -779,3 +779,48 @@ async fn nginx_refuses_a_named_group_that_clashes_with_its_variables_as_its_expo
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("host"), "{stderr}");
 }
+
+/// Why the libraries refuse the server bugs: tower-http, express and Starlette write their headers on the
+/// preflight and the actual answer alike (so "preflight only" or "actual only" cannot be written), and
+/// tower-http and Starlette answer a preflight they handle with 200 (so a failing preflight status cannot
+/// be either); tower-http and Starlette answer a plain OPTIONS themselves too.
+#[tokio::test]
+async fn the_libraries_write_every_answer_and_succeed_every_preflight_as_their_refusals_say() {
+    if !stacks_available() {
+        return;
+    }
+    for (case, stack) in [
+        ("preflight_only", "tower-http"),
+        ("preflight_only", "express"),
+        ("preflight_only", "starlette"),
+        ("headers_on_actual", "tower-http"),
+        ("preflight_500", "tower-http"),
+        ("preflight_500", "starlette"),
+    ] {
+        let reason = unsupported(case, stack);
+        assert!(
+            reason.contains("on every answer") || reason.contains("answers every preflight"),
+            "{case} / {stack}: {reason}"
+        );
+    }
+    let any = cases().into_iter().find(|c| c.name == "any_origin").unwrap();
+    let export = export::export(
+        &any.policy(),
+        &Probe { method: "PUT".to_owned(), ..any.probe() },
+        "http://localhost:8000/api",
+    );
+    let http = Client::new();
+    for (stack, preflight_status) in [("tower-http", 200), ("express", 204), ("starlette", 200)] {
+        let code = export.stacks.iter().find(|s| s.stack == stack).unwrap().code.clone().unwrap();
+        let running = run(stack, "any_origin", &code).await;
+        let real = exchange(&http, &running.url, &any.probe()).await;
+        assert_eq!(real.preflight.status, preflight_status, "{stack}");
+        for (answer, sent) in [("preflight", &real.preflight), ("actual", &real.actual)] {
+            assert_eq!(
+                sent.headers.get("access-control-allow-origin").map(String::as_str),
+                Some("*"),
+                "{stack} {answer}"
+            );
+        }
+    }
+}
