@@ -10,6 +10,7 @@
 //! - [`site`]: [`Site`], the state every request shares, and [`SiteConfig`], where the two origins are.
 //! - [`pages`]: the tutorial page (askama templates from `templates/`) and the embedded `static/` files.
 //! - [`control`]: the JSON control API under `/sandbox/`: policy, log, progress.
+//! - `export`: `GET /sandbox/export`, the policy as four stacks' configuration for the lab's request.
 //! - [`events`]: what the live feed announces ([`SiteEvent`]).
 //! - [`feed`]: `GET /sandbox/events`, the Server-Sent Events feed every open tab follows.
 //! - [`watcher`]: the task that turns each exchange into a verdict and ticks the tutorial.
@@ -31,6 +32,7 @@ pub mod control;
 pub mod error;
 pub mod events;
 pub mod explain;
+mod export;
 pub mod feed;
 pub mod guard;
 pub mod judgement;
