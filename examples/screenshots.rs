@@ -228,23 +228,6 @@ async fn tutorial_fixed(browser: &Browser, sandbox: &Sandbox) -> Result<Vec<u8>,
     region(browser, "section.policy", "section.views").await
 }
 
-/// Sets the lab's request form and presses its Send, as the lessons' browser test does; waits for the
-/// timeline.
-async fn lab_send(browser: &Browser, fields: serde_json::Value) -> Result<(), String> {
-    browser
-        .eval(&format!(
-            "const f = document.querySelector('#request-form').elements;
-             for (const [name, value] of Object.entries({fields})) f[name].value = value;
-             document.querySelector('#request-form').dispatchEvent(new Event('input'));
-             document.querySelector('#lab-result').replaceChildren();
-             return true;"
-        ))
-        .await?;
-    browser.click("#lab-send").await?;
-    browser.wait_for_nonempty_text("#lab-result .timeline", WAIT).await?;
-    Ok(())
-}
-
 /// Picks a named policy from the lab's menu and waits until the API has it.
 async fn lab_preset(browser: &Browser, id: &str) -> Result<(), String> {
     browser
@@ -273,12 +256,14 @@ async fn lab_timeline(browser: &Browser, sandbox: &Sandbox) -> Result<Vec<u8>, S
     // policy, preflight and all; then the same POST with the CORS headers on the preflight only, whose
     // timeline shows the preflight passing and the actual answer failing.
     lab_preset(browser, "article").await?;
-    lab_send(browser, json!({ "path": "/api", "method": "GET", "headers": "", "body": "none" })).await?;
+    browser
+        .lab_send(&json!({ "path": "/api", "method": "GET", "headers": "", "body": "none" }).to_string())
+        .await?;
     let post = json!({ "path": "/api", "method": "POST", "headers": "", "body": "json" });
     lab_preset(browser, "permissive").await?;
-    lab_send(browser, post.clone()).await?;
+    browser.lab_send(&post.to_string()).await?;
     lab_preset(browser, "preflight-only").await?;
-    lab_send(browser, post).await?;
+    browser.lab_send(&post.to_string()).await?;
     let drawn = browser.text("#lab-result .timeline").await?;
     if !(drawn.contains("OPTIONS /api") && drawn.contains("preflight passed") && drawn.contains("rejects")) {
         return Err(format!("the timeline does not show a passed preflight and a blocked request: {drawn}"));
@@ -453,26 +438,7 @@ impl Sandbox {
 
     /// Replaces the policy with a named one through the control API, as the lab's menu does.
     async fn use_preset(&self, id: &str) -> Result<(), String> {
-        let http = reqwest::Client::new();
-        let presets: serde_json::Value = http
-            .get(format!("{}/sandbox/presets", self.site))
-            .send()
-            .await
-            .map_err(|e| e.to_string())?
-            .json()
-            .await
-            .map_err(|e| e.to_string())?;
-        let preset = presets
-            .as_array()
-            .and_then(|list| list.iter().find(|p| p["id"] == id))
-            .ok_or_else(|| format!("no preset {id}"))?;
-        let res = http
-            .put(format!("{}/sandbox/policy", self.site))
-            .json(&preset["policy"])
-            .send()
-            .await
-            .map_err(|e| e.to_string())?;
-        if res.status().is_success() { Ok(()) } else { Err(format!("PUT {id} answered {}", res.status())) }
+        harness::use_preset(&self.site, id).await
     }
 
     /// SIGTERM, and wait for it to exit.

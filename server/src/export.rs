@@ -59,6 +59,28 @@ pub struct Probe {
     pub credentials: bool,
 }
 
+impl Probe {
+    /// A probe whose every header needs the preflight's permission (none of them CORS-safelisted, as
+    /// `X-…` headers are): `request_headers` is their names, lower-cased and sorted. The lab's endpoint
+    /// asks the browser model instead; this is for tables of cases.
+    pub fn with_unsafe_headers(
+        origin: &str,
+        method: &str,
+        headers: &[(&str, &str)],
+        credentials: bool,
+    ) -> Probe {
+        let mut request_headers: Vec<String> = headers.iter().map(|(n, _)| n.to_ascii_lowercase()).collect();
+        request_headers.sort();
+        Probe {
+            origin: origin.to_owned(),
+            method: method.to_owned(),
+            headers: headers.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())).collect(),
+            request_headers,
+            credentials,
+        }
+    }
+}
+
 /// What one answer carried: its status and the [`COMPARED`] headers, lower-cased names, repeated lines
 /// joined with `", "`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]

@@ -15,7 +15,7 @@ use std::time::Duration;
 use reqwest::{Client, Method};
 use serde_json::{Value, json};
 use server::Policy;
-use server::export::{self, Exchange, Probe, Sent, StackExport};
+use server::export::{self, Exchange, Export, Probe, Sent, StackExport};
 use tokio::process::{Child, Command};
 
 use super::spawn_sandbox;
@@ -167,22 +167,28 @@ fn cases() -> Vec<Case> {
     ]
 }
 
+/// The case called `name`.
+fn case_named(name: &str) -> Case {
+    cases().into_iter().find(|c| c.name == name).unwrap_or_else(|| panic!("no case {name}"))
+}
+
+/// One stack's part of an export.
+fn stack_of<'a>(export: &'a Export, stack: &str) -> &'a StackExport {
+    export.stacks.iter().find(|s| s.stack == stack).unwrap_or_else(|| panic!("no stack {stack}"))
+}
+
 impl Case {
+    /// Every stack's export of the case, for the sandbox's API at the article's URL.
+    fn export(&self) -> Export {
+        export::export(&self.policy(), &self.probe(), "http://localhost:8000/api")
+    }
+
     fn policy(&self) -> Policy {
         Policy::from_json(&self.policy).expect("the case's policy is valid")
     }
 
     fn probe(&self) -> Probe {
-        let mut request_headers: Vec<String> =
-            self.headers.iter().map(|(name, _)| name.to_ascii_lowercase()).collect();
-        request_headers.sort();
-        Probe {
-            origin: self.origin.to_owned(),
-            method: self.method.to_owned(),
-            headers: self.headers.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())).collect(),
-            request_headers,
-            credentials: self.credentials,
-        }
+        Probe::with_unsafe_headers(self.origin, self.method, self.headers, self.credentials)
     }
 }
 
@@ -536,9 +542,9 @@ fn tower_example_source() -> String {
 
 /// What `StackExport::unsupported` says, for one stack of one case.
 fn unsupported(case: &str, stack: &str) -> String {
-    let case = cases().into_iter().find(|c| c.name == case).unwrap();
-    let export = export::export(&case.policy(), &case.probe(), "http://localhost:8000/api");
-    let found: &StackExport = export.stacks.iter().find(|s| s.stack == stack).unwrap();
+    let case = case_named(case);
+    let export = case.export();
+    let found: &StackExport = stack_of(&export, stack);
     found.unsupported.clone().unwrap_or_else(|| panic!("{stack} can express {}", case.name))
 }
 
@@ -596,8 +602,8 @@ async fn nginx_drops_the_headers_from_an_error_without_always_as_its_note_says()
         return;
     }
     let case = cases().into_iter().find(|c| c.name == "preflight_500").unwrap();
-    let export = export::export(&case.policy(), &case.probe(), "http://localhost:8000/api");
-    let nginx = export.stacks.iter().find(|s| s.stack == "nginx").unwrap();
+    let export = case.export();
+    let nginx = stack_of(&export, "nginx");
     assert!(nginx.notes.iter().any(|n| n.contains("without it nginx sends the header only on 200")));
     let code = nginx.code.as_deref().unwrap();
     let with_always = run("nginx", "always", code).await;
@@ -619,9 +625,9 @@ async fn express_turns_a_list_into_one_echoed_origin_as_its_note_says() {
     if !stacks_available() {
         return;
     }
-    let case = cases().into_iter().find(|c| c.name == "allowlist_refused").unwrap();
-    let export = export::export(&case.policy(), &case.probe(), "http://localhost:8000/api");
-    let express = export.stacks.iter().find(|s| s.stack == "express").unwrap();
+    let case = case_named("allowlist_refused");
+    let export = case.export();
+    let express = stack_of(&export, "express");
     assert!(express.notes.iter().any(|n| n.contains("a list can never be sent as one header")));
     let running = run("express", "list", express.code.as_deref().unwrap()).await;
     let http = Client::new();
@@ -692,15 +698,15 @@ async fn a_lower_case_method_is_refused_before_cors_as_the_exports_say() {
     if !stacks_available() {
         return;
     }
-    let case = cases().into_iter().find(|c| c.name == "lowercase_patch").unwrap();
-    let any = cases().into_iter().find(|c| c.name == "any_origin").unwrap();
-    let export = export::export(&any.policy(), &any.probe(), "http://localhost:8000/api");
+    let case = case_named("lowercase_patch");
+    let any = case_named("any_origin");
+    let export = any.export();
     let http = Client::new();
     for (stack, status) in [("express", 400), ("nginx", 400), ("starlette", 405)] {
         let reason = unsupported("lowercase_patch", stack);
         assert!(reason.contains("fetch() sends a method as it was written"), "{stack}: {reason}");
         assert!(reason.contains(&format!("with {status}")), "{stack}: {reason}");
-        let code = export.stacks.iter().find(|s| s.stack == stack).unwrap().code.clone().unwrap();
+        let code = stack_of(&export, stack).code.clone().unwrap();
         let running = run(stack, "lowercase", &code).await;
         let answer = http
             .request(Method::from_bytes(case.method.as_bytes()).unwrap(), &running.url)
@@ -726,9 +732,9 @@ async fn express_answers_every_options_as_a_preflight_as_its_export_says() {
     assert!(
         unsupported("options_request", "express").contains("answers every OPTIONS request as a preflight")
     );
-    let case = cases().into_iter().find(|c| c.name == "credentialed").unwrap();
-    let export = export::export(&case.policy(), &case.probe(), "http://localhost:8000/api");
-    let code = export.stacks.iter().find(|s| s.stack == "express").unwrap().code.clone().unwrap();
+    let case = case_named("credentialed");
+    let export = case.export();
+    let code = stack_of(&export, "express").code.clone().unwrap();
     let running = run("express", "options", &code).await;
     let answer = Client::new()
         .request(Method::OPTIONS, &running.url)
@@ -748,9 +754,9 @@ async fn nginx_refuses_a_named_group_that_clashes_with_its_variables_as_its_expo
         return;
     }
     assert!(unsupported("named_group", "nginx").contains("named group"));
-    let any = cases().into_iter().find(|c| c.name == "any_origin").unwrap();
-    let export = export::export(&any.policy(), &any.probe(), "http://localhost:8000/api");
-    let code = export.stacks.iter().find(|s| s.stack == "nginx").unwrap().code.clone().unwrap();
+    let any = case_named("any_origin");
+    let export = any.export();
+    let code = stack_of(&export, "nginx").code.clone().unwrap();
     // What the export would have written: the pattern as nginx's map reads it.
     let with_group = code.replacen(
         "\nserver {",
@@ -803,7 +809,7 @@ async fn the_libraries_write_every_answer_and_succeed_every_preflight_as_their_r
             "{case} / {stack}: {reason}"
         );
     }
-    let any = cases().into_iter().find(|c| c.name == "any_origin").unwrap();
+    let any = case_named("any_origin");
     let export = export::export(
         &any.policy(),
         &Probe { method: "PUT".to_owned(), ..any.probe() },
@@ -811,7 +817,7 @@ async fn the_libraries_write_every_answer_and_succeed_every_preflight_as_their_r
     );
     let http = Client::new();
     for (stack, preflight_status) in [("tower-http", 200), ("express", 204), ("starlette", 200)] {
-        let code = export.stacks.iter().find(|s| s.stack == stack).unwrap().code.clone().unwrap();
+        let code = stack_of(&export, stack).code.clone().unwrap();
         let running = run(stack, "any_origin", &code).await;
         let real = exchange(&http, &running.url, &any.probe()).await;
         assert_eq!(real.preflight.status, preflight_status, "{stack}");

@@ -119,26 +119,7 @@ async fn the_secret(sandbox: &SandboxProcess) -> Result<String, String> {
 
 /// Replaces the policy with the named preset, as the lab's button does.
 async fn use_preset(sandbox: &SandboxProcess, id: &str) -> Result<(), String> {
-    let http = reqwest::Client::new();
-    let presets: Value = http
-        .get(format!("{}/sandbox/presets", sandbox.site))
-        .send()
-        .await
-        .map_err(|e| e.to_string())?
-        .json()
-        .await
-        .map_err(|e| e.to_string())?;
-    let preset = presets
-        .as_array()
-        .and_then(|list| list.iter().find(|p| p["id"] == id))
-        .ok_or_else(|| format!("no preset {id}"))?;
-    let res = http
-        .put(format!("{}/sandbox/policy", sandbox.site))
-        .json(&preset["policy"])
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    if res.status().is_success() { Ok(()) } else { Err(format!("PUT {id} answered {}", res.status())) }
+    crate::harness::use_preset(&sandbox.site, id).await
 }
 
 async fn get_json(url: &str) -> Result<Value, String> {

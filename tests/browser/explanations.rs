@@ -4,7 +4,6 @@
 use serde_json::json;
 
 use crate::harness::Browser;
-use crate::lessons::send_fields;
 use crate::sandbox::SandboxProcess;
 
 /// The lab's result area, as text.
@@ -20,7 +19,7 @@ pub async fn a_never_sent_request_is_drawn_as_never_sent(
 ) -> Result<(), String> {
     browser.goto(&format!("{}/lab", sandbox.site)).await?;
     browser.find("#lab-send").await?;
-    send_fields(browser, "{ path: '/api', method: 'FOO BAR', headers: '', body: 'none' }").await?;
+    browser.lab_send("{ path: '/api', method: 'FOO BAR', headers: '', body: 'none' }").await?;
     let shown = lab_result(browser).await?;
     if !shown.contains("Never sent") || shown.contains("a simple request") {
         return Err(format!("the lab drew a request that was never sent as: {shown}"));
@@ -32,11 +31,9 @@ pub async fn a_never_sent_request_is_drawn_as_never_sent(
 pub async fn a_dropped_header_is_said(browser: &Browser, sandbox: &SandboxProcess) -> Result<(), String> {
     browser.goto(&format!("{}/lab", sandbox.site)).await?;
     browser.find("#lab-send").await?;
-    send_fields(
-        browser,
-        "{ path: '/api', method: 'GET', headers: 'Origin: https://evil.example', body: 'none' }",
-    )
-    .await?;
+    browser
+        .lab_send("{ path: '/api', method: 'GET', headers: 'Origin: https://evil.example', body: 'none' }")
+        .await?;
     let shown = lab_result(browser).await?;
     if !shown.contains("was dropped without a word") {
         return Err(format!("nothing says the Origin header was dropped: {shown}"));
@@ -72,7 +69,7 @@ pub async fn a_cache_hit_is_said_as_one(browser: &Browser, sandbox: &SandboxProc
     browser.goto(&format!("{}/lab", sandbox.site)).await?;
     browser.find("#lab-send").await?;
     let fields = json!({ "path": path, "method": "GET", "headers": "", "body": "none", "cache": "default" });
-    send_fields(browser, &fields.to_string()).await?;
+    browser.lab_send(&fields.to_string()).await?;
     let shown = lab_result(browser).await?;
     if !shown.contains("answered from its HTTP cache") || shown.contains("server down") {
         return Err(format!("the cache hit is explained as: {shown}"));

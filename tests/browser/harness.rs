@@ -491,6 +491,22 @@ impl Browser {
         }
         remove_dir_retrying(&self.temp_dir)
     }
+
+    /// Sets the lab's request form fields named in `fields` (a JavaScript object expression) and presses
+    /// Send, as a learner would; waits for the timeline.
+    pub async fn lab_send(&self, fields: &str) -> Result<(), String> {
+        self.eval(&format!(
+            "const f = document.querySelector('#request-form').elements;
+             for (const [name, value] of Object.entries({fields})) f[name].value = value;
+             document.querySelector('#request-form').dispatchEvent(new Event('input'));
+             document.querySelector('#lab-result').replaceChildren();
+             return true;"
+        ))
+        .await?;
+        self.click("#lab-send").await?;
+        self.wait_for_nonempty_text("#lab-result .timeline", DEFAULT_TIMEOUT).await?;
+        Ok(())
+    }
 }
 
 impl Drop for Browser {
@@ -618,6 +634,31 @@ fn log_tail(path: &Path) -> String {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(20)..].join("\n")
+}
+
+/// Replaces the policy of the sandbox whose site is `site` with the named preset, through the control API,
+/// as the lab's menu does.
+pub async fn use_preset(site: &str, id: &str) -> Result<(), String> {
+    let http = reqwest::Client::new();
+    let presets: serde_json::Value = http
+        .get(format!("{site}/sandbox/presets"))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .json()
+        .await
+        .map_err(|e| e.to_string())?;
+    let preset = presets
+        .as_array()
+        .and_then(|list| list.iter().find(|p| p["id"] == id))
+        .ok_or_else(|| format!("no preset {id}"))?;
+    let res = http
+        .put(format!("{site}/sandbox/policy"))
+        .json(&preset["policy"])
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if res.status().is_success() { Ok(()) } else { Err(format!("PUT {id} answered {}", res.status())) }
 }
 
 #[cfg(test)]

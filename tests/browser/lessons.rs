@@ -1,62 +1,16 @@
 //! Every lab lesson completed in Chromium from the page alone: the request form, the named policies and
 //! the policy fields, the Send button — and each lesson must tick itself.
 
-use std::time::Duration;
-
 use serde_json::json;
+
+use client_site::lessons::{Form, GET};
 
 use crate::harness::Browser;
 use crate::sandbox::SandboxProcess;
 
-const WAIT: Duration = Duration::from_secs(10);
-
-/// One request through the lab's form, as a learner fills it in.
-struct Form {
-    path: &'static str,
-    method: &'static str,
-    headers: &'static str,
-    body: &'static str,
-    credentials: &'static str,
-    mode: &'static str,
-    redirect: &'static str,
-    cache: &'static str,
-}
-
-const GET: Form = Form {
-    path: "/api",
-    method: "GET",
-    headers: "",
-    body: "none",
-    credentials: "same-origin",
-    mode: "cors",
-    redirect: "follow",
-    cache: "no-store",
-};
-
 /// Fills in the request form and presses Send; waits for the three views.
 async fn send(browser: &Browser, form: Form) -> Result<(), String> {
-    let fields = json!({
-        "path": form.path, "method": form.method, "headers": form.headers, "body": form.body,
-        "credentials": form.credentials, "mode": form.mode, "redirect": form.redirect, "cache": form.cache,
-    });
-    send_fields(browser, &fields.to_string()).await
-}
-
-/// Sets the request form's fields named in `fields` (a JavaScript object expression) and presses Send;
-/// waits for the three views.
-pub async fn send_fields(browser: &Browser, fields: &str) -> Result<(), String> {
-    browser
-        .eval(&format!(
-            "const f = document.querySelector('#request-form').elements;
-             for (const [name, value] of Object.entries({fields})) f[name].value = value;
-             document.querySelector('#request-form').dispatchEvent(new Event('input'));
-             document.querySelector('#lab-result').replaceChildren();
-             return true;"
-        ))
-        .await?;
-    browser.click("#lab-send").await?;
-    browser.wait_for_nonempty_text("#lab-result .timeline", WAIT).await?;
-    Ok(())
+    browser.lab_send(&form.to_json().to_string()).await
 }
 
 /// Picks a named policy from the menu.

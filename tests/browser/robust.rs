@@ -44,7 +44,7 @@ async fn fits_the_window(browser: &Browser, what: &str) -> Result<(), String> {
 
 /// Fills in the lab's path and presses Send; waits for the result's timeline.
 async fn lab_send(browser: &Browser, path_js: &str) -> Result<(), String> {
-    crate::lessons::send_fields(browser, &format!("{{ path: {path_js} }}")).await
+    browser.lab_send(&format!("{{ path: {path_js} }}")).await
 }
 
 /// After every tutorial step and every lab lesson, each page says it is all done, as a status.

@@ -42,6 +42,16 @@ pub struct Form {
     pub cache: &'static str,
 }
 
+impl Form {
+    /// The form's fields by their names in the page's `<form id="request-form">`.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "path": self.path, "method": self.method, "headers": self.headers, "body": self.body,
+            "credentials": self.credentials, "mode": self.mode, "redirect": self.redirect, "cache": self.cache,
+        })
+    }
+}
+
 /// The form as the lab opens: the article's `GET /api`.
 pub const GET: Form = Form {
     path: "/api",
@@ -78,12 +88,7 @@ impl Setup {
             Then::OpenThenSend { open, request } => (Some(request), 1, Some(*open), Value::Null),
             Then::Attack { button, label } => (None, 0, None, json!({ "button": button, "label": label })),
         };
-        let request = request.map_or(Value::Null, |f| {
-            json!({
-                "path": f.path, "method": f.method, "headers": f.headers, "body": f.body,
-                "credentials": f.credentials, "mode": f.mode, "redirect": f.redirect, "cache": f.cache,
-            })
-        });
+        let request = request.map_or(Value::Null, Form::to_json);
         json!({ "preset": preset, "policy": policy, "request": request, "sends": sends, "open": open, "attack": attack })
     }
 }

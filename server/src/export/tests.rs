@@ -10,15 +10,7 @@ fn policy(json: serde_json::Value) -> Policy {
 }
 
 fn probe(origin: &str, method: &str, headers: &[(&str, &str)], credentials: bool) -> Probe {
-    let mut request_headers: Vec<String> = headers.iter().map(|(n, _)| n.to_ascii_lowercase()).collect();
-    request_headers.sort();
-    Probe {
-        origin: origin.to_owned(),
-        method: method.to_owned(),
-        headers: headers.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())).collect(),
-        request_headers,
-        credentials,
-    }
+    Probe::with_unsafe_headers(origin, method, headers, credentials)
 }
 
 fn stack<'a>(export: &'a Export, name: &str) -> &'a StackExport {
