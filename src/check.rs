@@ -2,7 +2,7 @@
 //!
 //! It sends what a browser would send for a `fetch()` from a page at `--origin` — the `Origin`, the
 //! preflight when the Fetch Standard calls for one, then the actual request, following redirects as
-//! `fetch()` does — and nothing it would not: the browser model (`client_site::model`, the one the lab
+//! `fetch()` does — and nothing it would not: the browser model (`browser_model`, the one the lab
 //! uses) judges every answer in turn, and the first one a browser would stop at is the last one sent.
 //! What it prints is the model's verdict: allowed or blocked, the checks in order, each engine's console
 //! lines, and the rule that decided.
@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
-use client_site::model::{self, Credentials, Mode, Preflight, Request, Response};
+use browser_model::{self, Credentials, Mode, Preflight, Request, Response};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::client::conn::http1;
 use hyper_util::rt::TokioIo;
@@ -194,7 +194,7 @@ pub async fn run(args: &CheckArgs) -> (u8, String) {
 }
 
 /// Sends what the browser would, and judges it.
-async fn judge(args: &CheckArgs, client: &Client) -> Result<(model::Verdict, Vec<Exchange>), String> {
+async fn judge(args: &CheckArgs, client: &Client) -> Result<(browser_model::Verdict, Vec<Exchange>), String> {
     let target = HttpUrl::parse(&args.url)?;
     let page = HttpUrl::parse(&format!("{}/", args.origin.trim_end_matches('/'))).map_err(|_| {
         format!("--origin must be an origin such as http://localhost:3000, not {:?}", args.origin)
@@ -224,7 +224,7 @@ async fn judge(args: &CheckArgs, client: &Client) -> Result<(model::Verdict, Vec
     let mut preflight = None;
     if cross_origin
         && args.mode == Mode::Cors
-        && let Some(reason) = model::preflight_needed(&request)
+        && let Some(reason) = browser_model::preflight_needed(&request)
     {
         let mut lines = vec![
             ("Origin".to_string(), page.origin()),
@@ -243,7 +243,7 @@ async fn judge(args: &CheckArgs, client: &Client) -> Result<(model::Verdict, Vec
             request_headers: lines,
             response: response.clone(),
         });
-        let verdict = model::judge(&args.origin, &request, Preflight::Sent(&response), &[]);
+        let verdict = browser_model::judge(&args.origin, &request, Preflight::Sent(&response), &[]);
         let failed_in_preflight = verdict.failed_check.as_ref().is_some_and(|f| f.in_preflight);
         if failed_in_preflight {
             return Ok((verdict, exchanges));
@@ -283,7 +283,7 @@ async fn judge(args: &CheckArgs, client: &Client) -> Result<(model::Verdict, Vec
             response.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case("location")).map(|(_, v)| v.clone());
         let redirect = matches!(response.status, 301 | 302 | 303 | 307 | 308) && location.is_some();
         let preflight_state = preflight.as_ref().map_or(Preflight::NotSent, Preflight::Sent);
-        let verdict = model::judge(&args.origin, &request, preflight_state, &actual);
+        let verdict = browser_model::judge(&args.origin, &request, preflight_state, &actual);
         // Done when it is not a redirect, or when the browser would stop at this one.
         let stopped_here = verdict.failed_check.as_ref().is_some_and(|f| f.url == url.text);
         if !redirect || verdict.allowed || stopped_here {
@@ -301,7 +301,7 @@ async fn judge(args: &CheckArgs, client: &Client) -> Result<(model::Verdict, Vec
         url = next;
     }
     let preflight_state = preflight.as_ref().map_or(Preflight::NotSent, Preflight::Sent);
-    Ok((model::judge(&args.origin, &request, preflight_state, &actual), exchanges))
+    Ok((browser_model::judge(&args.origin, &request, preflight_state, &actual), exchanges))
 }
 
 /// Refuses what the browser blocks as mixed content before any CORS check: an `https:` page fetching an
@@ -401,7 +401,7 @@ where
     Ok(Response { url: url.text.clone(), status, headers })
 }
 
-fn as_json(verdict: &model::Verdict, exchanges: &[Exchange]) -> String {
+fn as_json(verdict: &browser_model::Verdict, exchanges: &[Exchange]) -> String {
     let mut out = client_site::explain::verdict_json(verdict);
     out["checks"] = json!(verdict
         .checks
@@ -423,7 +423,7 @@ fn as_json(verdict: &model::Verdict, exchanges: &[Exchange]) -> String {
     out.to_string()
 }
 
-fn for_a_person(args: &CheckArgs, verdict: &model::Verdict, exchanges: &[Exchange]) -> String {
+fn for_a_person(args: &CheckArgs, verdict: &browser_model::Verdict, exchanges: &[Exchange]) -> String {
     let view = client_site::explain::verdict_json(verdict);
     let mut out = String::new();
     let outcome = if verdict.allowed {

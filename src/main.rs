@@ -88,7 +88,7 @@ struct CheckCli {
 
 /// `cors-sandbox check …`: prints the verdict; the exit status is the verdict's.
 async fn check(cli: CheckCli) -> ExitCode {
-    use client_site::model::{Credentials, Mode};
+    use browser_model::{Credentials, Mode};
     let mut headers = Vec::new();
     for line in &cli.headers {
         let Some((name, value)) = line.split_once(':') else {

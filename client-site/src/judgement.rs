@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use server::{Exchange, ExchangeLog};
 
-use crate::model::{self, Credentials, Mode, Preflight, Request, Response, Verdict};
+use browser_model::{Credentials, Mode, Preflight, Request, Response, Verdict};
 
 /// What the browser made of one exchange, as far as its record shows.
 #[derive(Clone, Debug)]
@@ -102,7 +102,7 @@ pub fn judge(exchange: &Exchange, log: &ExchangeLog) -> Judgement {
     };
     // Only a request that may have needed one has a preflight to look for (most do not: a GET, a simple
     // POST). Counting the headers a browser adds too, since a page may have set one of them itself.
-    let may_need_one = model::preflight_needed(&request).is_some()
+    let may_need_one = browser_model::preflight_needed(&request).is_some()
         || exchange.request_headers.iter().any(|(name, _)| {
             ADDED_BY_BROWSERS.contains(&name) && !matches!(name, "accept" | "accept-language")
         });
@@ -116,7 +116,7 @@ pub fn judge(exchange: &Exchange, log: &ExchangeLog) -> Judgement {
     let mut run = |credentials| {
         request.credentials = credentials;
         let preflight = preflight_response.as_ref().map_or(Preflight::NotSent, Preflight::Sent);
-        model::judge(origin, &request, preflight, &response)
+        browser_model::judge(origin, &request, preflight, &response)
     };
     if exchange.request_header("cookie").is_some() {
         return Judgement::Known(Box::new(run(Credentials::Include)));
@@ -168,7 +168,7 @@ fn settable_headers(exchange: &Exchange) -> impl Iterator<Item = (String, String
     exchange
         .request_headers
         .iter()
-        .filter(|(name, value)| !model::is_forbidden_request_header(name, value))
+        .filter(|(name, value)| !browser_model::is_forbidden_request_header(name, value))
         .map(|(name, value)| (name.to_owned(), value.to_owned()))
 }
 

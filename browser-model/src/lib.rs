@@ -1,0 +1,83 @@
+//! # The browser model
+//!
+//! What a browser does with a cross-origin `fetch()`, as a pure function: give it the page's
+//! origin, what the page asked for and what the server answered, and it says whether the
+//! promise resolves, which CORS checks ran, which one failed, and the exact console lines
+//! Chromium 156 and Firefox 153 print. No I/O; the CORS Sandbox feeds it the exchanges its
+//! API recorded.
+//!
+//! ```
+//! use browser_model::{judge, Preflight, Request, Response};
+//!
+//! let request = Request::get("http://localhost:8000/api");
+//! let response = Response::new("http://localhost:8000/api", 200)
+//!     .header("Access-Control-Allow-Origin", "*");
+//! let verdict = judge("http://localhost:3000", &request, Preflight::NotSent, &[response]);
+//! assert!(verdict.allowed);
+//! assert_eq!(verdict.response_type, Some(browser_model::ResponseType::Cors));
+//! ```
+//!
+//! # Layout
+//!
+//! The rules follow the Fetch Standard's algorithms; each file holds one idea.
+//!
+//! - `request` — the inputs: [`Request`] (the `fetch()` init), [`Response`], [`Preflight`].
+//! - `judge` — [`judge`], the whole `fetch()` from start to finish (main fetch, §4.1).
+//! - `request_init` — the Request constructor: `TypeError`s and silently dropped headers.
+//! - `method` — normalising methods; forbidden and CORS-safelisted methods.
+//! - `safelist` — forbidden request headers and CORS-safelisted request headers.
+//! - `preflight` — [`preflight_needed`]: whether, and why, the browser asks first.
+//! - `preflight_response` — judging the `OPTIONS` response (§4.8).
+//! - `allow_list` — parsing `Access-Control-Allow-Methods/-Headers/-Max-Age`.
+//! - `cors_check` — the CORS check on a response (§4.9).
+//! - `chain` — the actual request's responses: redirect hops, then the final one (§4.3).
+//! - `redirect` — what a redirect does to the request (§4.4).
+//! - `exposure` — which response headers JS may read.
+//! - `failure` — why a fetch failed, in Chromium's DevTools names.
+//! - `messages` — the console lines, word for word.
+//! - `verdict` — [`Verdict`], [`Check`], [`FailedCheck`].
+//! - `names` — the stable names: [`CheckId`], [`CorsError`] (DevTools'), [`ResponseType`] (`res.type`).
+//! - `origin`, `url`, `headers` — origins, just enough URL parsing, header-list helpers.
+//! - `samples` — [`sample_scenarios`], a fixed set of exchanges for benchmarks.
+//!
+//! # Where the model follows Chromium rather than the spec
+//!
+//! The browser is the judge, so where Chromium's source and the Fetch Standard differ the
+//! model follows Chromium and says so where the rule is written:
+//!
+//! - `Access-Control-Allow-Headers: *` covers `Authorization` (`preflight_response`).
+//! - A redirected preflight fails before its CORS check is even looked at (`preflight_response`).
+//! - A failed ACAO comparison is split into multiple / invalid / mismatch (`cors_check`).
+//! - A few client-hint headers are CORS-safelisted and `User-Agent` is forbidden (`safelist`).
+//! - When several headers are disallowed, Chromium names one in hash-map order; the model
+//!   names the first in sorted order, as the spec walks them (`preflight_response`).
+
+mod allow_list;
+mod chain;
+mod cors_check;
+mod exposure;
+mod failure;
+mod headers;
+mod judge;
+mod messages;
+pub mod method;
+mod names;
+mod origin;
+mod preflight;
+mod preflight_response;
+mod redirect;
+mod request;
+mod request_init;
+mod safelist;
+mod samples;
+mod url;
+mod verdict;
+
+pub use allow_list::header_names as allowed_header_names;
+pub use judge::judge;
+pub use names::{CheckId, CorsError, ResponseType};
+pub use preflight::{PreflightReason, preflight_needed};
+pub use request::{Credentials, Mode, Preflight, RedirectMode, Request, Response};
+pub use safelist::{UnsafeHeader, is_forbidden_request_header};
+pub use samples::sample_scenarios;
+pub use verdict::{Check, FailedCheck, Verdict};
