@@ -4,7 +4,9 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use browser_model::{Credentials, Engine, Mode};
 use clap::Parser;
+use clap::builder::TypedValueParser as _;
 use cors_sandbox::Stopped;
 use tokio::net::TcpListener;
 
@@ -69,11 +71,15 @@ struct CheckCli {
     #[arg(long)]
     data: Option<String>,
     /// fetch()'s credentials option.
-    #[arg(long, default_value = "same-origin", value_parser = ["omit", "same-origin", "include"])]
-    credentials: String,
+    #[arg(long, default_value = "same-origin", value_parser = words(&Credentials::ALL))]
+    credentials: Credentials,
     /// fetch()'s mode option.
-    #[arg(long, default_value = "cors", value_parser = ["cors", "no-cors", "same-origin"])]
-    mode: String,
+    #[arg(long, default_value = "cors", value_parser = words(&Mode::ALL))]
+    mode: Mode,
+    /// The engine whose requests are sent: they differ after a redirect (Firefox and WebKit preflight
+    /// again where Chromium may not). The verdict carries every engine's console lines either way.
+    #[arg(long, default_value = "chromium", value_parser = words(&Engine::ALL))]
+    engine: Engine,
     /// Print one JSON object instead of the text for a person.
     #[arg(long)]
     json: bool,
@@ -86,9 +92,19 @@ struct CheckCli {
     cacert: Option<String>,
 }
 
+/// A value parser for one of the browser model's enums: its words, and the help's list of them, are the
+/// model's own (`as_str`, `FromStr`).
+fn words<T>(all: &[T]) -> impl clap::builder::TypedValueParser<Value = T>
+where
+    T: std::str::FromStr<Err = String> + Copy + Send + Sync + 'static,
+    T: Into<&'static str>,
+{
+    let names: Vec<&'static str> = all.iter().map(|value| (*value).into()).collect();
+    clap::builder::PossibleValuesParser::new(names).try_map(|word| word.parse::<T>())
+}
+
 /// `cors-sandbox check …`: prints the verdict; the exit status is the verdict's.
 async fn check(cli: CheckCli) -> ExitCode {
-    use browser_model::{Credentials, Mode};
     let mut headers = Vec::new();
     for line in &cli.headers {
         let Some((name, value)) = line.split_once(':') else {
@@ -103,19 +119,12 @@ async fn check(cli: CheckCli) -> ExitCode {
         method: cli.method,
         headers,
         data: cli.data,
-        credentials: match cli.credentials.as_str() {
-            "omit" => Credentials::Omit,
-            "include" => Credentials::Include,
-            _ => Credentials::SameOrigin,
-        },
-        mode: match cli.mode.as_str() {
-            "no-cors" => Mode::NoCors,
-            "same-origin" => Mode::SameOrigin,
-            _ => Mode::Cors,
-        },
+        credentials: cli.credentials,
+        mode: cli.mode,
         json: cli.json,
         scan: cli.scan,
         cacert: cli.cacert,
+        engine: cli.engine,
     };
     let (code, text) = cors_sandbox::check::run(&args).await;
     if code == 2 && !args.json {

@@ -6,19 +6,22 @@
 //! and stays set, so a same-origin request redirected elsewhere becomes a CORS request there.
 
 use crate::cors_check::cors_check;
+use crate::engine::Engine;
 use crate::exposure::readable_headers;
 use crate::failure::Failure;
 use crate::names::{CheckId, ResponseType};
 use crate::origin::Page;
-use crate::preflight;
 use crate::redirect::{self, MAX_REDIRECTS};
 use crate::request::{Credentials, Mode, RedirectMode, Response};
 use crate::url::{Origin, Url};
 use crate::verdict::{Blocked, Delivered, Trace};
 
 /// The state of the request as it moves along the redirect chain.
-pub(crate) struct Chain<'a> {
-    pub(crate) page: &'a Page,
+#[derive(Debug, Clone)]
+pub(crate) struct Chain {
+    /// The engine whose walk this is (it decides how a `Location` is read).
+    pub(crate) engine: Engine,
+    pub(crate) page: Page,
     pub(crate) credentials: Credentials,
     pub(crate) mode: Mode,
     pub(crate) redirect_mode: RedirectMode,
@@ -26,88 +29,100 @@ pub(crate) struct Chain<'a> {
     pub(crate) current: Url,
     pub(crate) method: String,
     pub(crate) headers: Vec<(String, String)>,
+    /// Whether the request still has its body (a method rewritten to GET drops it).
+    pub(crate) has_body: bool,
     /// Fetch's CORS flag (response tainting "cors").
     pub(crate) cors_flag: bool,
     /// Fetch's tainted-origin flag: the origin is now serialized as `null`.
     pub(crate) tainted: bool,
     /// Response tainting "opaque" (a no-cors request that went cross-origin).
     pub(crate) opaque: bool,
+    /// Redirects followed so far.
+    pub(crate) redirects: u32,
+    /// The last hop went to another origin than the URL before it.
+    pub(crate) crossed_origin: bool,
+    /// Some hop went to another origin than the URL before it.
+    pub(crate) ever_crossed_origin: bool,
+}
+
+/// What one response does to the walk.
+pub(crate) enum Next {
+    /// It is what JavaScript gets.
+    Deliver(Delivered),
+    /// It was a redirect, followed: `current` is the next URL.
+    Follow,
 }
 
 fn block(failure: Failure, check: CheckId, step: &'static str, url: String) -> Blocked {
     Blocked { failure, check, step, url }
 }
 
-impl Chain<'_> {
+impl Chain {
     /// The request's origin as the CORS check sees it.
-    fn request_origin(&self) -> Origin {
+    pub(crate) fn request_origin(&self) -> Origin {
         if self.tainted { Origin::Opaque } else { self.page.origin.clone() }
     }
 
-    /// Follows `actual` to the response JS gets, or to the check that blocks it.
-    pub(crate) fn walk(mut self, trace: &mut Trace, actual: &[Response]) -> Result<Delivered, Blocked> {
-        let mut redirects = 0;
-        let mut responses = actual.iter();
-        loop {
-            let url = self.current.serialize();
-            let Some(response) = responses.next() else {
-                return Err(self.no_response(trace, url, redirects));
-            };
-            let location = redirect::location(response);
-            if self.cors_flag {
-                // §4.3 HTTP fetch: the CORS check on this response, redirect or not.
-                let cors = cors_check(response, &self.request_origin(), self.credentials);
-                let what = if location.is_some() { "Redirect response" } else { "Response" };
-                let explanation = format!("{what} from {url}: {}", cors.explanation);
-                if let Err(error) = cors.result {
-                    trace.fail(CheckId::CorsCheck, cors.step, explanation);
-                    let failure = Failure::Access {
-                        error,
-                        preflight: false,
-                        status: response.status,
-                        on_redirect: location.is_some(),
-                        redirect_to: location.and_then(|l| self.current.resolve(l)).map(|u| u.serialize()),
-                    };
-                    return Err(block(failure, CheckId::CorsCheck, cors.step, url));
-                }
-                trace.pass(CheckId::CorsCheck, cors.step, explanation);
+    /// Takes one response to the request at `current`: the CORS check when the CORS flag is set
+    /// (§4.3 HTTP fetch runs it on every response, redirect or not), then, for a redirect, the redirect
+    /// mode and §4.4's steps; otherwise the response is what JS gets.
+    pub(crate) fn answer(&mut self, trace: &mut Trace, response: &Response) -> Result<Next, Blocked> {
+        let url = self.current.serialize();
+        let location = redirect::location_for(self.engine, response);
+        let location = location.as_deref();
+        if self.cors_flag {
+            let cors = cors_check(response, &self.request_origin(), self.credentials);
+            let what = if location.is_some() { "Redirect response" } else { "Response" };
+            let explanation = format!("{what} from {url}: {}", cors.explanation);
+            if let Err(error) = cors.result {
+                trace.fail(CheckId::CorsCheck, cors.step, explanation);
+                let failure = Failure::Access {
+                    error,
+                    preflight: false,
+                    status: response.status,
+                    on_redirect: location.is_some(),
+                    redirect_to: location.and_then(|l| self.current.resolve(l)).map(|u| u.serialize()),
+                };
+                return Err(block(failure, CheckId::CorsCheck, cors.step, url));
             }
-            let Some(location) = location else {
-                return Ok(self.deliver(trace, response));
-            };
-            if self.redirect_mode == RedirectMode::Manual {
-                // §4.3: redirect mode "manual" hands JS an opaque-redirect filtered response.
-                trace.pass(
-                    CheckId::RedirectMode,
-                    "Fetch §4.3 HTTP fetch (redirect mode \"manual\")",
-                    format!(
-                        "redirect: \"manual\": the {} redirect is not followed; JS gets an \
-                         opaqueredirect response with status 0.",
-                        response.status
-                    ),
-                );
-                return Ok(Delivered {
-                    response_type: ResponseType::OpaqueRedirect,
-                    status: 0,
-                    readable_headers: Vec::new(),
-                });
-            }
-            if self.redirect_mode == RedirectMode::Error {
-                // §4.3 HTTP fetch: redirect mode "error" turns a redirect into a network error.
-                const STEP: &str = "Fetch §4.3 HTTP fetch (redirect mode \"error\")";
-                trace.fail(
-                    CheckId::RedirectMode,
-                    STEP,
-                    format!(
-                        "redirect: \"error\": the {} redirect is a network error; JS gets a TypeError.",
-                        response.status
-                    ),
-                );
-                return Err(block(Failure::RedirectModeError, CheckId::RedirectMode, STEP, url));
-            }
-            redirects += 1;
-            self.follow(trace, response, location, &url, redirects)?;
+            trace.pass(CheckId::CorsCheck, cors.step, explanation);
         }
+        let Some(location) = location else {
+            return Ok(Next::Deliver(self.deliver(trace, response)));
+        };
+        if self.redirect_mode == RedirectMode::Manual {
+            // §4.3: redirect mode "manual" hands JS an opaque-redirect filtered response.
+            trace.pass(
+                CheckId::RedirectMode,
+                "Fetch §4.3 HTTP fetch (redirect mode \"manual\")",
+                format!(
+                    "redirect: \"manual\": the {} redirect is not followed; JS gets an \
+                     opaqueredirect response with status 0.",
+                    response.status
+                ),
+            );
+            return Ok(Next::Deliver(Delivered {
+                response_type: ResponseType::OpaqueRedirect,
+                status: 0,
+                readable_headers: Vec::new(),
+            }));
+        }
+        if self.redirect_mode == RedirectMode::Error {
+            // §4.3 HTTP fetch: redirect mode "error" turns a redirect into a network error.
+            const STEP: &str = "Fetch §4.3 HTTP fetch (redirect mode \"error\")";
+            trace.fail(
+                CheckId::RedirectMode,
+                STEP,
+                format!(
+                    "redirect: \"error\": the {} redirect is a network error; JS gets a TypeError.",
+                    response.status
+                ),
+            );
+            return Err(block(Failure::RedirectModeError, CheckId::RedirectMode, STEP, url));
+        }
+        self.redirects += 1;
+        self.follow(trace, response, location, &url, self.redirects)?;
+        Ok(Next::Follow)
     }
 
     /// §4.4 for one redirect, step by step; on success `self.current` is the new URL.
@@ -122,10 +137,11 @@ impl Chain<'_> {
         check_count(trace, url, count)?;
         let target = self.resolve(trace, location, url)?;
         self.check_userinfo(trace, &target, url)?;
-        check_scheme(trace, &target, self.mode)?;
+        check_scheme(trace, &target, self.mode, url)?;
         self.rewrite_request(trace, response.status, &target, url, count);
         self.enter_mode(trace, &target)?;
-        self.note_new_preflight(trace, &target);
+        self.crossed_origin = !self.current.origin().same_origin(&target.origin());
+        self.ever_crossed_origin |= self.crossed_origin;
         self.current = target;
         Ok(())
     }
@@ -133,13 +149,20 @@ impl Chain<'_> {
     /// §4.4 steps 2–4: the `Location` must parse, relative to the current URL.
     fn resolve(&self, trace: &mut Trace, location: &str, url: &str) -> Result<Url, Blocked> {
         const STEP: &str = "Fetch §4.4 HTTP-redirect fetch, steps 2–4";
-        self.current.resolve(location).ok_or_else(|| {
+        // WebKit refuses an empty `Location` where the URL parser would resolve it to this URL
+        // (measured: Firefox follows it to the same URL until the 21st redirect).
+        let resolved = if location.is_empty() && self.engine == Engine::Webkit {
+            None
+        } else {
+            self.current.resolve(location)
+        };
+        resolved.ok_or_else(|| {
             trace.fail(
                 CheckId::RedirectLocation,
                 STEP,
                 format!("The Location {location:?} is not a valid URL."),
             );
-            let failure = Failure::Network { net_error: Some("net::ERR_INVALID_REDIRECT"), preflight: false };
+            let failure = Failure::InvalidRedirect { location: location.to_string() };
             block(failure, CheckId::RedirectLocation, STEP, url.into())
         })
     }
@@ -160,7 +183,8 @@ impl Chain<'_> {
              request may not follow."
                 .into(),
         );
-        Err(block(Failure::RedirectContainsCredentials, CheckId::RedirectCredentials, STEP, url.into()))
+        let failure = Failure::RedirectContainsCredentials { target: target.serialize() };
+        Err(block(failure, CheckId::RedirectCredentials, STEP, url.into()))
     }
 
     /// §4.4 steps 11–13: the method may become GET (dropping the body headers), Authorization stays
@@ -169,7 +193,9 @@ impl Chain<'_> {
         let target_origin = target.origin();
         let new_method = redirect::method_after(status, &self.method);
         if new_method != self.method {
+            // §4.4 step 11: the body goes, and with it the headers that describe it.
             self.headers.retain(|(name, _)| !redirect::is_request_body_header(name));
+            self.has_body = false;
         }
         if !self.current.origin().same_origin(&target_origin) {
             self.headers.retain(|(name, _)| name != "authorization");
@@ -219,32 +245,6 @@ impl Chain<'_> {
         Ok(())
     }
 
-    /// §4.3: a CORS request that still needs a preflight gets a new one before the next hop. The
-    /// recorded exchange has no answer to it, so the model assumes it passed, and says so.
-    fn note_new_preflight(&self, trace: &mut Trace, target: &Url) {
-        if !self.cors_flag {
-            return;
-        }
-        let Some(reason) = preflight::reason_for(&self.method, &self.headers) else {
-            return;
-        };
-        let target_text = target.serialize();
-        let origin = self.request_origin().serialize();
-        trace.pass(
-            CheckId::RedirectPreflight,
-            "Fetch §4.3 HTTP fetch (a CORS-preflight fetch before each cross-origin hop)",
-            format!(
-                "Chromium sends a new preflight to {target_text} (Origin: {origin}) because {}. No \
-                 response for it was given; the model assumes it passed.",
-                reason.explain()
-            ),
-        );
-        trace.note(format!(
-            "Assumed: the preflight Chromium sends to {target_text} after the redirect passed (it was \
-             not part of the recorded exchange)."
-        ));
-    }
-
     /// The final response: what JS gets.
     fn deliver(&self, trace: &mut Trace, response: &Response) -> Delivered {
         let (response_type, status) = if self.cors_flag {
@@ -275,7 +275,8 @@ impl Chain<'_> {
     }
 
     /// No response was recorded where the browser expected one.
-    fn no_response(&self, trace: &mut Trace, url: String, redirects: u32) -> Blocked {
+    pub(crate) fn no_response(&self, trace: &mut Trace) -> Blocked {
+        let (url, redirects) = (self.current.serialize(), self.redirects);
         const STEP: &str = "Fetch §4.6 HTTP-network fetch (network error)";
         let explanation = if redirects == 0 {
             format!(
@@ -302,13 +303,14 @@ fn check_count(trace: &mut Trace, url: &str, count: u32) -> Result<(), Blocked> 
         STEP,
         "This would be redirect number 21; a request may follow at most 20.".into(),
     );
-    let failure = Failure::Network { net_error: Some("net::ERR_TOO_MANY_REDIRECTS"), preflight: false };
-    Err(block(failure, CheckId::RedirectCount, STEP, url.into()))
+    Err(block(Failure::TooManyRedirects, CheckId::RedirectCount, STEP, url.into()))
 }
 
 /// §4.4 step 5: only HTTP(S) locations. Chromium reports CorsDisabledScheme once the request starts
-/// again at the new URL (the model names that URL; not measured).
-fn check_scheme(trace: &mut Trace, target: &Url, mode: Mode) -> Result<(), Blocked> {
+/// again at the new URL (measured: `ftp:`), but refuses the schemes it never follows from the network
+/// (`data:` measured; `file:`, `about:`, `javascript:`, `blob:`, `filesystem:` by its
+/// `IsSafeRedirectTarget`) as an unsafe redirect, with no CORS line.
+fn check_scheme(trace: &mut Trace, target: &Url, mode: Mode, from: &str) -> Result<(), Blocked> {
     const STEP: &str = "Fetch §4.4 HTTP-redirect fetch, step 5";
     if target.is_http() {
         return Ok(());
@@ -316,12 +318,18 @@ fn check_scheme(trace: &mut Trace, target: &Url, mode: Mode) -> Result<(), Block
     trace.fail(
         CheckId::RedirectScheme,
         STEP,
-        format!("The redirect goes to a {}: URL; CORS only works over HTTP(S).", target.scheme),
+        format!("The redirect goes to a {}: URL; CORS only works over HTTP(S).", target.scheme()),
     );
+    let unsafe_target =
+        matches!(target.scheme(), "data" | "file" | "about" | "javascript" | "blob" | "filesystem");
+    if unsafe_target {
+        let failure = Failure::UnsafeRedirect { target: target.serialize() };
+        return Err(block(failure, CheckId::RedirectScheme, STEP, from.into()));
+    }
     let failure = if mode == Mode::NoCors {
         Failure::Network { net_error: None, preflight: false }
     } else {
-        Failure::RedirectToNonHttp { scheme: target.scheme.clone() }
+        Failure::RedirectToNonHttp { scheme: target.scheme().to_string(), from: from.to_string() }
     };
     Err(block(failure, CheckId::RedirectScheme, STEP, target.serialize()))
 }

@@ -25,6 +25,20 @@ pub(crate) enum AccessError {
     InvalidCredentials(String),
 }
 
+/// What Firefox 153 says of a preflight answered with a redirect (measured, docs/console-messages.md row
+/// 14): it runs the CORS check on the redirect answer first, and again with the origin `null` when the
+/// redirect points to another origin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum FirefoxPreflightRedirect {
+    /// The redirect's own CORS headers fail: that failure, then "did not succeed" twice.
+    AccessFirst(AccessError),
+    /// They pass for the page, but the redirect goes to another origin and they fail for `null`:
+    /// "external redirect not allowed", that failure, then "did not succeed".
+    ExternalThenAccess(AccessError),
+    /// "external redirect not allowed", "preflight response did not succeed", "did not succeed".
+    External,
+}
+
 /// The first check that failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Failure {
@@ -40,10 +54,9 @@ pub(crate) enum Failure {
     },
     /// The preflight's status is not 200–299.
     PreflightInvalidStatus { status: u16 },
-    /// The preflight was answered with a redirect. Chromium refuses the redirect first; Firefox runs
-    /// the CORS check on it first, and `firefox_access` is what that check found wrong, if anything
-    /// (with the number of `Access-Control-Allow-Origin` lines, which Firefox counts).
-    PreflightDisallowedRedirect { status: u16, firefox_access: Option<AccessError> },
+    /// The preflight was answered with a redirect. Chromium refuses the redirect first; Firefox's
+    /// words depend on what the redirect's CORS headers say (`firefox`).
+    PreflightDisallowedRedirect { status: u16, firefox: FirefoxPreflightRedirect },
     /// `Access-Control-Allow-Methods` is not a list of tokens; `token` is the first bad item.
     InvalidAllowMethods { token: String },
     /// `Access-Control-Allow-Headers` is not a list of tokens.
@@ -52,10 +65,17 @@ pub(crate) enum Failure {
     MethodDisallowed { method: String },
     /// A header is not allowed by the preflight response (lower-case name).
     HeaderDisallowed { name: String },
-    /// A redirect's `Location` has `user:pass@`.
-    RedirectContainsCredentials,
-    /// A redirect to a scheme CORS does not support.
-    RedirectToNonHttp { scheme: String },
+    /// A redirect's `Location` has `user:pass@` (`target`, as resolved).
+    RedirectContainsCredentials { target: String },
+    /// A redirect to a scheme CORS does not support (`ftp:`, `foo:`), from the URL `from`.
+    RedirectToNonHttp { scheme: String, from: String },
+    /// A redirect to a URL Chromium never follows from the network (`data:`, `file:`, `about:`,
+    /// `javascript:`, `blob:`): `net::ERR_UNSAFE_REDIRECT`, no CORS line.
+    UnsafeRedirect { target: String },
+    /// A redirect whose `Location` does not parse (as written; WebKit prints it).
+    InvalidRedirect { location: String },
+    /// A 21st redirect.
+    TooManyRedirects,
     /// A `same-origin`-mode request was redirected to another origin.
     SameOriginModeRedirect,
     /// `redirect: "error"` and the answer was a redirect: a network error, with no CORS message.
@@ -104,13 +124,17 @@ impl Failure {
             Failure::InvalidAllowHeaders { .. } => CorsError::InvalidAllowHeadersPreflightResponse,
             Failure::MethodDisallowed { .. } => CorsError::MethodDisallowedByPreflightResponse,
             Failure::HeaderDisallowed { .. } => CorsError::HeaderDisallowedByPreflightResponse,
-            Failure::RedirectContainsCredentials => CorsError::RedirectContainsCredentials,
+            Failure::RedirectContainsCredentials { .. } => CorsError::RedirectContainsCredentials,
             Failure::RedirectToNonHttp { .. } | Failure::UnsupportedScheme { .. } => {
                 CorsError::CorsDisabledScheme
             }
             Failure::SameOriginModeRedirect | Failure::SameOriginMode => CorsError::DisallowedByMode,
             Failure::NoCorsRedirectNotFollow => CorsError::NoCorsRedirectModeNotFollow,
-            Failure::Network { .. } | Failure::RedirectModeError => return None,
+            Failure::Network { .. }
+            | Failure::RedirectModeError
+            | Failure::UnsafeRedirect { .. }
+            | Failure::InvalidRedirect { .. }
+            | Failure::TooManyRedirects => return None,
         };
         Some(name)
     }
@@ -127,7 +151,7 @@ impl Failure {
             },
             Failure::MethodDisallowed { method } => Some(method.clone()),
             Failure::HeaderDisallowed { name } => Some(name.clone()),
-            Failure::RedirectToNonHttp { scheme } | Failure::UnsupportedScheme { scheme } => {
+            Failure::RedirectToNonHttp { scheme, .. } | Failure::UnsupportedScheme { scheme } => {
                 Some(scheme.clone())
             }
             _ => None,

@@ -7,7 +7,7 @@
 //! followed by a `network`-source `Failed to load resource: net::ERR_FAILED`.
 
 use crate::cors_check::{FirefoxAccess, firefox_view};
-use crate::failure::{AccessError, Failure};
+use crate::failure::{AccessError, Failure, FirefoxPreflightRedirect};
 
 /// What the messages need to know besides the failure.
 pub(crate) struct MessageContext<'a> {
@@ -18,6 +18,9 @@ pub(crate) struct MessageContext<'a> {
     /// The page's serialized origin. Always the page's, even after a redirect taints the
     /// request's origin to `null`.
     pub(crate) origin: &'a str,
+    /// The origin the failing request carried: the page's, or `null` once a redirect tainted it
+    /// (WebKit names this one).
+    pub(crate) request_origin: &'a str,
     /// The page's URL, for Firefox's "Security Error" lines.
     pub(crate) page_url: &'a str,
 }
@@ -95,7 +98,7 @@ fn chromium_reason(failure: &Failure) -> Option<String> {
             encode_hint(name)
         ),
         // Chromium 156 leaves the quotes empty (measured), although the template has a hint.
-        Failure::RedirectContainsCredentials => "Redirect location '' contains a username and \
+        Failure::RedirectContainsCredentials { .. } => "Redirect location '' contains a username and \
              password, which is disallowed for cross-origin requests."
             .into(),
         Failure::RedirectToNonHttp { .. } => {
@@ -158,6 +161,9 @@ pub(crate) fn chromium_network(failure: &Failure) -> Option<String> {
     }
     let net_error = match failure {
         Failure::Network { net_error, .. } => (*net_error)?,
+        Failure::UnsafeRedirect { .. } => "net::ERR_UNSAFE_REDIRECT",
+        Failure::InvalidRedirect { .. } => "net::ERR_INVALID_REDIRECT",
+        Failure::TooManyRedirects => "net::ERR_TOO_MANY_REDIRECTS",
         _ => "net::ERR_FAILED",
     };
     Some(format!("Failed to load resource: {net_error}"))
@@ -212,17 +218,24 @@ pub(crate) fn firefox_console(failure: &Failure, cx: &MessageContext<'_>) -> Vec
         )),
         // Measured in Firefox 153: a redirect whose CORS headers fail gets that failure's line and
         // "did not succeed" twice; one whose headers pass is refused as a redirect.
-        Failure::PreflightDisallowedRedirect { status, firefox_access: Some(error) } => {
-            lines.push(firefox_access_line(url, error, *status));
-            lines.push(did_not_succeed(url));
-        }
-        Failure::PreflightDisallowedRedirect { status, firefox_access: None } => {
-            lines.push(blocked(url, "CORS request external redirect not allowed"));
-            lines.push(format!(
-                "{} Status code: {status}.",
-                blocked(url, "CORS preflight response did not succeed")
-            ));
-        }
+        Failure::PreflightDisallowedRedirect { status, firefox } => match firefox {
+            FirefoxPreflightRedirect::AccessFirst(error) => {
+                lines.push(firefox_access_line(url, error, *status));
+                lines.push(did_not_succeed(url));
+            }
+            // The last line comes from "ends with did not succeed" below.
+            FirefoxPreflightRedirect::ExternalThenAccess(error) => {
+                lines.push(blocked(url, "CORS request external redirect not allowed"));
+                lines.push(firefox_access_line(url, error, *status));
+            }
+            FirefoxPreflightRedirect::External => {
+                lines.push(blocked(url, "CORS request external redirect not allowed"));
+                lines.push(format!(
+                    "{} Status code: {status}.",
+                    blocked(url, "CORS preflight response did not succeed")
+                ));
+            }
+        },
         Failure::InvalidAllowMethods { token } => lines.push(blocked(
             url,
             &format!("invalid token ‘{token}’ in CORS header ‘Access-Control-Allow-Methods’"),
@@ -241,8 +254,12 @@ pub(crate) fn firefox_console(failure: &Failure, cx: &MessageContext<'_>) -> Vec
                  ‘Access-Control-Allow-Headers’ from CORS preflight response"
             ),
         )),
-        Failure::RedirectToNonHttp { .. } => {
+        // Measured: "not http" names where the redirect pointed, "did not succeed" the URL that
+        // redirected.
+        Failure::RedirectToNonHttp { from, .. } => {
             lines.push(blocked(url, "CORS request not http"));
+            lines.push(did_not_succeed(from));
+            return lines;
         }
         Failure::UnsupportedScheme { .. } => {
             lines.push(blocked(cx.initial_url, "CORS request not http"));
@@ -257,16 +274,22 @@ pub(crate) fn firefox_console(failure: &Failure, cx: &MessageContext<'_>) -> Vec
         Failure::NoCorsRedirectNotFollow | Failure::RedirectModeError => return lines,
         // A preflight that got no answer: Firefox prints "did not succeed" twice (docs/console-messages.md row 28).
         Failure::Network { preflight: true, .. } => lines.push(did_not_succeed(url)),
-        Failure::RedirectContainsCredentials | Failure::Network { .. } => {}
+        Failure::RedirectContainsCredentials { .. }
+        | Failure::Network { .. }
+        | Failure::UnsafeRedirect { .. }
+        | Failure::InvalidRedirect { .. }
+        | Failure::TooManyRedirects => {}
     }
     // Preflight failures, and failures with no CORS-specific message, end with (or consist
     // of) "CORS request did not succeed".
     let ends_with_dns = failure.is_preflight()
         || matches!(
             failure,
-            Failure::RedirectContainsCredentials
-                | Failure::RedirectToNonHttp { .. }
+            Failure::RedirectContainsCredentials { .. }
                 | Failure::Network { .. }
+                | Failure::UnsafeRedirect { .. }
+                | Failure::InvalidRedirect { .. }
+                | Failure::TooManyRedirects
         )
         // A redirect hop that fails the CORS check (docs/console-messages.md row 20) gets it too.
         || matches!(
@@ -287,7 +310,36 @@ pub(crate) fn firefox_console(failure: &Failure, cx: &MessageContext<'_>) -> Vec
 /// control checks.` (docs/console-messages.md, "WebKit"), as WebKitGTK 2.50 printed them.
 pub(crate) fn webkit_console(failure: &Failure, cx: &MessageContext<'_>) -> Vec<String> {
     // After a redirect to another origin the request's origin is `null`, and WebKit names that.
-    let origin = if origin_of(cx.failing_url) == origin_of(cx.initial_url) { cx.origin } else { "null" };
+    let origin = cx.request_origin;
+    // The redirect refusals WebKit words itself, and the URL its "cannot load" line names: the one
+    // that redirected (measured, docs/requests.md).
+    const NON_CORS_SCHEME: &str =
+        "not allowed to follow a cross-origin CORS redirection with non CORS scheme";
+    let refused = |target: &str, why: &str| {
+        format!("Cross-origin redirection to {target} denied by Cross-Origin Resource Sharing policy: {why}")
+    };
+    let redirect_refusal = match failure {
+        Failure::RedirectContainsCredentials { target } => {
+            let shown = strip_userinfo(target);
+            Some((refused(&shown, &format!("redirection URL {target} has credentials")), cx.failing_url))
+        }
+        Failure::UnsafeRedirect { target } => Some((refused(target, NON_CORS_SCHEME), cx.failing_url)),
+        Failure::InvalidRedirect { location } if location.is_empty() => return Vec::new(),
+        Failure::InvalidRedirect { location } => Some((refused(location, NON_CORS_SCHEME), cx.failing_url)),
+        Failure::RedirectToNonHttp { scheme, from } if scheme == "ftp" => {
+            Some(("FTP URLs are disabled".to_string(), from.as_str()))
+        }
+        Failure::RedirectToNonHttp { from, .. } => {
+            Some((refused(cx.failing_url, NON_CORS_SCHEME), from.as_str()))
+        }
+        Failure::TooManyRedirects => {
+            Some(("Load cannot follow more than 20 redirections".to_string(), cx.failing_url))
+        }
+        _ => None,
+    };
+    if let Some((line, url)) = redirect_refusal {
+        return vec![line, format!("Fetch API cannot load {url} due to access control checks.")];
+    }
     let check = match failure {
         // Measured: a preflight answered with an error status is refused for its status first.
         Failure::Access { preflight: true, status, .. } if !(200..300).contains(status) => {
@@ -333,11 +385,14 @@ pub(crate) fn webkit_console(failure: &Failure, cx: &MessageContext<'_>) -> Vec<
         Failure::NoCorsRedirectNotFollow | Failure::SameOriginMode | Failure::SameOriginModeRedirect => {
             return Vec::new();
         }
-        // Not measured in WebKit yet: no line is predicted rather than a guessed one.
-        Failure::RedirectContainsCredentials
+        // Answered above.
+        Failure::RedirectContainsCredentials { .. }
         | Failure::RedirectToNonHttp { .. }
-        | Failure::Network { .. }
-        | Failure::UnsupportedScheme { .. } => None,
+        | Failure::UnsafeRedirect { .. }
+        | Failure::InvalidRedirect { .. }
+        | Failure::TooManyRedirects => None,
+        // Not measured in WebKit yet: no line is predicted rather than a guessed one.
+        Failure::Network { .. } | Failure::UnsupportedScheme { .. } => None,
     };
     let Some(check) = check else { return Vec::new() };
     // A redirect that fails the check is named by where it pointed.
@@ -352,10 +407,14 @@ pub(crate) fn webkit_console(failure: &Failure, cx: &MessageContext<'_>) -> Vec<
     vec![check, format!("Fetch API cannot load {} due to access control checks.", cx.failing_url)]
 }
 
-/// `scheme://host:port` of an absolute URL.
-fn origin_of(url: &str) -> &str {
-    let after_scheme = url.find("://").map_or(0, |i| i + 3);
-    url[after_scheme..].find('/').map_or(url, |end| &url[..after_scheme + end])
+/// A URL without its `user:password@`, as WebKit names a redirect's target first.
+fn strip_userinfo(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end && !url[scheme_end + 3..at].contains('/') => {
+            format!("{}{}", &url[..scheme_end + 3], &url[at + 1..])
+        }
+        _ => url.to_string(),
+    }
 }
 
 /// A header name as WebKit spells it: each word capitalised (`x-api-key` becomes `X-Api-Key`).
@@ -384,8 +443,19 @@ mod tests {
             initial_url: initial,
             failing_url: failing,
             origin: "http://localhost:5510",
+            request_origin: if origin_of(initial) == origin_of(failing) {
+                "http://localhost:5510"
+            } else {
+                "null"
+            },
             page_url: "http://localhost:5510/",
         }
+    }
+
+    /// `scheme://host:port` of an absolute URL.
+    fn origin_of(url: &str) -> &str {
+        let after_scheme = url.find("://").map_or(0, |i| i + 3);
+        url[after_scheme..].find('/').map_or(url, |end| &url[..after_scheme + end])
     }
 
     fn access(error: AccessError, preflight: bool, status: u16, redirect_to: Option<&str>) -> Failure {

@@ -24,8 +24,11 @@ impl Page {
         match url::parse(text) {
             Some(parsed) if parsed.is_http() => {
                 let origin = parsed.origin();
-                let url =
-                    if parsed.rest == "/" { format!("{}/", origin.serialize()) } else { parsed.serialize() };
+                let url = if parsed.is_origin_root() {
+                    format!("{}/", origin.serialize())
+                } else {
+                    parsed.serialize()
+                };
                 Page { origin, url }
             }
             // `null`, `about:srcdoc`, `data:…`: an opaque origin, never same-origin.

@@ -16,13 +16,13 @@
 
 use crate::allow_list::{self, AllowList};
 use crate::cors_check::cors_check;
-use crate::failure::Failure;
+use crate::failure::{Failure, FirefoxPreflightRedirect};
 use crate::headers::get_combined;
 use crate::method;
 use crate::names::CheckId;
 use crate::redirect;
 use crate::request::{Credentials, Response};
-use crate::url::Origin;
+use crate::url::{Origin, Url};
 use crate::verdict::Trace;
 
 /// What the preflight is judged against: the actual request.
@@ -37,6 +37,8 @@ pub(crate) struct PreflightInput<'a> {
     pub(crate) credentials: Credentials,
     /// The request's origin.
     pub(crate) origin: &'a Origin,
+    /// The URL the preflight went to.
+    pub(crate) url: &'a Url,
 }
 
 /// A failed preflight: the failure, the check's name and its step.
@@ -61,11 +63,23 @@ pub(crate) fn check(
                  redirects for a preflight: answer OPTIONS at this URL directly."
             ),
         );
-        // Firefox looks at the redirect's CORS headers first and, if they fail, says that instead.
-        let cors = cors_check(response, input.origin, input.credentials);
-        let firefox_access = cors.result.err();
+        // Firefox looks at the redirect's CORS headers first and, if they fail, says that instead; a
+        // redirect to another origin is checked again for the origin `null` (measured, row 14).
+        let firefox = match cors_check(response, input.origin, input.credentials).result {
+            Err(error) => FirefoxPreflightRedirect::AccessFirst(error),
+            Ok(()) => {
+                let elsewhere = redirect::location(response)
+                    .and_then(|location| input.url.resolve(location))
+                    .is_some_and(|target| !target.origin().same_origin(&input.url.origin()));
+                match elsewhere.then(|| cors_check(response, &Origin::Opaque, input.credentials).result.err())
+                {
+                    Some(Some(error)) => FirefoxPreflightRedirect::ExternalThenAccess(error),
+                    _ => FirefoxPreflightRedirect::External,
+                }
+            }
+        };
         return Err((
-            Failure::PreflightDisallowedRedirect { status, firefox_access },
+            Failure::PreflightDisallowedRedirect { status, firefox },
             CheckId::PreflightRedirect,
             REDIRECT_STEP,
         ));

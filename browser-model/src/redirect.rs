@@ -11,6 +11,7 @@
 //!    *taints* the request's origin: from then on it is sent, and compared, as `null`
 //!    (step 13).
 
+use crate::engine::Engine;
 use crate::headers::get_first;
 use crate::request::Response;
 
@@ -29,6 +30,21 @@ pub(crate) fn location(response: &Response) -> Option<&str> {
         return None;
     }
     get_first(&response.headers, "Location").filter(|l| !l.is_empty())
+}
+
+/// The `Location` as `engine` reads it: Chromium takes an empty one for none (the 3xx goes to JS);
+/// Firefox and WebKit take it as written, and WebKit decodes the header's bytes as Latin-1 (measured:
+/// a UTF-8 `ä` becomes `Ã¤`, docs/requests.md).
+pub(crate) fn location_for(engine: Engine, response: &Response) -> Option<String> {
+    if !is_redirect_status(response.status) {
+        return None;
+    }
+    let location = get_first(&response.headers, "Location")?;
+    match engine {
+        Engine::Chromium => (!location.is_empty()).then(|| location.to_string()),
+        Engine::Firefox => Some(location.to_string()),
+        Engine::Webkit => Some(location.bytes().map(char::from).collect()),
+    }
 }
 
 /// §4.4 step 11: the method after following a redirect with `status`.

@@ -64,6 +64,9 @@ pub struct Request {
     pub mode: Mode,
     /// `redirect` option.
     pub redirect: RedirectMode,
+    /// The body, as a string (what `body: "…"` sends); `None` for no body. Its `Content-Type` is among
+    /// `headers` when the page set one or the body implies one.
+    pub body: Option<String>,
 }
 
 impl Request {
@@ -100,6 +103,15 @@ impl Request {
         self.redirect = redirect;
         self
     }
+
+    /// Sets a string body, and the `Content-Type` `fetch()` gives one unless the page set its own.
+    pub fn body(mut self, body: impl Into<String>) -> Self {
+        if !self.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("content-type")) {
+            self.headers.push(("Content-Type".into(), "text/plain;charset=UTF-8".into()));
+        }
+        self.body = Some(body.into());
+        self
+    }
 }
 
 /// One HTTP response as the server sent it.
@@ -133,4 +145,73 @@ pub enum Preflight<'a> {
     NotSent,
     /// The server answered the `OPTIONS` with this response.
     Sent(&'a Response),
+}
+
+/// The exact words of a `fetch()` option's values, in one table per enum: `as_str`, `ALL`, parsing
+/// (`FromStr`, for the CLI and the page's forms) and `Display`. `serde` spells them the same way
+/// (`rename_all = "kebab-case"`), which a test checks.
+macro_rules! words {
+    ($name:ident { $($variant:ident => $text:literal,)+ }) => {
+        impl $name {
+            /// Every value, in the order the options list them.
+            pub const ALL: [$name; [$($text),+].len()] = [$($name::$variant),+];
+
+            /// The word `fetch()` takes, e.g. `same-origin`.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)+
+                }
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = String;
+
+            fn from_str(word: &str) -> Result<$name, String> {
+                $name::ALL.into_iter().find(|value| value.as_str() == word).ok_or_else(|| {
+                    let known: Vec<&str> = $name::ALL.iter().map(|value| value.as_str()).collect();
+                    format!("{word:?} is not one of {}", known.join(", "))
+                })
+            }
+        }
+
+        impl From<$name> for &'static str {
+            fn from(value: $name) -> &'static str {
+                value.as_str()
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+words!(Credentials { Omit => "omit", SameOrigin => "same-origin", Include => "include", });
+words!(Mode { Cors => "cors", NoCors => "no-cors", SameOrigin => "same-origin", });
+words!(RedirectMode { Follow => "follow", Manual => "manual", Error => "error", });
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The words `serde` writes are the ones `as_str` and `FromStr` use.
+    #[test]
+    fn option_words_are_one_table() {
+        for value in Credentials::ALL {
+            assert_eq!(serde_json::to_value(value).expect("serializes"), value.as_str());
+            assert_eq!(value.as_str().parse::<Credentials>(), Ok(value));
+        }
+        for value in Mode::ALL {
+            assert_eq!(serde_json::to_value(value).expect("serializes"), value.as_str());
+            assert_eq!(value.as_str().parse::<Mode>(), Ok(value));
+        }
+        for value in RedirectMode::ALL {
+            assert_eq!(serde_json::to_value(value).expect("serializes"), value.as_str());
+            assert_eq!(value.as_str().parse::<RedirectMode>(), Ok(value));
+        }
+        assert!("Include".parse::<Credentials>().unwrap_err().contains("omit, same-origin, include"));
+    }
 }

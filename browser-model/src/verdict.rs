@@ -83,7 +83,7 @@ pub struct Verdict {
 pub(crate) const FAILED_TO_FETCH: &str = "TypeError: Failed to fetch";
 
 /// Collects checks and notes while the model runs.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Trace {
     pub(crate) checks: Vec<Check>,
     pub(crate) notes: Vec<String>,

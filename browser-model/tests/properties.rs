@@ -71,6 +71,7 @@ fn request() -> impl Strategy<Value = Request> {
             credentials,
             mode,
             redirect,
+            body: None,
         },
     )
 }

@@ -116,6 +116,8 @@ impl Attempt {
             credentials: self.credentials,
             mode: self.mode,
             redirect: self.redirect,
+            // The page reports the headers its body implies; the body itself changes no verdict.
+            body: None,
         }
     }
 
