@@ -12,6 +12,9 @@
 //! status JavaScript read, when it read one) and every console line, in order. `check`'s own `exchanges` must
 //! list the requests the server received from it.
 //!
+//! The browsers' cookie jar holds one cookie, `a_page=1`, for the host `localhost` (A and D); `check`, whose only
+//! jar is `-H 'Cookie: …'`, is given it in the cases whose requests reach A or D (the fixture's `check_args`).
+//!
 //! The browsers are the judges: nothing here is expected from a document, only from what the engine did in the
 //! same run. Run one case, or a few, by name:
 //!
