@@ -1,6 +1,6 @@
 //! The measured fixtures, without a browser: `tests/fixtures/engine-requests.json` (what Chromium, Firefox
 //! and WebKit sent, docs/requests.md) and the table made from it for a fetch stepper,
-//! `tests/fixtures/fetch-steps.json`. The scripted server of tests/support/redirect_server.rs must answer every
+//! `browser-model/tests/fixtures/fetch-steps.json` (the browser model's own tests read it there). The scripted server of tests/support/redirect_server.rs must answer every
 //! recorded request as the measurement's server did, so that the browser comparison
 //! (tests/browser/redirects.rs) serves what the engines were measured against.
 
@@ -39,7 +39,8 @@ fn pairs(lines: &Value) -> Vec<(String, String)> {
 
 /// The stepper's table: each row is one case in one engine, its steps what that engine sent and was answered.
 fn stepper_table() -> Value {
-    serde_json::from_str(include_str!("../fixtures/fetch-steps.json")).expect("fetch-steps.json is JSON")
+    serde_json::from_str(include_str!("../../browser-model/tests/fixtures/fetch-steps.json"))
+        .expect("fetch-steps.json is JSON")
 }
 
 /// Every request each engine sent got, from the measurement's server, exactly what the scripted server
