@@ -8,7 +8,7 @@
 //! same server (the requests received in between are the engine's, those after are check's) and compares,
 //! request by request:
 //! the method, the origin it went to, path and query, `Origin`, `Access-Control-Request-Method` and
-//! `-Headers`, `Authorization` and `Cookie` present or not, `Content-Type` and the body's length; then the verdict (and the
+//! `-Headers`, `Authorization` and `Cookie` present or not, `Content-Type`, `Accept` and the body's length; then the verdict (and the
 //! status JavaScript read, when it read one) and every console line, in order. `check`'s own `exchanges` must
 //! list the requests the server received from it.
 //!
@@ -262,13 +262,15 @@ struct Tally {
     verdicts: usize,
     lines: usize,
     requests: usize,
+    /// Request sequences equal but for `Accept` (which `check` has never sent): progress on the rest.
+    requests_but_accept: usize,
 }
 
 impl Tally {
     fn summary(&self, cases: usize) -> String {
         format!(
-            "redirect cases: {cases} in Chromium and Firefox ({} runs); check agreed on {} verdicts, {} console-line lists, {} request sequences",
-            self.runs, self.verdicts, self.lines, self.requests
+            "redirect cases: {cases} in Chromium and Firefox ({} runs); check agreed on {} verdicts, {} console-line lists, {} request sequences ({} but for Accept)",
+            self.runs, self.verdicts, self.lines, self.requests, self.requests_but_accept
         )
     }
 }
@@ -326,6 +328,15 @@ fn compare(engine: &str, browser: &BrowserRun, check: &CheckRun, tally: &mut Tal
     if sent_differences.is_empty() {
         tally.requests += 1;
     }
+    if browser.requests.len() == check.requests.len()
+        && browser.requests.iter().zip(&check.requests).all(|(b, c)| {
+            let but_accept =
+                |r| facts(r).into_iter().filter(|(name, _)| *name != "Accept").collect::<Vec<_>>();
+            but_accept(b) == but_accept(c)
+        })
+    {
+        tally.requests_but_accept += 1;
+    }
     found.extend(sent_differences);
     // check's own account of what it sent.
     let listed: Vec<String> = exchanges
@@ -362,6 +373,8 @@ fn facts(request: &Received) -> Vec<(&'static str, String)> {
         ("origin server", request.origin.to_owned()),
         ("path and query", request.target.replace(id.as_str(), "{id}")),
         ("Origin", value("origin")),
+        // Every engine's fetch() and preflight send `Accept: */*` unless the page set one (docs/requests.md).
+        ("Accept", value("accept")),
         ("Access-Control-Request-Method", value("access-control-request-method")),
         ("Access-Control-Request-Headers", value("access-control-request-headers")),
         ("Authorization", present("authorization")),
