@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use browser_model::{
-    Answer, Credentials, Engine, Fetch, Mode, Request, Response, Sending, Step, Url, Verdict,
+    Answer, CookieJar, Credentials, Engine, Fetch, Mode, Request, Response, Sending, Step, Url, Verdict,
 };
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::client::conn::http1;
@@ -51,6 +51,8 @@ pub struct CheckArgs {
     pub cacert: Option<String>,
     /// The engine whose requests are sent (they differ after a redirect).
     pub engine: Engine,
+    /// The host whose cookie `-H 'Cookie: …'` gives (the URL's host when `None`).
+    pub cookie_host: Option<String>,
 }
 
 /// What every request of one run shares: the TLS configuration.
@@ -223,7 +225,10 @@ async fn judge(args: &CheckArgs, client: &Client) -> Result<(Verdict, Vec<Exchan
     let is_cookie = |name: &str| name.eq_ignore_ascii_case("cookie");
     let cookie =
         args.headers.iter().filter(|(n, _)| is_cookie(n)).map(|(_, v)| v.as_str()).collect::<Vec<_>>();
-    let cookie = (!cookie.is_empty()).then(|| cookie.join("; "));
+    let jar = (!cookie.is_empty()).then(|| CookieJar {
+        host: args.cookie_host.clone().unwrap_or_else(|| target.host().to_string()),
+        cookie: cookie.join("; "),
+    });
     let mut request = Request {
         url: target.as_str().to_string(),
         method: args.method.clone(),
@@ -235,7 +240,7 @@ async fn judge(args: &CheckArgs, client: &Client) -> Result<(Verdict, Vec<Exchan
     if let Some(data) = &args.data {
         request = request.body(data.clone());
     }
-    let mut fetch = Fetch::start_with_cookie(args.engine, page.as_str(), &request, cookie.as_deref());
+    let mut fetch = Fetch::start_with_cookie(args.engine, page.as_str(), &request, jar.as_ref());
     let mut exchanges = Vec::new();
     loop {
         let out = match fetch.step() {

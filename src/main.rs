@@ -63,8 +63,8 @@ struct CheckCli {
     /// The method, as the page writes it.
     #[arg(short = 'X', long = "request", default_value = "GET")]
     method: String,
-    /// A request header the page sets, 'Name: value'; repeatable. A Cookie is sent only with
-    /// --credentials include.
+    /// A request header the page sets, 'Name: value'; repeatable. A Cookie stands for the browser's
+    /// cookie for one host (--cookie-host): it goes only where the credentials mode lets it.
     #[arg(short = 'H', long = "header", value_name = "'NAME: VALUE'")]
     headers: Vec<String>,
     /// A string body.
@@ -76,6 +76,10 @@ struct CheckCli {
     /// fetch()'s mode option.
     #[arg(long, default_value = "cors", value_parser = words(&Mode::ALL))]
     mode: Mode,
+    /// The host the -H 'Cookie: …' belongs to, as a browser keeps a cookie for its host (default: the
+    /// URL's host).
+    #[arg(long, value_name = "HOST")]
+    cookie_host: Option<String>,
     /// The engine whose requests are sent: they differ after a redirect (Firefox and WebKit preflight
     /// again where Chromium may not). The verdict carries every engine's console lines either way.
     #[arg(long, default_value = "chromium", value_parser = words(&Engine::ALL))]
@@ -125,6 +129,7 @@ async fn check(cli: CheckCli) -> ExitCode {
         scan: cli.scan,
         cacert: cli.cacert,
         engine: cli.engine,
+        cookie_host: cli.cookie_host,
     };
     let (code, text) = cors_sandbox::check::run(&args).await;
     if code == 2 && !args.json {

@@ -49,7 +49,16 @@ use crate::request::{Credentials, Mode, RedirectMode, Request, Response};
 use crate::request_init::{self, Prepared};
 use crate::url::{Origin, Url};
 use crate::verdict::{self, Blocked, PreflightSummary, Trace, Verdict};
-use crate::wire::{self, Lines, Site};
+use crate::wire::{self, Lines, SecFetchSite};
+
+/// What the browser's cookie jar holds for one host: `cookie` is the `Cookie` header's value for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CookieJar {
+    /// The host the cookies belong to (`localhost`, `api.example.com`).
+    pub host: String,
+    /// `a=1; b=2`.
+    pub cookie: String,
+}
 
 /// Which request of the walk this is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,7 +104,7 @@ pub struct Outgoing {
     /// The page's own headers that go, as the page wrote their names.
     author: Vec<(String, String)>,
     mode: Mode,
-    site: Site,
+    site: SecFetchSite,
     referrer: String,
     storage_access: bool,
     cross_origin_hop: bool,
@@ -168,7 +177,7 @@ pub struct Fetch {
 #[derive(Debug, Clone)]
 enum State {
     /// `out` has gone out; its answer is awaited.
-    Waiting(Box<Walk>, Outgoing),
+    Waiting(Box<Walk>, Box<Outgoing>),
     Done(Box<Verdict>),
 }
 
@@ -187,13 +196,13 @@ struct Walk {
     /// redirect whenever it did).
     first_reason: Option<PreflightReason>,
     /// The least trusting `Sec-Fetch-Site` over the URLs so far.
-    site: Site,
+    site: SecFetchSite,
     /// The origin of the URL `fetch()` was given.
     first_origin: Origin,
     /// `Referer` on the first request (WebKit's preflights after a redirect repeat it).
     first_referrer: String,
     cache: PreflightCache,
-    cookie: Option<String>,
+    cookie: Option<CookieJar>,
     /// The preflight now out, and what it asks for.
     pending_preflight: Option<PendingPreflight>,
 }
@@ -228,7 +237,7 @@ impl Fetch {
         engine: Engine,
         page_origin: &str,
         init: &Request,
-        cookie: Option<&str>,
+        cookie: Option<&CookieJar>,
     ) -> Fetch {
         let page = Page::parse(page_origin);
         let mut trace = Trace::default();
@@ -286,11 +295,11 @@ impl Fetch {
             initial_url,
             chain,
             first_reason,
-            site: Site::SameOrigin,
+            site: SecFetchSite::SameOrigin,
             first_origin: prepared.url.origin(),
             first_referrer: String::new(),
             cache: PreflightCache::default(),
-            cookie: cookie.map(str::to_owned),
+            cookie: cookie.cloned(),
             pending_preflight: None,
         };
         Fetch { state: Box::new(walk).next() }
@@ -340,11 +349,11 @@ impl Walk {
             } else {
                 let out = self.outgoing_preflight(&asks);
                 self.pending_preflight = Some(asks);
-                return State::Waiting(self, out);
+                return State::Waiting(self, Box::new(out));
             }
         }
         let out = self.outgoing_request();
-        State::Waiting(self, out)
+        State::Waiting(self, Box::new(out))
     }
 
     fn include(&self) -> bool {
@@ -477,7 +486,11 @@ impl Walk {
             referrer,
             storage_access: self.storage_access(),
             cross_origin_hop: chain.redirects > 0 && chain.crossed_origin,
-            cookie: if credentials { self.cookie.clone() } else { None },
+            cookie: self
+                .cookie
+                .as_ref()
+                .filter(|jar| credentials && jar.host == chain.current.host())
+                .map(|jar| jar.cookie.clone()),
         }
     }
 
@@ -516,7 +529,7 @@ impl Walk {
     /// URL's origin (and on its preflights); WebKit never.
     fn storage_access(&self) -> bool {
         let chain = &self.chain;
-        let cross_site = self.site_of(&chain.current) == Site::CrossSite;
+        let cross_site = self.site_of(&chain.current) == SecFetchSite::CrossSite;
         let include = chain.credentials == Credentials::Include;
         match self.engine {
             Engine::Chromium => include && cross_site,
@@ -545,20 +558,20 @@ impl Walk {
     /// `Sec-Fetch-Site` for the request at `chain.current` (measured, docs/requests.md): the least
     /// trusting relation over the URLs since the request last started — a preflight after a redirect
     /// starts it again — and for Firefox, cross-site once any hop went to another origin.
-    fn fetch_site(&self) -> Site {
+    fn fetch_site(&self) -> SecFetchSite {
         let here = self.site_of(&self.chain.current);
         if self.engine == Engine::Firefox && self.chain.redirects > 0 && self.chain.ever_crossed_origin {
-            return Site::CrossSite;
+            return SecFetchSite::CrossSite;
         }
         self.site.max(here)
     }
 
-    fn site_of(&self, url: &Url) -> Site {
+    fn site_of(&self, url: &Url) -> SecFetchSite {
         match (&self.chain.page.origin, url.origin()) {
             (Origin::Tuple { scheme, host, port }, Origin::Tuple { scheme: s, host: h, port: p }) => {
                 wire::site_of((scheme, host, *port), (&s, &h, p))
             }
-            _ => Site::CrossSite,
+            _ => SecFetchSite::CrossSite,
         }
     }
 
@@ -684,7 +697,7 @@ impl Walk {
 
     fn request_after_preflight(mut self: Box<Self>) -> State {
         let out = self.outgoing_request();
-        State::Waiting(self, out)
+        State::Waiting(self, Box::new(out))
     }
 
     /// A request that got no answer at all.

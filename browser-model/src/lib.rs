@@ -79,7 +79,7 @@ mod wire;
 
 pub use allow_list::header_names as allowed_header_names;
 pub use engine::Engine;
-pub use fetch::{Answer, Fetch, Outgoing, Sending, Step, is_potentially_trustworthy};
+pub use fetch::{Answer, CookieJar, Fetch, Outgoing, Sending, Step, is_potentially_trustworthy};
 pub use judge::{judge, judge_as};
 pub use names::{CheckId, CorsError, ResponseType};
 pub use preflight::{PreflightReason, preflight_needed};

@@ -28,18 +28,18 @@ const ACCEPT_LANGUAGE: &str = "en-US,en;q=0.9";
 /// Fetch Metadata's `Sec-Fetch-Site`: how the request's URLs relate to the page
 /// (https://w3c.github.io/webappsec-fetch-metadata/#sec-fetch-site-header).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum Site {
+pub(crate) enum SecFetchSite {
     SameOrigin,
     SameSite,
     CrossSite,
 }
 
-impl Site {
+impl SecFetchSite {
     fn as_str(self) -> &'static str {
         match self {
-            Site::SameOrigin => "same-origin",
-            Site::SameSite => "same-site",
-            Site::CrossSite => "cross-site",
+            SecFetchSite::SameOrigin => "same-origin",
+            SecFetchSite::SameSite => "same-site",
+            SecFetchSite::CrossSite => "cross-site",
         }
     }
 }
@@ -54,7 +54,7 @@ pub(crate) struct Lines<'a> {
     pub(crate) author: &'a [(String, String)],
     pub(crate) origin: Option<&'a str>,
     pub(crate) mode: Mode,
-    pub(crate) site: Site,
+    pub(crate) site: SecFetchSite,
     /// `Referer`, after the referrer policy (`strict-origin-when-cross-origin`).
     pub(crate) referrer: &'a str,
     /// The URL is potentially trustworthy (https, or this machine): Chromium sends its client hints.
@@ -218,7 +218,7 @@ impl Lines<'_> {
         let mut out: Vec<Header> = self.author.iter().filter(|(n, _)| known(n)).cloned().collect();
         let default_accept = self.author("accept").is_none().then(|| line("Accept", "*/*"));
         let origin = self.origin.map(|o| line("Origin", o));
-        if self.mode == Mode::Cors && self.site != Site::SameOrigin {
+        if self.mode == Mode::Cors && self.site != SecFetchSite::SameOrigin {
             out.extend(origin);
             out.push(line("Referer", self.referrer));
             out.extend(default_accept);
@@ -261,9 +261,9 @@ impl Lines<'_> {
 ///
 /// The registrable domain is taken as the last two labels, without the Public Suffix List: right for
 /// `example.com`, `localhost` and IP addresses, too generous for names under `co.uk`.
-pub(crate) fn site_of(page: (&str, &str, Option<u16>), url: (&str, &str, Option<u16>)) -> Site {
+pub(crate) fn site_of(page: (&str, &str, Option<u16>), url: (&str, &str, Option<u16>)) -> SecFetchSite {
     if page == url {
-        return Site::SameOrigin;
+        return SecFetchSite::SameOrigin;
     }
     let ((page_scheme, page_host, _), (scheme, host, _)) = (page, url);
     let is_ip = |h: &str| h.starts_with('[') || h.bytes().all(|b| b.is_ascii_digit() || b == b'.');
@@ -274,7 +274,11 @@ pub(crate) fn site_of(page: (&str, &str, Option<u16>), url: (&str, &str, Option<
         let labels: Vec<&str> = h.rsplitn(3, '.').collect();
         labels.into_iter().take(2).collect::<Vec<_>>().join(".")
     };
-    if page_scheme == scheme && site(page_host) == site(host) { Site::SameSite } else { Site::CrossSite }
+    if page_scheme == scheme && site(page_host) == site(host) {
+        SecFetchSite::SameSite
+    } else {
+        SecFetchSite::CrossSite
+    }
 }
 
 #[cfg(test)]
@@ -288,7 +292,7 @@ mod tests {
             author: &[],
             origin: Some("http://localhost:3000"),
             mode: Mode::Cors,
-            site: Site::CrossSite,
+            site: SecFetchSite::CrossSite,
             referrer: "http://localhost:3000/",
             trustworthy: true,
             storage_access: false,
@@ -368,12 +372,12 @@ mod tests {
     #[test]
     fn sites_are_scheme_and_registrable_domain() {
         let page = ("http", "localhost", Some(3000));
-        assert_eq!(site_of(page, ("http", "localhost", Some(3000))), Site::SameOrigin);
-        assert_eq!(site_of(page, ("http", "localhost", Some(8003))), Site::SameSite);
-        assert_eq!(site_of(page, ("http", "127.0.0.1", Some(3000))), Site::CrossSite);
-        assert_eq!(site_of(page, ("https", "localhost", Some(3000))), Site::CrossSite);
+        assert_eq!(site_of(page, ("http", "localhost", Some(3000))), SecFetchSite::SameOrigin);
+        assert_eq!(site_of(page, ("http", "localhost", Some(8003))), SecFetchSite::SameSite);
+        assert_eq!(site_of(page, ("http", "127.0.0.1", Some(3000))), SecFetchSite::CrossSite);
+        assert_eq!(site_of(page, ("https", "localhost", Some(3000))), SecFetchSite::CrossSite);
         let app = ("https", "app.example.com", None);
-        assert_eq!(site_of(app, ("https", "api.example.com", None)), Site::SameSite);
-        assert_eq!(site_of(app, ("https", "example.org", None)), Site::CrossSite);
+        assert_eq!(site_of(app, ("https", "api.example.com", None)), SecFetchSite::SameSite);
+        assert_eq!(site_of(app, ("https", "example.org", None)), SecFetchSite::CrossSite);
     }
 }

@@ -42,8 +42,12 @@ fn mismatch(value: &str) -> String {
     )
 }
 
+/// Two cores: the test binary's browser tests take turns, one browser session at a time.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_tutorial_in_chromium() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let Some(browser) = Browser::start().await.expect("start Chromium") else {
         return; // skipped: the notice is printed by Browser::start
     };
@@ -167,10 +171,10 @@ async fn the_tutorial_in_chromium() {
 
 /// `cors-sandbox check` against real Chromium and Firefox on redirects: the same `fetch()` from a page, then
 /// the same request from `check`, compared request by request, verdict and console lines (tests/browser/
-/// redirects.rs). One case alone: `REDIRECT_CASES=loc-query cargo test --test browser redirect -- --ignored`.
+/// redirects.rs). One case alone: `REDIRECT_CASES=loc-query cargo test --test browser redirect`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "check does not yet follow redirects as browsers do (issue 16): run it with --ignored"]
 async fn check_follows_redirects_as_the_browsers_do() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     redirects::run().await;
 }
 

@@ -19,8 +19,8 @@
 //! same run. Run one case, or a few, by name:
 //!
 //! ```sh
-//! REDIRECT_CASES=loc-query,chain-abc cargo test --test browser redirect -- --ignored
-//! REDIRECT_CASES='m30*' cargo test --test browser redirect -- --ignored   # a prefix
+//! REDIRECT_CASES=loc-query,chain-abc cargo test --test browser redirect
+//! REDIRECT_CASES='m30*' cargo test --test browser redirect   # a prefix
 //! ```
 
 use std::process::Command;
@@ -77,8 +77,6 @@ struct CheckRun {
     code: i32,
     out: Value,
     requests: Vec<Received>,
-    /// Set when `check` refused `--engine` (it predates it) and ran without it.
-    without_engine: bool,
 }
 
 /// Runs every chosen case in Chromium and Firefox and compares `check` with each; panics with every
@@ -110,7 +108,6 @@ pub async fn run() {
     }
     let mut problems = Vec::new();
     let mut tally = Tally::default();
-    let mut without_engine = false;
     for case in &cases {
         let id = case["id"].as_str().unwrap_or_default();
         for engine in &engines {
@@ -129,7 +126,6 @@ pub async fn run() {
                     continue;
                 }
             };
-            without_engine |= check.without_engine;
             let found = compare(engine.name(), &browser, &check, &mut tally);
             let verdict = if browser.resolved { "read it" } else { "blocked it" };
             eprintln!(
@@ -151,9 +147,6 @@ pub async fn run() {
     chromium.quit().await.expect("quit Chromium");
     let summary = tally.summary(cases.len());
     eprintln!("{summary}");
-    if without_engine {
-        eprintln!("note: check refused --engine (it does not have it yet) and was run without it");
-    }
     assert!(problems.is_empty(), "{summary}\n{} difference(s):\n\n{}", problems.len(), problems.join("\n\n"));
 }
 
@@ -228,31 +221,20 @@ async fn run_check(script: &Script, case: &Value, engine: &str) -> Result<CheckR
     let origin = script.origin("A").to_owned();
     let engine = engine.to_owned();
     // Off the runtime: the server answering check runs on it.
-    let (code, out, without_engine) = tokio::task::spawn_blocking(move || {
-        let run = |with_engine: bool| {
-            let mut command = Command::new(env!("CARGO_BIN_EXE_cors-sandbox"));
-            command.args(["check", &url, "--origin", &origin, "--json"]);
-            if with_engine {
-                command.args(["--engine", &engine]);
-            }
-            command.args(&args).output().map_err(|e| e.to_string())
-        };
-        let output = run(true)?;
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        // A check that predates --engine: clap refuses the argument (exit 2); the same run without it.
-        let (output, without_engine) = if output.status.code() == Some(2) && stderr.contains("--engine") {
-            (run(false)?, true)
-        } else {
-            (output, false)
-        };
+    let (code, out) = tokio::task::spawn_blocking(move || {
+        let output = Command::new(env!("CARGO_BIN_EXE_cors-sandbox"))
+            .args(["check", &url, "--origin", &origin, "--json", "--engine", &engine])
+            .args(&args)
+            .output()
+            .map_err(|e| e.to_string())?;
         let out: Value = serde_json::from_slice(&output.stdout).map_err(|e| {
             format!("check printed no JSON ({e}): {}", String::from_utf8_lossy(&output.stderr).trim())
         })?;
-        Ok::<_, String>((output.status.code().unwrap_or(-1), out, without_engine))
+        Ok::<_, String>((output.status.code().unwrap_or(-1), out))
     })
     .await
     .map_err(|e| e.to_string())??;
-    Ok(CheckRun { code, out, requests: script.received_since(mark, &id), without_engine })
+    Ok(CheckRun { code, out, requests: script.received_since(mark, &id) })
 }
 
 /// How often `check` agreed, over every case and engine compared.
