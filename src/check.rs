@@ -257,7 +257,7 @@ async fn judge(args: &CheckArgs, client: &Client) -> Result<(Verdict, Vec<Exchan
             request_headers: lines,
             response: response.clone(),
         });
-        fetch.feed(Answer::Response(response));
+        fetch.feed(Answer::Response(&response));
     }
 }
 

@@ -11,7 +11,7 @@
 //!         Step::Send(out) => {
 //!             // A door sends `out` (its method, URL and `out.headers()`) and feeds back the answer.
 //!             let answer = Response::new(out.url.as_str(), 200).header("Access-Control-Allow-Origin", "*");
-//!             fetch.feed(Answer::Response(answer));
+//!             fetch.feed(Answer::Response(&answer));
 //!         }
 //!         Step::Done(verdict) => break verdict.clone(),
 //!     }
@@ -143,11 +143,11 @@ impl Outgoing {
     }
 }
 
-/// What came back for an [`Outgoing`] request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Answer {
+/// What came back for an [`Outgoing`] request. The door keeps the response; the model only reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer<'a> {
     /// The server answered (its status and every header line; its `url` is not read).
-    Response(Response),
+    Response(&'a Response),
     /// No answer: the connection was refused or reset, or timed out; the `net::ERR_*` name when known.
     NetworkError(Option<&'static str>),
     /// A door that replays a recording: the browser answered this preflight from its preflight cache
@@ -185,7 +185,10 @@ enum State {
 #[derive(Debug, Clone)]
 struct Walk {
     engine: Engine,
-    request: Request,
+    /// The body `fetch()` was given.
+    body: Option<String>,
+    /// The page's header names as it wrote them (the constructor lower-cases them).
+    written_names: Vec<String>,
     trace: Trace,
     summary: PreflightSummary,
     /// The `Origin` header on the first request.
@@ -257,7 +260,7 @@ impl Fetch {
         };
         record_construction(&mut trace, &prepared);
         let initial_url = prepared.url.serialize();
-        let same_origin = page.origin.same_origin(&prepared.url.origin());
+        let same_origin = prepared.url.is_of(&page.origin);
         if let Err(blocked) = main_fetch(&mut trace, &page, init, &prepared, same_origin) {
             let origin = page.origin_text();
             let cx = context(&page, &origin, &origin, &initial_url, &initial_url);
@@ -285,10 +288,14 @@ impl Fetch {
             crossed_origin: false,
             ever_crossed_origin: false,
         };
-        let first_reason = preflight::reason_for(&prepared.method, &prepared.headers);
+        // Only Firefox and WebKit look back at it (after a redirect).
+        let first_reason = (engine != Engine::Chromium)
+            .then(|| preflight::reason_for(&prepared.method, &prepared.headers))
+            .flatten();
         let walk = Walk {
             engine,
-            request: init.clone(),
+            body: init.body.clone(),
+            written_names: init.headers.iter().map(|(name, _)| name.clone()).collect(),
             trace,
             summary: PreflightSummary::default(),
             origin_header,
@@ -314,7 +321,7 @@ impl Fetch {
     }
 
     /// Gives the answer to the request [`Fetch::step`] asked for. After `Done`, it changes nothing.
-    pub fn feed(&mut self, answer: Answer) {
+    pub fn feed(&mut self, answer: Answer<'_>) {
         let state = std::mem::replace(&mut self.state, State::Done(Box::default()));
         self.state = match state {
             State::Waiting(walk, out) => walk.answer(&out, answer),
@@ -459,7 +466,7 @@ impl Walk {
         }
         let chain = &self.chain;
         let cors_or_unsafe_method = chain.cors_flag || !matches!(chain.method.as_str(), "GET" | "HEAD");
-        let origin = cors_or_unsafe_method.then(|| chain.request_origin().serialize());
+        let origin = cors_or_unsafe_method.then(|| chain.request_origin_text());
         // Fetch §4.5 step 8: cookies go with `include`, and with `same-origin` while the response
         // tainting is still "basic" (a request that has been cross-origin never gets them back).
         let credentials = match chain.credentials {
@@ -476,7 +483,7 @@ impl Walk {
             method: chain.method.clone(),
             url: chain.current.clone(),
             origin,
-            body: if chain.has_body { self.request.body.clone() } else { None },
+            body: if chain.has_body { self.body.clone() } else { None },
             credentials,
             engine: self.engine,
             asks: None,
@@ -533,7 +540,7 @@ impl Walk {
         let include = chain.credentials == Credentials::Include;
         match self.engine {
             Engine::Chromium => include && cross_site,
-            Engine::Firefox => include && cross_site && chain.current.origin() == self.first_origin,
+            Engine::Firefox => include && cross_site && chain.current.is_of(&self.first_origin),
             Engine::Webkit => false,
         }
     }
@@ -545,11 +552,10 @@ impl Walk {
             .iter()
             .map(|(name, value)| {
                 let written = self
-                    .request
-                    .headers
+                    .written_names
                     .iter()
-                    .find(|(n, _)| n.eq_ignore_ascii_case(name))
-                    .map_or_else(|| name.clone(), |(n, _)| n.clone());
+                    .find(|n| n.eq_ignore_ascii_case(name))
+                    .map_or_else(|| name.clone(), Clone::clone);
                 (written, value.clone())
             })
             .collect()
@@ -567,11 +573,11 @@ impl Walk {
     }
 
     fn site_of(&self, url: &Url) -> SecFetchSite {
-        match (&self.chain.page.origin, url.origin()) {
-            (Origin::Tuple { scheme, host, port }, Origin::Tuple { scheme: s, host: h, port: p }) => {
-                wire::site_of((scheme, host, *port), (&s, &h, p))
+        match &self.chain.page.origin {
+            Origin::Tuple { scheme, host, port } => {
+                wire::site_of((scheme, host, *port), (url.scheme(), url.host(), url.explicit_port()))
             }
-            _ => SecFetchSite::CrossSite,
+            Origin::Opaque => SecFetchSite::CrossSite,
         }
     }
 
@@ -581,15 +587,15 @@ impl Walk {
     fn referrer(&self) -> String {
         let page = &self.chain.page;
         let left_the_page = self.chain.cors_flag || self.chain.opaque;
-        if !left_the_page && page.origin.same_origin(&self.chain.current.origin()) {
+        if !left_the_page && self.chain.current.is_of(&page.origin) {
             page.url.split('#').next().unwrap_or_default().to_string()
         } else {
-            format!("{}/", page.origin_text())
+            format!("{}/", page.origin_str())
         }
     }
 
     /// Takes the answer to `out`.
-    fn answer(mut self: Box<Self>, out: &Outgoing, answer: Answer) -> State {
+    fn answer(mut self: Box<Self>, out: &Outgoing, answer: Answer<'_>) -> State {
         if out.sending == Sending::Preflight {
             return self.preflight_answered(answer);
         }
@@ -604,7 +610,7 @@ impl Walk {
                 return self.blocked(blocked);
             }
         };
-        match self.chain.answer(&mut self.trace, &response) {
+        match self.chain.answer(&mut self.trace, response) {
             Ok(Next::Deliver(delivered)) => {
                 let verdict = verdict::allowed(self.trace, self.summary, self.origin_header, delivered);
                 State::Done(Box::new(verdict))
@@ -615,7 +621,7 @@ impl Walk {
     }
 
     /// Takes the answer to the preflight now out.
-    fn preflight_answered(mut self: Box<Self>, answer: Answer) -> State {
+    fn preflight_answered(mut self: Box<Self>, answer: Answer<'_>) -> State {
         let asks = self.pending_preflight.take().unwrap_or_else(|| PendingPreflight {
             method: self.chain.method.clone(),
             names: Vec::new(),
@@ -675,7 +681,7 @@ impl Walk {
             origin: &asks.origin,
             url: &self.chain.current,
         };
-        match preflight_response::check(&mut self.trace, &response, &input) {
+        match preflight_response::check(&mut self.trace, response, &input) {
             Ok(seconds) => {
                 if first {
                     self.summary.cache_seconds = Some(seconds);

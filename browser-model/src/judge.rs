@@ -52,7 +52,7 @@ pub fn judge_as(
             Step::Send(out) if out.sending == Sending::Preflight && out.hop == 0 => {
                 preflight_used = true;
                 match preflight {
-                    Preflight::Sent(response) => Answer::Response(response.clone()),
+                    Preflight::Sent(response) => Answer::Response(response),
                     Preflight::NotSent if actual.is_empty() => Answer::NotRecorded,
                     Preflight::NotSent => Answer::FromPreflightCache,
                 }
@@ -60,7 +60,7 @@ pub fn judge_as(
             Step::Send(out) if out.sending == Sending::Preflight => Answer::NotRecorded,
             Step::Send(_) => {
                 actual_sent = true;
-                responses.next().cloned().map_or(Answer::NotRecorded, Answer::Response)
+                responses.next().map_or(Answer::NotRecorded, Answer::Response)
             }
         };
         fetch.feed(answer);

@@ -74,6 +74,11 @@ impl Url {
         self.0.port_or_known_default().unwrap_or(0)
     }
 
+    /// The port when the URL names one that is not the scheme's default.
+    pub(crate) fn explicit_port(&self) -> Option<u16> {
+        self.0.port()
+    }
+
     /// `https`.
     pub fn is_secure(&self) -> bool {
         self.0.scheme() == "https"
@@ -119,6 +124,22 @@ impl Url {
             }
             url::Origin::Opaque(_) => Origin::Opaque,
         }
+    }
+
+    /// Whether this URL's origin is `origin` (same scheme, host and port), without building either.
+    pub(crate) fn is_of(&self, origin: &Origin) -> bool {
+        let Origin::Tuple { scheme, host, port } = origin else { return false };
+        let special = matches!(self.scheme(), "http" | "https" | "ws" | "wss" | "ftp");
+        special && self.scheme() == scheme && self.host() == host && self.0.port() == *port
+    }
+
+    /// Whether both URLs have the same (tuple) origin, without building either.
+    pub(crate) fn same_origin_as(&self, other: &Url) -> bool {
+        let special = matches!(self.scheme(), "http" | "https" | "ws" | "wss" | "ftp");
+        special
+            && self.scheme() == other.scheme()
+            && self.host() == other.host()
+            && self.0.port_or_known_default() == other.0.port_or_known_default()
     }
 
     /// The serialized origin (`http://localhost:3000`, or `null`).
