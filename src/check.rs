@@ -128,7 +128,8 @@ fn probes_for(origin: &Url) -> Vec<(&'static str, String)> {
 async fn scan(args: &CheckArgs, client: &Client) -> Result<Vec<Probe>, String> {
     let target = target_url(&args.url)?;
     let page = page_origin(&args.origin)?;
-    let method = browser_model::method::normalize(if args.method.is_empty() { "GET" } else { &args.method });
+    let method =
+        browser_model::http::normalize_method(if args.method.is_empty() { "GET" } else { &args.method });
     let mut found = Vec::new();
     for (kind, origin) in probes_for(&page) {
         let lines = vec![("Origin".to_string(), origin.clone())];

@@ -58,9 +58,7 @@ fn export_probe(
             _ => {}
         }
     }
-    let valid_token = |t: &str| {
-        !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
-    };
+    let valid_token = browser_model::http::is_token;
     if !valid_token(&method) {
         return Err(format!("method must be an HTTP method such as GET or PUT, not {method:?}."));
     }
@@ -88,7 +86,7 @@ fn export_probe(
     let reason = browser_model::preflight_needed(&request);
     let probe = server::export::Probe {
         origin,
-        method: browser_model::method::normalize(&method),
+        method: browser_model::http::normalize_method(&method),
         headers: page_headers,
         request_headers: reason.map(|r| r.unsafe_header_names()).unwrap_or_default(),
         credentials,

@@ -323,11 +323,7 @@ pub fn differences(sandbox: &Exchange, stack: &Exchange) -> Vec<Difference> {
 /// without case; an empty list is no header. The other headers are compared byte for byte.
 pub fn same_value(name: &str, a: Option<&str>, b: Option<&str>) -> bool {
     let list = |value: Option<&str>, fold_case: bool| -> Vec<String> {
-        let mut items: Vec<String> = value
-            .unwrap_or_default()
-            .split(',')
-            .map(str::trim)
-            .filter(|item| !item.is_empty())
+        let mut items: Vec<String> = browser_model::http::list_items(value.unwrap_or_default())
             .map(|item| if fold_case { item.to_ascii_lowercase() } else { item.to_owned() })
             .collect();
         items.sort();
@@ -404,9 +400,9 @@ fn string_literal(text: &str) -> String {
     serde_json::to_string(text).unwrap_or_else(|_| format!("{text:?}"))
 }
 
-/// The items of a comma-separated header value, trimmed, empty ones dropped.
+/// The items of a comma-separated header value, as the browser reads the list (`browser_model::http`).
 fn items(value: &str) -> Vec<&str> {
-    value.split(',').map(str::trim).filter(|item| !item.is_empty()).collect()
+    browser_model::http::list_items(value).collect()
 }
 
 /// Refuses a policy whose `headers_on` keeps the CORS lines off one kind of answer, for a library that
