@@ -5,7 +5,9 @@
 //! of the early failures Blink's `fetch_manager.cc` reports before any request is made.
 //! `messages` turns a `Failure` into the console lines.
 
+use crate::local_network::Refusal;
 use crate::names::CorsError;
+use crate::url::Url;
 
 /// How the CORS check (Fetch §4.9) failed, as Chromium's `CheckAccess` classifies it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,6 +78,11 @@ pub(crate) enum Failure {
     InvalidRedirect { location: String },
     /// A 21st redirect.
     TooManyRedirects,
+    /// Local Network Access refused the request before it was sent; `preflight` when a preflight was due
+    /// first (Chromium reports the preflight as the failed request; Firefox prints its line twice).
+    LocalNetwork { refusal: Refusal, preflight: bool },
+    /// The engine blocked an `http:` request from an `https:` page as mixed content.
+    MixedContent { url: Box<Url> },
     /// A `same-origin`-mode request was redirected to another origin.
     SameOriginModeRedirect,
     /// `redirect: "error"` and the answer was a redirect: a network error, with no CORS message.
@@ -130,7 +137,13 @@ impl Failure {
             }
             Failure::SameOriginModeRedirect | Failure::SameOriginMode => CorsError::DisallowedByMode,
             Failure::NoCorsRedirectNotFollow => CorsError::NoCorsRedirectModeNotFollow,
+            Failure::LocalNetwork { refusal, .. } => match refusal {
+                Refusal::Denied { .. } => CorsError::LocalNetworkAccessPermissionDenied,
+                Refusal::Insecure { .. } => CorsError::InsecureLocalNetwork,
+                Refusal::TargetMismatch { .. } => CorsError::InvalidLocalNetworkAccess,
+            },
             Failure::Network { .. }
+            | Failure::MixedContent { .. }
             | Failure::RedirectModeError
             | Failure::UnsafeRedirect { .. }
             | Failure::InvalidRedirect { .. }
@@ -186,6 +199,7 @@ impl Failure {
                 self,
                 Failure::InvalidAllowMethods { .. }
                     | Failure::Network { preflight: true, .. }
+                    | Failure::LocalNetwork { preflight: true, .. }
                     | Failure::InvalidAllowHeaders { .. }
                     | Failure::MethodDisallowed { .. }
                     | Failure::HeaderDisallowed { .. }

@@ -40,8 +40,10 @@ mod main_fetch;
 mod outgoing;
 mod walk;
 
+use crate::address_space::AddressSpace;
 use crate::chain::Chain;
 use crate::engine::Engine;
+use crate::local_network::{self, PageState};
 use crate::names::CheckId;
 use crate::origin::Page;
 use crate::preflight;
@@ -99,6 +101,10 @@ pub struct Outgoing {
     pub url: Url,
     /// The `Origin` header, when the engine sends one: the page's origin, or `null` once tainted.
     pub origin: Option<String>,
+    /// The target's address space, when the URL's host says it (an IP address, `localhost`); for any other
+    /// name the door that resolves it may tell the model with [`Answer::AddressSpace`] before sending, so
+    /// that Local Network Access is judged on the address the browser would connect to.
+    pub address_space: Option<AddressSpace>,
     /// The body, when the request still has one.
     pub body: Option<String>,
     /// Whether the browser attaches its cookies (and HTTP authentication) to this request.
@@ -162,6 +168,9 @@ pub enum Answer<'a> {
     /// and for a request that is a network error; for a preflight after a redirect the model assumes it
     /// passed, and says so.
     NotRecorded,
+    /// Not an answer yet: the request's host resolved to an address in this space. The model judges Local
+    /// Network Access again and either refuses the request or asks for it again.
+    AddressSpace(AddressSpace),
 }
 
 /// What the browser does next.
@@ -193,14 +202,21 @@ impl Fetch {
         Fetch::start_with_cookie(engine, page_origin, init, None)
     }
 
-    /// As [`Fetch::start`], with the browser's cookie for the request's site (`a=1; b=2`): it goes with
-    /// every request the credentials mode lets carry it, never with a preflight.
+    /// As [`Fetch::start`], with the browser's cookie for one host: it goes with every request to that
+    /// host the credentials mode lets carry it, never with a preflight.
     pub fn start_with_cookie(
         engine: Engine,
         page_origin: &str,
         init: &Request,
         cookie: Option<&CookieJar>,
     ) -> Fetch {
+        let state = PageState { cookie: cookie.cloned(), ..PageState::default() };
+        Fetch::start_in(engine, page_origin, init, &state)
+    }
+
+    /// As [`Fetch::start`], in a page whose state is `state`: its cookies, its address space, its Local
+    /// Network Access permission.
+    pub fn start_in(engine: Engine, page_origin: &str, init: &Request, state: &PageState) -> Fetch {
         let page = Page::parse(page_origin);
         let mut trace = Trace::default();
         let prepared = match request_init::prepare(init) {
@@ -265,7 +281,12 @@ impl Fetch {
             first_origin: prepared.url.origin(),
             first_referrer: String::new(),
             cache: PreflightCache::default(),
-            cookie: cookie.cloned(),
+            cookie: state.cookie.clone(),
+            page_space: local_network::page_space(state, page.origin.host()),
+            permission: state.permission,
+            declared_space: init.target_address_space,
+            resolved: Vec::new(),
+            local_network_access: None,
             pending_preflight: None,
         };
         Fetch { state: Box::new(walk).next() }

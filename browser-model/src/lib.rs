@@ -64,6 +64,7 @@
 //!   at the start, Firefox with the page's `Origin` (`fetch/walk`); an empty `Location` and a
 //!   `data:` one are each engine's own (`redirect`, `chain`).
 
+mod address_space;
 mod allow_list;
 mod chain;
 mod cors_check;
@@ -74,6 +75,7 @@ mod fetch;
 mod headers;
 pub mod http;
 mod judge;
+mod local_network;
 mod messages;
 mod method;
 mod names;
@@ -90,10 +92,12 @@ mod url;
 mod verdict;
 mod wire;
 
+pub use address_space::{AddressSpace, Permission};
 pub use allow_list::header_names as allowed_header_names;
 pub use engine::Engine;
 pub use fetch::{Answer, CookieJar, Fetch, Outgoing, Sending, Step, is_potentially_trustworthy};
 pub use judge::{judge, judge_as};
+pub use local_network::{LocalNetworkAccess, PageState};
 pub use names::{CheckId, CorsError, ResponseType};
 pub use preflight::{PreflightReason, preflight_needed};
 pub use request::{Credentials, Mode, Preflight, RedirectMode, Request, Response};

@@ -24,6 +24,14 @@ pub(crate) enum Origin {
 }
 
 impl Origin {
+    /// The host of a tuple origin.
+    pub(crate) fn host(&self) -> Option<&str> {
+        match self {
+            Origin::Tuple { host, .. } => Some(host),
+            Origin::Opaque => None,
+        }
+    }
+
     /// The ASCII serialization: `scheme://host[:port]`, no trailing slash, or `null`
     /// (HTML "serialization of an origin"; the value `Origin` and ACAO are compared to).
     pub(crate) fn serialize(&self) -> String {

@@ -2,6 +2,7 @@
 //! `Origin`, cookie, `Referer`, `Sec-Fetch-Site` and `-Storage-Access` (measured per engine,
 //! docs/requests.md); `wire` lays the lines out.
 
+use crate::address_space::is_loopback;
 use crate::engine::Engine;
 use crate::request::Credentials;
 use crate::url::{Origin, Url};
@@ -37,6 +38,7 @@ impl Walk {
             method: chain.method.clone(),
             url: chain.current.clone(),
             origin,
+            address_space: self.target_space(),
             body: if chain.has_body { self.body.clone() } else { None },
             credentials,
             engine: self.engine,
@@ -71,6 +73,7 @@ impl Walk {
             method: "OPTIONS".into(),
             url: chain.current.clone(),
             origin: Some(asks.origin.serialize()),
+            address_space: self.target_space(),
             body: None,
             credentials: false,
             engine: self.engine,
@@ -147,11 +150,6 @@ impl Walk {
             format!("{}/", page.origin_str())
         }
     }
-}
-
-/// Whether `host` is this machine's (a loopback address, `localhost` or a name under it).
-pub(crate) fn is_loopback(host: &str) -> bool {
-    host == "localhost" || host.ends_with(".localhost") || host.starts_with("127.") || host == "[::1]"
 }
 
 /// A "potentially trustworthy" URL (Secure Contexts §3.1): `https:`, or `http:` to this machine, which

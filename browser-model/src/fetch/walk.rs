@@ -2,9 +2,11 @@
 //! after a redirect), its answer judged and cached, the request's answer handed to the redirect chain, and
 //! the verdict built when the walk ends.
 
+use crate::address_space::{AddressSpace, Permission};
 use crate::chain::{Chain, Next};
 use crate::engine::Engine;
 use crate::failure::Failure;
+use crate::local_network::{self, Gate, LocalNetworkAccess, Refusal};
 use crate::messages::MessageContext;
 use crate::names::CheckId;
 use crate::origin::Page;
@@ -43,6 +45,16 @@ pub(super) struct Walk {
     pub(super) first_referrer: String,
     pub(super) cache: PreflightCache,
     pub(super) cookie: Option<CookieJar>,
+    /// The page's address space as the engine classifies it (`None`: unknown, an opaque origin).
+    pub(super) page_space: Option<AddressSpace>,
+    /// The Local Network Access permission of the page's origin.
+    pub(super) permission: Permission,
+    /// `fetch()`'s `targetAddressSpace`.
+    pub(super) declared_space: Option<AddressSpace>,
+    /// The spaces doors resolved host names to.
+    pub(super) resolved: Vec<(String, AddressSpace)>,
+    /// What the verdict says of Local Network Access, once a request needed it.
+    pub(super) local_network_access: Option<LocalNetworkAccess>,
     /// The preflight now out, and what it asks for.
     pub(super) pending_preflight: Option<PendingPreflight>,
 }
@@ -67,6 +79,9 @@ impl crate::preflight_cache::Asks for PendingPreflight {
 impl Walk {
     /// The next request at `chain.current`: a preflight first when one is needed and not cached.
     pub(super) fn next(mut self: Box<Self>) -> State {
+        if let Err(blocked) = self.may_go_out() {
+            return self.blocked(blocked);
+        }
         if let Some(asks) = self.preflight_needed() {
             let cached = self.cache.allows(&asks.origin, &self.chain.current, self.include(), &asks);
             if cached {
@@ -189,6 +204,9 @@ impl Walk {
 
     /// Takes the answer to `out`.
     pub(super) fn answer(mut self: Box<Self>, out: &Outgoing, answer: Answer<'_>) -> State {
+        if let Answer::AddressSpace(space) = answer {
+            return self.resolved(Box::new(out.clone()), space);
+        }
         if out.sending == Sending::Preflight {
             return self.preflight_answered(answer);
         }
@@ -198,14 +216,16 @@ impl Walk {
                 let blocked = self.network_error(net_error, false);
                 return self.blocked(blocked);
             }
-            Answer::NotRecorded | Answer::FromPreflightCache => {
+            // (An address space is taken above.)
+            Answer::NotRecorded | Answer::FromPreflightCache | Answer::AddressSpace(_) => {
                 let blocked = self.chain.no_response(&mut self.trace);
                 return self.blocked(blocked);
             }
         };
         match self.chain.answer(&mut self.trace, response) {
             Ok(Next::Deliver(delivered)) => {
-                let verdict = verdict::allowed(self.trace, self.summary, self.origin_header, delivered);
+                let mut verdict = verdict::allowed(self.trace, self.summary, self.origin_header, delivered);
+                verdict.local_network_access = self.local_network_access;
                 State::Done(Box::new(verdict))
             }
             Ok(Next::Follow) => self.next(),
@@ -239,7 +259,7 @@ impl Walk {
                 );
                 return self.request_after_preflight();
             }
-            Answer::NotRecorded if !first => {
+            Answer::NotRecorded | Answer::AddressSpace(_) if !first => {
                 self.trace.note(format!(
                     "Assumed: the preflight {} sends to {url_text} after the redirect passed (it was \
                      not part of the recorded exchange).",
@@ -247,7 +267,7 @@ impl Walk {
                 ));
                 return self.request_after_preflight();
             }
-            Answer::NotRecorded => {
+            Answer::NotRecorded | Answer::AddressSpace(_) => {
                 const STEP: &str = "Fetch §4.8 CORS-preflight fetch (network error)";
                 self.trace.fail(
                     CheckId::PreflightResponse,
@@ -317,13 +337,156 @@ impl Walk {
         Blocked { failure: Failure::Network { net_error, preflight }, check, step: STEP, url }
     }
 
+    /// A door resolved the host of the request now out: judge it again on that address.
+    pub(super) fn resolved(mut self: Box<Self>, mut out: Box<Outgoing>, space: AddressSpace) -> State {
+        self.resolved.push((self.chain.current.host().to_string(), space));
+        out.address_space = Some(space);
+        match self.may_go_out() {
+            Ok(()) => State::Waiting(self, out),
+            Err(blocked) => self.blocked(blocked),
+        }
+    }
+
+    /// The target's address space: from the URL's host, or as a door resolved it (a name nobody resolved
+    /// counts as public).
+    pub(super) fn target_space(&self) -> Option<AddressSpace> {
+        let host = self.chain.current.host();
+        AddressSpace::of_host(host).or_else(|| self.resolved.iter().find(|(h, _)| h == host).map(|(_, s)| *s))
+    }
+
+    /// What the browser refuses before anything goes to `chain.current`: mixed content, then Local Network
+    /// Access (docs/local-network-access.md).
+    fn may_go_out(&mut self) -> Result<(), Blocked> {
+        let page = &self.chain.page;
+        let page_https = page.url.starts_with("https:");
+        if local_network::blocks_mixed_content(self.engine, page_https, &self.chain.current) {
+            let url = self.chain.current.clone();
+            const STEP: &str = "Mixed Content §4.1 (should fetching a request be blocked as mixed content?)";
+            self.trace.fail(
+                CheckId::MixedContent,
+                STEP,
+                format!(
+                    "The page is on https: and {url} is http:. {} blocks it as mixed content before sending \
+                     anything: no CORS header can change that. Serve the API over https:.",
+                    self.engine.name()
+                ),
+            );
+            let failure = Failure::MixedContent { url: Box::new(url.clone()) };
+            return Err(Blocked { failure, check: CheckId::MixedContent, step: STEP, url: url.serialize() });
+        }
+        let Some(page_space) = self.page_space else {
+            return Ok(());
+        };
+        // Only a public page is gated, and only Chromium reads `targetAddressSpace`.
+        if page_space != AddressSpace::Public
+            && (self.declared_space.is_none() || self.engine != Engine::Chromium)
+        {
+            return Ok(());
+        }
+        let target_space = self.target_space().unwrap_or(AddressSpace::Public);
+        let page_secure = page_https || page.origin.host().is_some_and(crate::address_space::is_loopback);
+        let gate = Gate {
+            engine: self.engine,
+            page_space,
+            page_secure,
+            target_space,
+            declared: self.declared_space,
+            same_origin: self.chain.current.is_of(&page.origin),
+            permission: self.permission,
+        };
+        const STEP: &str = "Local Network Access §2.1 (a public page reaching a more private address space)";
+        // Whether a preflight was due first (asked only of a gated request: it is not free).
+        let preflight_due = |walk: &Self| {
+            walk.chain.cors_flag && preflight::reason_for(&walk.chain.method, &walk.chain.headers).is_some()
+        };
+        match gate.decide() {
+            Ok(false) => Ok(()),
+            Ok(true) => {
+                let record = self.local_network_record(page_space, target_space, preflight_due(self));
+                self.trace.pass(CheckId::LocalNetworkAccess, STEP, record.summary.clone());
+                self.local_network_access.get_or_insert(record);
+                Ok(())
+            }
+            Err(refusal) => {
+                let preflight = preflight_due(self);
+                let record = self.local_network_record(page_space, target_space, preflight);
+                let reason = local_network::chromium_reason(&refusal);
+                self.trace.fail(
+                    CheckId::LocalNetworkAccess,
+                    STEP,
+                    format!(
+                        "{} refuses the request before sending anything: {reason} No CORS header can change \
+                         that; the server sees no request.",
+                        self.engine.name()
+                    ),
+                );
+                self.local_network_access.get_or_insert(record);
+                let failure = Failure::LocalNetwork { refusal, preflight };
+                Err(Blocked {
+                    failure,
+                    check: CheckId::LocalNetworkAccess,
+                    step: STEP,
+                    url: self.chain.current.serialize(),
+                })
+            }
+        }
+    }
+
+    /// What the verdict says of Local Network Access for a request to a target in `target_space`.
+    fn local_network_record(
+        &self,
+        page_space: AddressSpace,
+        target_space: AddressSpace,
+        preflight: bool,
+    ) -> LocalNetworkAccess {
+        let permission = target_space.permission().unwrap_or("loopback-network");
+        let refused = Failure::LocalNetwork { refusal: Refusal::Denied { space: target_space }, preflight };
+        let url = self.chain.current.serialize();
+        let origin = self.chain.page.origin_text();
+        let cx = context(&self.chain.page, &origin, &origin, &self.initial_url, &url);
+        let chromium_if_refused = crate::messages::chromium_console(&refused, &cx)
+            .into_iter()
+            .chain(crate::messages::chromium_network(&refused))
+            .collect();
+        let firefox_if_refused = crate::messages::firefox_console(&refused, &cx);
+        let state = self.permission;
+        let summary = match state {
+            Permission::Granted => format!(
+                "A {page} page reaching a {target_space} address needs the `{permission}` permission, and it is \
+                 granted: the request goes out as usual.",
+                page = page_space
+            ),
+            Permission::Denied => format!(
+                "A {page} page reaching a {target_space} address needs the `{permission}` permission, and it is \
+                 denied: the browser refuses at once, with no request.",
+                page = page_space
+            ),
+            Permission::Prompt => format!(
+                "A {page} page reaching a {target_space} address needs the `{permission}` permission: Chromium \
+                 asks the user (Firefox too). Allowed, the request goes out as below; blocked — or in a headless \
+                 browser — it is refused before anything is sent. No CORS header changes that.",
+                page = page_space
+            ),
+        };
+        LocalNetworkAccess {
+            page_space,
+            target_space,
+            permission,
+            state,
+            chromium_if_refused,
+            firefox_if_refused,
+            summary,
+        }
+    }
+
     pub(super) fn blocked(self: Box<Self>, blocked: Blocked) -> State {
         let walk = *self;
         let failing_url = blocked.url.clone();
         let origin = walk.chain.page.origin_text();
         let request_origin = walk.chain.request_origin().serialize();
         let cx = context(&walk.chain.page, &origin, &request_origin, &walk.initial_url, &failing_url);
-        let verdict = verdict::blocked(walk.trace, walk.summary, walk.origin_header, blocked, &cx);
+        let mut verdict = verdict::blocked(walk.trace, walk.summary, walk.origin_header, blocked, &cx);
+        verdict.local_network_access = walk.local_network_access;
         State::Done(Box::new(verdict))
     }
 }
