@@ -9,6 +9,7 @@
 mod attacker;
 mod axe;
 mod check;
+mod compare;
 mod explanations;
 mod export;
 mod firefox;
