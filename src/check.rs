@@ -14,6 +14,8 @@
 //! `--cacert`. A page on `https:` cannot fetch an `http:` URL that is not this machine's: the browser
 //! blocks it as mixed content before any CORS check, and `check` says so (status 2).
 
+mod head;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -141,7 +143,9 @@ async fn scan(args: &CheckArgs, client: &Client) -> Result<Vec<Probe>, String> {
     for (kind, origin) in probes_for(&page) {
         let lines = vec![("Origin".to_string(), origin.clone())];
         let response = send(client, &target, &method, &lines, args.data.as_deref()).await?;
-        let get = |name: &str| response.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
+        let get = |name: &str| {
+            response.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        };
         let acao = get("access-control-allow-origin");
         let accepted = acao == Some(origin.as_str()) || acao == Some("*");
         let with_credentials =
@@ -329,6 +333,7 @@ async fn exchange_over<S>(
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
+    let (stream, seen) = head::Tap::new(stream);
     let (mut sender, connection) =
         http1::handshake(TokioIo::new(stream)).await.map_err(|e| format!("{}: {e}", url.origin_text()))?;
     tokio::spawn(connection);
@@ -342,11 +347,17 @@ where
         .map_err(|e| format!("the request could not be built: {e}"))?;
     let response = sender.send_request(request).await.map_err(|e| format!("{url}: {e}"))?;
     let status = response.status().as_u16();
-    let headers: Vec<(String, String)> = response
+    let parsed: Vec<(String, String)> = response
         .headers()
         .iter()
         .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
         .collect();
+    // The lines as the server wrote them (spelling, order), when they are the lines hyper read.
+    let raw = head::header_lines(&seen.lock().unwrap_or_else(|p| p.into_inner()));
+    let headers = match raw {
+        Some(lines) if lines.len() == parsed.len() => lines,
+        _ => parsed,
+    };
     // Read (a capped part of) the body so the server sees a client that listened.
     let _ = Limited::new(response.into_body(), BODY_CAP).collect().await;
     Ok(Response { url: url.as_str().to_string(), status, headers })
@@ -424,12 +435,10 @@ fn for_a_person(args: &CheckArgs, verdict: &Verdict, exchanges: &[Exchange]) -> 
             ));
         }
         out.push_str(&format!("< {}\n", x.response.status));
-        for (n, v) in x
-            .response
-            .headers
-            .iter()
-            .filter(|(n, _)| n.starts_with("access-control-") || *n == "vary" || *n == "location")
-        {
+        for (n, v) in x.response.headers.iter().filter(|(n, _)| {
+            let n = n.to_ascii_lowercase();
+            n.starts_with("access-control-") || n == "vary" || n == "location"
+        }) {
             out.push_str(&format!("<   {n}: {v}\n"));
         }
     }

@@ -18,6 +18,10 @@ pub(crate) enum AccessError {
     WildcardWithCredentials,
     /// The value contains `,` or a space, e.g. two header lines combined.
     MultipleValues(String),
+    /// Two or more lines spelled exactly `Access-Control-Allow-Origin` (the value is their combination):
+    /// multiple values to Chromium and WebKit; to Firefox, which counts the lines by that exact spelling
+    /// before reading any value (`nsCORSListenerProxy::CheckRequestApproved`), a "Multiple CORS header".
+    MultipleLines(String),
     /// The value is not `null` and does not parse as a URL.
     InvalidValue(String),
     /// A single, well-formed value that is not the request's origin.
@@ -110,7 +114,7 @@ impl Failure {
                     AccessError::WildcardWithCredentials => {
                         (CorsError::WildcardOriginNotAllowed, CorsError::PreflightWildcardOriginNotAllowed)
                     }
-                    AccessError::MultipleValues(_) => {
+                    AccessError::MultipleValues(_) | AccessError::MultipleLines(_) => {
                         (CorsError::MultipleAllowOriginValues, CorsError::PreflightMultipleAllowOriginValues)
                     }
                     AccessError::InvalidValue(_) => {
@@ -158,6 +162,7 @@ impl Failure {
             Failure::Access { error, .. } => match error {
                 AccessError::Missing | AccessError::WildcardWithCredentials => None,
                 AccessError::MultipleValues(v)
+                | AccessError::MultipleLines(v)
                 | AccessError::InvalidValue(v)
                 | AccessError::Mismatch(v)
                 | AccessError::InvalidCredentials(v) => Some(v.clone()),

@@ -59,7 +59,7 @@ fn chromium_reason(failure: &Failure) -> Option<String> {
                  be the wildcard '*' when the request's credentials mode is 'include'."
                     .to_string()
             }
-            AccessError::MultipleValues(v) => format!(
+            AccessError::MultipleValues(v) | AccessError::MultipleLines(v) => format!(
                 "The 'Access-Control-Allow-Origin' header contains multiple values '{}', but only \
                  one is allowed.{HAVE_THE_SERVER}",
                 encode_hint(v)
@@ -203,6 +203,9 @@ fn firefox_access_line(url: &str, error: &AccessError, status: u16) -> String {
              ‘{url}’. (Reason: Credential is not supported if the CORS header ‘Access-Control-Allow-Origin’ is \
              ‘*’)."
         ),
+        FirefoxAccess::MultipleHeaders => {
+            blocked(url, "Multiple CORS header ‘Access-Control-Allow-Origin’ not allowed")
+        }
         FirefoxAccess::NotMatching(value) => {
             blocked(url, &format!("CORS header ‘Access-Control-Allow-Origin’ does not match ‘{value}’"))
         }
@@ -378,7 +381,7 @@ pub(crate) fn webkit_console(failure: &Failure, cx: &MessageContext<'_>) -> Vec<
                     "Origin {origin} is not allowed by Access-Control-Allow-Origin. Status code: {status}"
                 )
             }
-            AccessError::MultipleValues(_) => {
+            AccessError::MultipleValues(_) | AccessError::MultipleLines(_) => {
                 "Access-Control-Allow-Origin cannot contain more than one origin.".into()
             }
             AccessError::WildcardWithCredentials => {

@@ -9,6 +9,7 @@
 mod attacker;
 mod axe;
 mod check;
+mod compare;
 mod explanations;
 mod export;
 mod firefox;
@@ -22,6 +23,7 @@ mod sandbox;
 mod setup;
 mod share;
 mod webkit;
+mod wpt;
 
 use std::time::Duration;
 
@@ -176,6 +178,15 @@ async fn the_tutorial_in_chromium() {
 async fn check_follows_redirects_as_the_browsers_do() {
     let _turn = ONE_AT_A_TIME.lock().await;
     redirects::run().await;
+}
+
+/// `cors-sandbox check` against real Chromium and Firefox on the Web Platform Tests' `fetch/api/cors/` subtests,
+/// served by stand-ins for WPT's handlers (tests/browser/wpt.rs, tests/fixtures/wpt-cors.json). One case alone:
+/// `WPT_CASES=star-04 cargo test --test browser wpt`; every case: `WPT_CASES=all`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_agrees_with_the_browsers_on_wpt_cors() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    wpt::run().await;
 }
 
 type CaseFn = for<'a> fn(
