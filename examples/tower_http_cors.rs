@@ -305,6 +305,23 @@ mod unsubscribe {
 }
 
 #[rustfmt::skip]
+mod max_age_zero {
+    use axum::http::Method;
+    use std::time::Duration;
+    use tower_http::cors::Any;
+    use tower_http::cors::CorsLayer;
+
+    /// The sandbox's policy as a CorsLayer.
+    pub fn cors() -> CorsLayer {
+        CorsLayer::new()
+            .allow_origin(Any)
+            .allow_methods([Method::PUT])
+            .max_age(Duration::from_secs(0))
+            .vary([])
+    }
+}
+
+#[rustfmt::skip]
 mod max_age_big {
     use std::time::Duration;
     use tower_http::cors::Any;
@@ -365,6 +382,7 @@ async fn main() {
         "vary_star_any" => vary_star_any::cors(),
         "regex_code_escape" => regex_code_escape::cors(),
         "unsubscribe" => unsubscribe::cors(),
+        "max_age_zero" => max_age_zero::cors(),
         "max_age_big" => max_age_big::cors(),
         "options_request" => options_request::cors(),
         // What the tower-http docs' types allow and its layer refuses.

@@ -71,8 +71,37 @@ function showStack(stack) {
   block.append(para(`${stack.file} — run: ${stack.run}`, 'hint'), codeBlock(stack.code), differences(stack));
   const notes = element('ul');
   for (const note of stack.notes) notes.append(element('li', note));
-  block.append(notes);
+  block.append(notes, errors(stack));
   return block;
+}
+
+// One answer in words: its status and the CORS headers on it.
+function answered(sent) {
+  if (sent.status === 0) return 'no answer at all (the connection closes)';
+  const headers = Object.entries(sent.headers).filter(([name]) => name !== 'vary');
+  if (!headers.length) return `${sent.status}, with no CORS header`;
+  return `${sent.status}, with ${headers.map(([name, value]) => `${name}: ${value}`).join('; ')}`;
+}
+
+// What the route that throws and the route that refuses send, and the mistake that takes the headers off.
+function errors(stack) {
+  const section = element('section', undefined, 'export-errors');
+  section.append(element('h4', 'When a handler throws or a route refuses'));
+  const list = element('ul');
+  for (const route of stack.errors) {
+    const item = element('li');
+    item.append(
+      element('strong', `${route.path}, ${route.does}: `),
+      `the preflight gets ${answered(route.sends.preflight)}; the request gets ${answered(route.sends.actual)}. `,
+      route.why,
+    );
+    if (route.mistake) {
+      item.append(para(`The mistake: ${route.mistake.what} Then the preflight gets ${answered(route.mistake.sends.preflight)}; the request gets ${answered(route.mistake.sends.actual)}.`, 'hint'));
+    }
+    list.append(item);
+  }
+  section.append(list);
+  return section;
 }
 
 async function showExport() {

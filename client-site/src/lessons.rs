@@ -33,6 +33,8 @@ pub struct Part {
     pub text: &'static str,
     /// Whether one attempt shows this part.
     pub seen_in: fn(&Observation<'_>) -> bool,
+    /// Where the lab says more: `(the page's fragment, the words to link)`.
+    pub link: Option<(&'static str, &'static str)>,
 }
 
 /// What the lab saw of one attempt, worked out once and read by every part's test.
@@ -120,6 +122,7 @@ pub const LESSONS: [Lesson; 13] = [
         how: "Choose the Permissive policy, method POST, body JSON, and send. The API's record shows an OPTIONS your code never wrote. Then try body text: no preflight.",
         title: "A JSON POST triggers a preflight",
         parts: &[Part {
+            link: None,
             text: "a POST with Content-Type: application/json makes the browser send an OPTIONS first",
             seen_in: |o| {
                 let json_post = o.attempt.method.eq_ignore_ascii_case("POST")
@@ -137,6 +140,7 @@ pub const LESSONS: [Lesson; 13] = [
         how: "Start from the article's policy with Allow-Origin *, method PUT and a header X-Api-Key: k1. Read the refusal, then allow PUT in Allow-Methods and X-Api-Key in Allow-Headers.",
         title: "Allow a method and a header",
         parts: &[Part {
+            link: None,
             text: "a request with a non-simple method and a custom header passes its preflight and is read",
             // Fetch §4.1 step 12: a method outside GET/HEAD/POST and an unsafe header, both allowed.
             seen_in: |o| {
@@ -160,6 +164,7 @@ pub const LESSONS: [Lesson; 13] = [
         how: "Choose “Mistake: CORS headers on the preflight only” and send a PUT: the OPTIONS passes, the PUT is blocked.",
         title: "The preflight passed but the request failed",
         parts: &[Part {
+            link: None,
             text: "a preflight passes and the actual response is still blocked",
             seen_in: |o| o.preflight.is_some() && o.failed_after_preflight(),
         }],
@@ -171,6 +176,7 @@ pub const LESSONS: [Lesson; 13] = [
         title: "Credentials need the exact origin and Allow-Credentials: true",
         parts: &[
             Part {
+                link: None,
                 text: "a credentialed request is refused because Allow-Origin is *",
                 seen_in: |o| {
                     o.attempt.credentials == model::Credentials::Include
@@ -178,6 +184,7 @@ pub const LESSONS: [Lesson; 13] = [
                 },
             },
             Part {
+                link: None,
                 text: "a credentialed request is read, and its cookie reached the API",
                 seen_in: |o| {
                     o.attempt.credentials == model::Credentials::Include
@@ -197,10 +204,12 @@ pub const LESSONS: [Lesson; 13] = [
         title: "Reading a custom response header needs Expose-Headers",
         parts: &[
             Part {
+                link: None,
                 text: "the API sends X-Request-Id but JavaScript cannot read it",
                 seen_in: |o| o.request_id_sent() && !o.request_id_read(),
             },
             Part {
+                link: None,
                 text: "JavaScript reads X-Request-Id",
                 seen_in: |o| o.request_id_sent() && o.request_id_read(),
             },
@@ -215,6 +224,7 @@ pub const LESSONS: [Lesson; 13] = [
         how: "Choose “Preflight cached for 10 minutes”, set Cache to the browser's default and send a PUT twice: the second has no OPTIONS in the API's record.",
         title: "The preflight cache: a change that seems ignored",
         parts: &[Part {
+            link: None,
             text: "a request that needs a preflight is sent without one, answered from the preflight cache",
             seen_in: |o| o.preflight_needed && o.preflight.is_none() && !o.actual.is_empty() && o.resolved,
         }],
@@ -226,10 +236,11 @@ pub const LESSONS: [Lesson; 13] = [
     },
     Lesson {
         id: "error-status",
-        how: "With Allow-Origin *, send /api/error?cors=no (blocked: the 500 is hidden), then /api/error?cors=yes (readable: status 500).",
+        how: "With Allow-Origin *, send /api/error?cors=no (blocked: the 500 is hidden), then /api/error?cors=yes (readable: status 500), then /api/account without logging in (readable: status 401). Take it home shows whether your own stack keeps the headers on its errors.",
         title: "An error without CORS headers hides the real status",
         parts: &[
             Part {
+                link: None,
                 text: "a 500 without CORS headers is blocked: JavaScript never learns it was a 500",
                 seen_in: |o| {
                     o.final_status() == Some(500)
@@ -238,8 +249,23 @@ pub const LESSONS: [Lesson; 13] = [
                 },
             },
             Part {
+                link: None,
                 text: "a 500 with CORS headers is readable: JavaScript sees status 500",
                 seen_in: |o| o.final_status() == Some(500) && o.resolved && o.attempt.js.status == Some(500),
+            },
+            // The lab's own API keeps its headers on a refusal; Take it home shows whether a stack does.
+            Part {
+                link: Some((
+                    "#take-it-home",
+                    "Take it home: what your stack sends when a handler throws or a route refuses",
+                )),
+                text: "a refusal with CORS headers is readable: JavaScript sees 401 (GET /api/account before logging in)",
+                seen_in: |o| {
+                    o.path() == Some("/api/account")
+                        && o.final_status() == Some(401)
+                        && o.resolved
+                        && o.attempt.js.status == Some(401)
+                },
             },
         ],
         setup: Setup {
@@ -252,6 +278,7 @@ pub const LESSONS: [Lesson; 13] = [
         how: "With Allow-Origin *, send /api/redirect?to=cross. The second hop goes to another origin, and the browser sends Origin: null — which * allows.",
         title: "Redirects: every hop needs CORS headers, and a cross-origin hop sends Origin: null",
         parts: &[Part {
+            link: None,
             text: "the API receives Origin: null after a cross-origin redirect",
             seen_in: |o| o.actual.iter().skip(1).any(|x| x.origin() == Some("null")),
         }],
@@ -265,6 +292,7 @@ pub const LESSONS: [Lesson; 13] = [
         how: "Open http://localhost:API/api/cacheable in a new tab (no Origin: no Allow-Origin, cached for 60 s). Then send /api/cacheable here with Cache set to the browser's default: blocked, and the API never saw it. Add Vary: Origin and repeat with a fresh tab.",
         title: "A cached response without Vary: Origin",
         parts: &[Part {
+            link: None,
             text: "a cross-origin fetch of /api/cacheable is blocked without reaching the API (an HTTP-cache hit)",
             seen_in: |o| o.nothing_reached_the_api && !o.resolved && o.attempt.url.contains("/api/cacheable"),
         }],
@@ -281,6 +309,7 @@ pub const LESSONS: [Lesson; 13] = [
         how: "Under the article's policy, choose mode no-cors and send: fetch() resolves, but with status 0, no headers and no body.",
         title: "mode: 'no-cors' is not a fix",
         parts: &[Part {
+            link: None,
             text: "a no-cors request resolves with an opaque response: status 0, no headers, no body",
             seen_in: |o| {
                 o.attempt.mode == Mode::NoCors && o.attempt.js.response_type == Some(ResponseType::Opaque)
@@ -293,6 +322,7 @@ pub const LESSONS: [Lesson; 13] = [
         how: "Under the article's policy, send POST /api/counter with a text body: blocked, yet the API's record shows it ran (and the count went up).",
         title: "CORS is not CSRF protection",
         parts: &[Part {
+            link: None,
             text: "a POST to /api/counter is blocked, yet the API ran it",
             seen_in: |o| {
                 !o.resolved
@@ -309,6 +339,7 @@ pub const LESSONS: [Lesson; 13] = [
         // Each part is a difference the browser tests measure in Chromium 156, Firefox 153 and WebKitGTK 2.50.
         parts: &[
             Part {
+                link: None,
                 text: "a blocked request: JavaScript's error names the engine (Chromium: TypeError: Failed to fetch; Firefox: TypeError: NetworkError when attempting to fetch resource.; Safari and WebKit: TypeError: Load failed), and says nothing more in any of them",
                 seen_in: |o| {
                     let error = o.attempt.js.error.as_deref();
@@ -324,10 +355,12 @@ pub const LESSONS: [Lesson; 13] = [
                 },
             },
             Part {
+                link: None,
                 text: "a failed preflight: Chromium prints one console line, Firefox two or three (it adds \"CORS request did not succeed\"), WebKit two (\"Preflight response is not successful\" or the check that failed, then \"Fetch API cannot load … due to access control checks.\")",
                 seen_in: |o| !o.resolved && o.failed_in_preflight,
             },
             Part {
+                link: None,
                 text: "mode: 'no-cors' with a redirect mode other than follow: Chromium refuses it before sending (\"Fetch API cannot load …\"); Firefox and WebKit refuse it without a word",
                 seen_in: |o| {
                     !o.resolved
@@ -338,6 +371,7 @@ pub const LESSONS: [Lesson; 13] = [
             // Chromium, Firefox and WebKit let `Access-Control-Allow-Headers: *` cover Authorization; the
             // Fetch Standard does not (docs/cors-checks.md, "Where Chromium and Firefox deviate").
             Part {
+                link: None,
                 text: "Authorization passes under an Allow-Headers that names it: today's browsers let * cover it too, but the Fetch Standard says * must not, so name it (*, Authorization)",
                 seen_in: |o| {
                     o.sent_header("authorization")
@@ -356,22 +390,27 @@ pub const LESSONS: [Lesson; 13] = [
         // (its controls refuse foreign origins), so `seen_in` is never true and [`ATTACK_PARTS`] decide.
         parts: &[
             Part {
+                link: None,
                 text: "the secret read by another site under a policy that mirrors any Origin (reflect-origin-credentials)",
                 seen_in: |_| false,
             },
             Part {
+                link: None,
                 text: "the secret read with Origin: null under a policy that trusts null (trust-null)",
                 seen_in: |_| false,
             },
             Part {
+                link: None,
                 text: "the secret read past a broken allowlist: startsWith or an unanchored regex (allowlist-prefix, allowlist-regex)",
                 seen_in: |_| false,
             },
             Part {
+                link: None,
                 text: "the other site refused under an exact allowlist: the browser blocked its read (allowlist-correct)",
                 seen_in: |_| false,
             },
             Part {
+                link: None,
                 text: "the blocked write still ran: the other site's POST /api/counter answered 200 while the browser hid the answer",
                 seen_in: |_| false,
             },
@@ -480,7 +519,12 @@ impl LabProgress {
                     .parts
                     .iter()
                     .enumerate()
-                    .map(|(i, part)| json!({ "text": part.text, "seen": self.has_seen(lesson.id, i) }))
+                    .map(|(i, part)| {
+                        json!({
+                            "text": part.text, "seen": self.has_seen(lesson.id, i),
+                            "link": part.link.map(|(href, text)| json!({ "href": href, "text": text })),
+                        })
+                    })
                     .collect();
                 json!({
                     "id": lesson.id, "title": lesson.title, "how": lesson.how, "parts": parts,

@@ -21,7 +21,9 @@ mod commands;
 mod compare;
 mod errors;
 mod express;
+mod flask;
 mod nginx;
+mod python;
 mod refuse;
 mod regex;
 mod starlette;
@@ -212,7 +214,7 @@ pub struct Stack {
 }
 
 /// Every stack, in the order the lab lists them.
-pub const STACKS: [Stack; 4] = [
+pub const STACKS: [Stack; 5] = [
     Stack {
         id: "tower-http",
         title: "Rust: axum with tower-http's CorsLayer",
@@ -240,6 +242,13 @@ pub const STACKS: [Stack; 4] = [
         file: "app.py",
         run: "pip install starlette uvicorn && python app.py",
         write: starlette::write,
+    },
+    Stack {
+        id: "flask",
+        title: "Python: Flask with Flask-CORS",
+        file: "app.py",
+        run: "pip install flask flask-cors && python app.py",
+        write: flask::write,
     },
 ];
 

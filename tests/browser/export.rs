@@ -64,6 +64,19 @@ pub async fn export_panel_shows_each_stack_from_its_picker(
     if !text("nginx").contains("add_header Access-Control-Allow-Origin \"*\" always;") {
         return Err(format!("nginx's export says {:?}", text("nginx")));
     }
+    // Each stack that can express the policy says what its error routes send, and the mistake that takes
+    // the headers off.
+    for stack in ["express", "nginx"] {
+        let text = text(stack);
+        if !text.contains("When a handler throws or a route refuses") || !text.contains("/api/private") {
+            return Err(format!("{stack}'s export says nothing of its errors: {text:?}"));
+        }
+    }
+    if !text("nginx").contains(
+        "the request gets 502, with access-control-allow-credentials: true; access-control-allow-origin: *",
+    ) {
+        return Err(format!("nginx's error routes say {:?}", text("nginx")));
+    }
     let commands = browser.text("#export-result").await?;
     let api = format!("{}/echo", sandbox.api_url);
     for wanted in [

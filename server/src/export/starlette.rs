@@ -17,6 +17,7 @@ use crate::origin_matcher::OriginMatcher;
 use crate::policy::Policy;
 
 use super::errors::{ErrorRoute, Mistake, actual_status, bare, fails, refuses};
+use super::python::{is_origin, py_escape};
 use super::regex::{Engine, translate};
 use super::{
     Exchange, Probe, Sent, Written, credentials_flag, items, method_accepted, not_empty, not_options,
@@ -345,29 +346,4 @@ fn why(answer: &'static str, header: &str) -> String {
         (_, "access-control-allow-methods") => "Starlette always sends a list of methods: the export's, or all of them for `*`.".to_owned(),
         _ => format!("Starlette sends its own {header} here."),
     }
-}
-
-/// Whether `value` could be an `Origin` header: `null`, or `scheme://host[:port]` with no path.
-fn is_origin(value: &str) -> bool {
-    if value == "null" {
-        return true;
-    }
-    let Some((scheme, rest)) = value.split_once("://") else { return false };
-    !scheme.is_empty()
-        && !rest.is_empty()
-        && !rest.contains('/')
-        && !value.contains(',')
-        && !value.contains(char::is_whitespace)
-}
-
-/// `text` as a Python regular expression that matches it literally (as `re.escape` writes it).
-fn py_escape(text: &str) -> String {
-    let mut escaped = String::new();
-    for c in text.chars() {
-        if !(c.is_ascii_alphanumeric() || c == '_') {
-            escaped.push('\\');
-        }
-        escaped.push(c);
-    }
-    escaped
 }

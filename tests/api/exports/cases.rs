@@ -160,6 +160,15 @@ pub fn cases() -> Vec<Case> {
             &[],
             false,
         ),
+        // 0 means "do not cache the preflight"; some libraries read it as "not set".
+        case(
+            "max_age_zero",
+            json!({"allow_origin": "*", "allow_methods": "PUT", "max_age": "0"}),
+            PAGE,
+            "PUT",
+            &[],
+            false,
+        ),
         case("max_age_big", json!({"allow_origin": "*", "max_age": "4294967296"}), PAGE, "PUT", &[], false),
         case(
             "options_request",

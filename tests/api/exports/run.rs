@@ -59,6 +59,12 @@ pub fn tower_example() -> PathBuf {
 
 pub const NGINX: &str = "/usr/sbin/nginx";
 
+/// Whether the stacks' Python environment (`py/` in `dir`) has the package `module`.
+fn python_has(dir: &Path, module: &str) -> bool {
+    let Ok(versions) = std::fs::read_dir(dir.join("py/lib")) else { return false };
+    versions.flatten().any(|v| v.path().join("site-packages").join(module).is_dir())
+}
+
 /// What is missing to run the stacks, in words, or nothing.
 pub fn missing() -> Vec<String> {
     let dir = exports_dir();
@@ -72,11 +78,16 @@ pub fn missing() -> Vec<String> {
             dir.join("node").display()
         ));
     }
-    if !dir.join("py/bin/python").exists() {
-        missing.push(format!(
-            "Starlette and uvicorn (python3 -m venv {0} && {0}/bin/pip install starlette uvicorn)",
-            dir.join("py").display()
-        ));
+    for (modules, what) in [
+        (&["starlette", "uvicorn"][..], "Starlette and uvicorn"),
+        (&["flask", "flask_cors"][..], "Flask and Flask-CORS"),
+    ] {
+        if !modules.iter().all(|m| python_has(&dir, m)) {
+            missing.push(format!(
+                "{what} (in the virtual environment {}, as .ci/run installs them)",
+                dir.join("py").display()
+            ));
+        }
     }
     if !tower_example().exists() {
         missing.push("the tower_http_cors example (cargo build --examples)".to_owned());
@@ -197,13 +208,13 @@ pub async fn run(stack: &str, case: &str, code: &str) -> Running {
             let _ = std::fs::remove_file(&file);
             running
         }
-        "starlette" => {
+        "starlette" | "flask" => {
             let tmp = temp_dir(case);
             let file = tmp.0.join("app.py");
             std::fs::write(&file, code).unwrap();
             let mut command = Command::new(dir.join("py/bin/python"));
             command.arg(&file).env("PORT", port.to_string());
-            start(command, port, "Starlette", Some(tmp)).await
+            start(command, port, stack, Some(tmp)).await
         }
         "nginx" => {
             let tmp = temp_dir(case);
