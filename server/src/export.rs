@@ -19,10 +19,13 @@
 
 mod commands;
 mod compare;
+mod django;
 mod errors;
 mod express;
+mod fastify;
 mod flask;
 mod nginx;
+mod node;
 mod python;
 mod refuse;
 mod regex;
@@ -214,7 +217,7 @@ pub struct Stack {
 }
 
 /// Every stack, in the order the lab lists them.
-pub const STACKS: [Stack; 5] = [
+pub const STACKS: [Stack; 7] = [
     Stack {
         id: "tower-http",
         title: "Rust: axum with tower-http's CorsLayer",
@@ -228,6 +231,13 @@ pub const STACKS: [Stack; 5] = [
         file: "server.js",
         run: "npm install express@4 cors@2.8 && node server.js",
         write: express::write,
+    },
+    Stack {
+        id: "fastify",
+        title: "Node: Fastify with @fastify/cors",
+        file: "server.js",
+        run: "npm install fastify@5 @fastify/cors@11 && node server.js",
+        write: fastify::write,
     },
     Stack {
         id: "nginx",
@@ -249,6 +259,13 @@ pub const STACKS: [Stack; 5] = [
         file: "app.py",
         run: "pip install flask flask-cors && python app.py",
         write: flask::write,
+    },
+    Stack {
+        id: "django",
+        title: "Python: Django with django-cors-headers",
+        file: "app.py",
+        run: "pip install django django-cors-headers uvicorn && python app.py",
+        write: django::write,
     },
 ];
 

@@ -77,12 +77,13 @@ async fn every_export_sends_what_it_says_and_differs_from_the_sandbox_only_as_it
 }
 
 /// The cases each stack's export refuses, in the table's order.
-const REFUSED: [(&str, &[&str]); 5] = [
+const REFUSED: [(&str, &[&str]); 7] = [
     (
         "tower-http",
         &["wildcard_credentials", "preflight_only", "preflight_500", "headers_on_actual", "options_request"],
     ),
     ("express", &["preflight_only", "lowercase_patch", "headers_on_actual", "options_request"]),
+    ("fastify", &["preflight_only", "lowercase_patch", "headers_on_actual", "options_request"]),
     ("nginx", &["lowercase_patch", "named_group"]),
     (
         "starlette",
@@ -100,6 +101,8 @@ const REFUSED: [(&str, &[&str]); 5] = [
         "flask",
         &["wildcard_credentials", "preflight_only", "preflight_500", "headers_on_actual", "options_request"],
     ),
+    // Django upper-cases the method, and lets an OPTIONS that is not a preflight through to the view.
+    ("django", &["wildcard_credentials", "preflight_only", "preflight_500", "headers_on_actual"]),
 ];
 
 /// Runs one stack's export of one case, sends it the probe at the endpoint and at the error routes, and

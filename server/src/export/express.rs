@@ -10,62 +10,20 @@
 //! A falsy `origin` turns the middleware off, and an `origin` function that refuses skips it altogether,
 //! so the export writes allowlists as lists and regular expressions, never as functions.
 
-use crate::origin_matcher::OriginMatcher;
 use crate::policy::Policy;
 
 use super::errors::{ErrorRoute, Mistake, actual_status, bare, fails, refuses};
+use super::node::{node_accepts, origin_option, vary_with_origin};
 use super::{
-    Exchange, Probe, Sent, Written, credentials_flag, items, method_accepted, not_empty, not_options,
-    on_every_answer, string_literal,
+    Exchange, Probe, Sent, Written, credentials_flag, items, not_empty, not_options, on_every_answer,
+    string_literal,
 };
 
 const LIBRARY: &str = "express's cors package";
 
-/// The methods Node's HTTP parser accepts: Node 20's `http.METHODS`, all 35 of them (its llhttp parser
-/// refuses any other with a 400 before express runs). Shared by every Node stack: express, Fastify, Hono.
-pub(super) const NODE_METHODS: [&str; 35] = [
-    "ACL",
-    "BIND",
-    "CHECKOUT",
-    "CONNECT",
-    "COPY",
-    "DELETE",
-    "GET",
-    "HEAD",
-    "LINK",
-    "LOCK",
-    "M-SEARCH",
-    "MERGE",
-    "MKACTIVITY",
-    "MKCALENDAR",
-    "MKCOL",
-    "MOVE",
-    "NOTIFY",
-    "OPTIONS",
-    "PATCH",
-    "POST",
-    "PROPFIND",
-    "PROPPATCH",
-    "PURGE",
-    "PUT",
-    "QUERY",
-    "REBIND",
-    "REPORT",
-    "SEARCH",
-    "SOURCE",
-    "SUBSCRIBE",
-    "TRACE",
-    "UNBIND",
-    "UNLINK",
-    "UNLOCK",
-    "UNSUBSCRIBE",
-];
-
 pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
     not_options(probe, LIBRARY)?;
-    method_accepted(probe, "Node's HTTP parser", "with 400 Bad Request before any CORS code runs", |m| {
-        NODE_METHODS.contains(&m)
-    })?;
+    node_accepts(probe)?;
     on_every_answer(policy, LIBRARY)?;
     if (300..400).contains(&policy.preflight_status) {
         return Err(format!(
@@ -75,25 +33,7 @@ pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
     }
     not_empty(policy, LIBRARY)?;
     let credentials = credentials_flag(policy, LIBRARY)?;
-    let origin = match (&policy.origin_matcher, &policy.allow_origin) {
-        (Some(matcher), _) => match matcher {
-            OriginMatcher::Reflect => "true".to_owned(),
-            OriginMatcher::Exact(origins) => {
-                let list: Vec<String> = origins.iter().map(|o| string_literal(o)).collect();
-                format!("[{}]", list.join(", "))
-            }
-            OriginMatcher::Prefix(text) => format!("/^{}/", regex_escape(text)),
-            OriginMatcher::Suffix(text) => format!("/{}$/", regex_escape(text)),
-            OriginMatcher::Substring(text) => format!("/{}/", regex_escape(text)),
-            OriginMatcher::Regex(pattern) => format!("new RegExp({})", string_literal(pattern.as_str())),
-        },
-        (None, Some(value)) => string_literal(value.as_str()),
-        (None, None) => {
-            return Err(format!(
-                "This policy sends no Access-Control-Allow-Origin at all. {LIBRARY} always sends one when it is on (`*` by default) and nothing at all when its origin option is false; export a policy that names an origin."
-            ));
-        }
-    };
+    let origin = origin_option(policy, LIBRARY)?;
 
     let code = |login_first: bool| -> String {
         let mut code = String::from(
@@ -222,30 +162,10 @@ fn sends(policy: &Policy, probe: &Probe) -> Exchange {
         (None, Some(value)) => (Some(value.as_str().to_owned()), value.as_str() != "*"),
         (None, None) => (None, false),
     };
-    let mut vary: Vec<String> = policy
-        .vary
-        .as_ref()
-        .map(|v| items(v.as_str()).join(", "))
-        .into_iter()
-        .filter(|v| !v.is_empty())
-        .collect();
-    // The `vary` package writes `*` alone when the list holds it — but only when cors calls it, which it
-    // does not for `origin: "*"`: then the policy's own Vary goes out as the middleware wrote it.
-    if varies && policy.vary.as_ref().is_some_and(|v| items(v.as_str()).contains(&"*")) {
-        vary = vec!["*".to_owned()];
-    }
-    // The `vary` package adds Origin unless the list already names it (or is `*`).
-    if varies
-        && !policy
-            .vary
-            .as_ref()
-            .is_some_and(|v| items(v.as_str()).iter().any(|n| n.eq_ignore_ascii_case("origin") || *n == "*"))
-    {
-        vary.push("Origin".to_owned());
-    }
+    let vary = vary_with_origin(policy, varies);
     for sent in [&mut preflight, &mut actual] {
-        if !vary.is_empty() {
-            sent.add("vary", &vary.join(", "));
+        if let Some(vary) = &vary {
+            sent.add("vary", vary);
         }
         if let Some(origin) = &allow_origin {
             sent.add("access-control-allow-origin", origin);
@@ -279,17 +199,4 @@ fn why(answer: &'static str, header: &str) -> String {
         }
         _ => format!("cors sends its own {header} here."),
     }
-}
-
-/// `text` escaped for a JavaScript regular-expression literal: every character that means something in
-/// a pattern, and `/`, behind a backslash.
-fn regex_escape(text: &str) -> String {
-    let mut escaped = String::new();
-    for c in text.chars() {
-        if "\\^$.*+?()[]{}|/".contains(c) {
-            escaped.push('\\');
-        }
-        escaped.push(c);
-    }
-    escaped
 }

@@ -78,9 +78,16 @@ pub fn missing() -> Vec<String> {
             dir.join("node").display()
         ));
     }
+    if !dir.join("fastify/node_modules/@fastify/cors").exists() {
+        missing.push(format!(
+            "Fastify and @fastify/cors (npm install --prefix {} fastify@5 @fastify/cors@11)",
+            dir.join("fastify").display()
+        ));
+    }
     for (modules, what) in [
         (&["starlette", "uvicorn"][..], "Starlette and uvicorn"),
         (&["flask", "flask_cors"][..], "Flask and Flask-CORS"),
+        (&["django", "corsheaders"][..], "Django and django-cors-headers"),
     ] {
         if !modules.iter().all(|m| python_has(&dir, m)) {
             missing.push(format!(
@@ -198,17 +205,18 @@ pub async fn run(stack: &str, case: &str, code: &str) -> Running {
             }
             start(command, port, "the tower-http example", None).await
         }
-        "express" => {
-            // In node/, so that require() finds node_modules.
-            let file = dir.join("node").join(format!("{case}-{port}.js"));
+        "express" | "fastify" => {
+            // In the stack's own npm prefix, so that require() finds its node_modules.
+            let prefix = dir.join(if stack == "express" { "node" } else { stack });
+            let file = prefix.join(format!("{case}-{port}.js"));
             std::fs::write(&file, code).unwrap();
             let mut command = Command::new("node");
-            command.arg(&file).current_dir(dir.join("node")).env("PORT", port.to_string());
-            let running = start(command, port, "express", None).await;
+            command.arg(&file).current_dir(&prefix).env("PORT", port.to_string());
+            let running = start(command, port, stack, None).await;
             let _ = std::fs::remove_file(&file);
             running
         }
-        "starlette" | "flask" => {
+        "starlette" | "flask" | "django" => {
             let tmp = temp_dir(case);
             let file = tmp.0.join("app.py");
             std::fs::write(&file, code).unwrap();
