@@ -24,6 +24,7 @@ mod errors;
 mod express;
 mod fastify;
 mod flask;
+mod hono;
 mod nginx;
 mod node;
 mod python;
@@ -217,7 +218,7 @@ pub struct Stack {
 }
 
 /// Every stack, in the order the lab lists them.
-pub const STACKS: [Stack; 7] = [
+pub const STACKS: [Stack; 8] = [
     Stack {
         id: "tower-http",
         title: "Rust: axum with tower-http's CorsLayer",
@@ -238,6 +239,13 @@ pub const STACKS: [Stack; 7] = [
         file: "server.js",
         run: "npm install fastify@5 @fastify/cors@11 && node server.js",
         write: fastify::write,
+    },
+    Stack {
+        id: "hono",
+        title: "Node: Hono with its cors middleware",
+        file: "server.js",
+        run: "npm install hono@4 @hono/node-server && node server.js",
+        write: hono::write,
     },
     Stack {
         id: "nginx",

@@ -84,6 +84,12 @@ pub fn missing() -> Vec<String> {
             dir.join("fastify").display()
         ));
     }
+    if !dir.join("hono/node_modules/@hono/node-server").exists() {
+        missing.push(format!(
+            "Hono and @hono/node-server (npm install --prefix {} hono@4 @hono/node-server@2)",
+            dir.join("hono").display()
+        ));
+    }
     for (modules, what) in [
         (&["starlette", "uvicorn"][..], "Starlette and uvicorn"),
         (&["flask", "flask_cors"][..], "Flask and Flask-CORS"),
@@ -205,7 +211,7 @@ pub async fn run(stack: &str, case: &str, code: &str) -> Running {
             }
             start(command, port, "the tower-http example", None).await
         }
-        "express" | "fastify" => {
+        "express" | "fastify" | "hono" => {
             // In the stack's own npm prefix, so that require() finds its node_modules.
             let prefix = dir.join(if stack == "express" { "node" } else { stack });
             let file = prefix.join(format!("{case}-{port}.js"));
