@@ -17,6 +17,7 @@
 //! `Allow-Headers`, `Expose-Headers`, `Vary`) as sets of names, an empty list as no header; the others
 //! byte for byte.
 
+mod caddy;
 mod commands;
 mod compare;
 mod django;
@@ -218,7 +219,7 @@ pub struct Stack {
 }
 
 /// Every stack, in the order the lab lists them.
-pub const STACKS: [Stack; 8] = [
+pub const STACKS: [Stack; 9] = [
     Stack {
         id: "tower-http",
         title: "Rust: axum with tower-http's CorsLayer",
@@ -253,6 +254,13 @@ pub const STACKS: [Stack; 8] = [
         file: "/etc/nginx/conf.d/cors.conf",
         run: "nginx -t && nginx -s reload",
         write: nginx::write,
+    },
+    Stack {
+        id: "caddy",
+        title: "Caddy: header lines in a Caddyfile",
+        file: "Caddyfile",
+        run: "caddy run (or caddy reload) in the Caddyfile's folder",
+        write: caddy::write,
     },
     Stack {
         id: "starlette",

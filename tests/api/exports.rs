@@ -77,7 +77,7 @@ async fn every_export_sends_what_it_says_and_differs_from_the_sandbox_only_as_it
 }
 
 /// The cases each stack's export refuses, in the table's order.
-const REFUSED: [(&str, &[&str]); 8] = [
+const REFUSED: [(&str, &[&str]); 9] = [
     (
         "tower-http",
         &["wildcard_credentials", "preflight_only", "preflight_500", "headers_on_actual", "options_request"],
@@ -86,6 +86,7 @@ const REFUSED: [(&str, &[&str]); 8] = [
     ("fastify", &["preflight_only", "lowercase_patch", "headers_on_actual", "options_request"]),
     ("hono", &["preflight_only", "preflight_500", "lowercase_patch", "headers_on_actual", "options_request"]),
     ("nginx", &["lowercase_patch", "named_group"]),
+    ("caddy", &[]),
     (
         "starlette",
         &[

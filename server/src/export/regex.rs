@@ -18,6 +18,8 @@ pub(super) enum Engine {
     Python,
     /// PCRE2, nginx's.
     Pcre,
+    /// RE2 as Go 1.19's `regexp` has it (Debian's Caddy is built with it).
+    Re2,
 }
 
 /// `source`, a JavaScript pattern the sandbox accepted, as `engine` reads the same pattern.
@@ -75,6 +77,7 @@ mod tests {
     fn a_code_escape_is_written_as_pcre_and_re2_read_it() {
         let js = r"^http\u003a//localhost:3000$";
         assert_eq!(translate(js, Engine::Pcre), r"^http\x{003a}//localhost:3000$");
+        assert_eq!(translate(js, Engine::Re2), r"^http\x{003a}//localhost:3000$");
         assert_eq!(translate(js, Engine::Python), js);
         // An escaped backslash before a u is a backslash, then the letter.
         assert_eq!(translate(r"\\u003a", Engine::Pcre), r"\\u003a");
@@ -84,6 +87,7 @@ mod tests {
     fn a_named_group_is_spelled_as_python_and_go_spell_it() {
         let js = r"^http://(?<host>localhost)(:\d+)?$";
         assert_eq!(translate(js, Engine::Python), r"^http://(?P<host>localhost)(:\d+)?$");
+        assert_eq!(translate(js, Engine::Re2), r"^http://(?P<host>localhost)(:\d+)?$");
         assert_eq!(translate(js, Engine::Pcre), js);
         assert!(has_named_group(js));
         // Look-behind is not a named group (and the sandbox refuses it anyway); an escaped paren is text.

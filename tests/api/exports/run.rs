@@ -58,6 +58,8 @@ pub fn tower_example() -> PathBuf {
 }
 
 pub const NGINX: &str = "/usr/sbin/nginx";
+/// Debian's Caddy.
+pub const CADDY: &str = "/usr/bin/caddy";
 
 /// Whether the stacks' Python environment (`py/` in `dir`) has the package `module`.
 fn python_has(dir: &Path, module: &str) -> bool {
@@ -77,6 +79,9 @@ pub fn missing() -> Vec<String> {
             "express and cors (npm install --prefix {} express@4 cors@2.8)",
             dir.join("node").display()
         ));
+    }
+    if !Path::new(CADDY).exists() {
+        missing.push("Caddy (apt-get install caddy)".to_owned());
     }
     if !dir.join("fastify/node_modules/@fastify/cors").exists() {
         missing.push(format!(
@@ -252,6 +257,25 @@ pub async fn run(stack: &str, case: &str, code: &str) -> Running {
                 .arg("-g")
                 .arg("daemon off;");
             start(command, port, "nginx", Some(tmp)).await
+        }
+        "caddy" => {
+            let tmp = temp_dir(case);
+            let site = code.replace(":8080 {", &format!(":{port} {{"));
+            assert_ne!(site, code, "the Caddy export listens on :8080");
+            // The export is a site; the global options keep this Caddy's admin endpoint and state to itself.
+            let file = tmp.0.join("Caddyfile");
+            std::fs::write(&file, format!("{{\n\tadmin off\n}}\n\n{site}")).unwrap();
+            let mut command = Command::new(CADDY);
+            command
+                .arg("run")
+                .arg("--config")
+                .arg(&file)
+                .arg("--adapter")
+                .arg("caddyfile")
+                .env("HOME", &tmp.0)
+                .env("XDG_DATA_HOME", tmp.0.join("data"))
+                .env("XDG_CONFIG_HOME", tmp.0.join("config"));
+            start(command, port, "caddy", Some(tmp)).await
         }
         other => panic!("no runner for {other}"),
     }
