@@ -25,6 +25,7 @@ mod errors;
 mod express;
 mod fastify;
 mod flask;
+mod go;
 mod hono;
 mod nginx;
 mod node;
@@ -219,7 +220,7 @@ pub struct Stack {
 }
 
 /// Every stack, in the order the lab lists them.
-pub const STACKS: [Stack; 9] = [
+pub const STACKS: [Stack; 10] = [
     Stack {
         id: "tower-http",
         title: "Rust: axum with tower-http's CorsLayer",
@@ -282,6 +283,13 @@ pub const STACKS: [Stack; 9] = [
         file: "app.py",
         run: "pip install django django-cors-headers uvicorn && python app.py",
         write: django::write,
+    },
+    Stack {
+        id: "go",
+        title: "Go: net/http with rs/cors",
+        file: "main.go",
+        run: "go mod init example && go get github.com/rs/cors@v1.7.0 && go run .",
+        write: go::write,
     },
 ];
 

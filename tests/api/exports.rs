@@ -77,7 +77,7 @@ async fn every_export_sends_what_it_says_and_differs_from_the_sandbox_only_as_it
 }
 
 /// The cases each stack's export refuses, in the table's order.
-const REFUSED: [(&str, &[&str]); 9] = [
+const REFUSED: [(&str, &[&str]); 10] = [
     (
         "tower-http",
         &["wildcard_credentials", "preflight_only", "preflight_500", "headers_on_actual", "options_request"],
@@ -105,6 +105,7 @@ const REFUSED: [(&str, &[&str]); 9] = [
     ),
     // Django upper-cases the method, and lets an OPTIONS that is not a preflight through to the view.
     ("django", &["wildcard_credentials", "preflight_only", "preflight_500", "headers_on_actual"]),
+    ("go", &["preflight_only", "preflight_500", "headers_on_actual"]),
 ];
 
 /// Runs one stack's export of one case, sends it the probe at the endpoint and at the error routes, and

@@ -58,6 +58,9 @@ pub fn tower_example() -> PathBuf {
 }
 
 pub const NGINX: &str = "/usr/sbin/nginx";
+/// Debian's Go, and the rs/cors its golang-github-rs-cors-dev puts in its GOPATH.
+pub const GO: &str = "/usr/bin/go";
+pub const GOPATH: &str = "/usr/share/gocode";
 /// Debian's Caddy.
 pub const CADDY: &str = "/usr/bin/caddy";
 
@@ -82,6 +85,9 @@ pub fn missing() -> Vec<String> {
     }
     if !Path::new(CADDY).exists() {
         missing.push("Caddy (apt-get install caddy)".to_owned());
+    }
+    if !Path::new(GO).exists() || !Path::new(GOPATH).join("src/github.com/rs/cors").exists() {
+        missing.push("Go and rs/cors (apt-get install golang-go golang-github-rs-cors-dev)".to_owned());
     }
     if !dir.join("fastify/node_modules/@fastify/cors").exists() {
         missing.push(format!(
@@ -276,6 +282,24 @@ pub async fn run(stack: &str, case: &str, code: &str) -> Running {
                 .env("XDG_DATA_HOME", tmp.0.join("data"))
                 .env("XDG_CONFIG_HOME", tmp.0.join("config"));
             start(command, port, "caddy", Some(tmp)).await
+        }
+        "go" => {
+            // Built offline in GOPATH mode against Debian's rs/cors, with a build cache beside the installs.
+            let tmp = temp_dir(case);
+            std::fs::write(tmp.0.join("main.go"), code).unwrap();
+            let built = Command::new(GO)
+                .args(["build", "-o", "app", "main.go"])
+                .current_dir(&tmp.0)
+                .env("GO111MODULE", "off")
+                .env("GOPATH", GOPATH)
+                .env("GOCACHE", dir.join("go-cache"))
+                .output()
+                .await
+                .unwrap_or_else(|e| panic!("go build: {e}"));
+            assert!(built.status.success(), "go build:\n{}", String::from_utf8_lossy(&built.stderr));
+            let mut command = Command::new(tmp.0.join("app"));
+            command.env("PORT", port.to_string());
+            start(command, port, "the Go server", Some(tmp)).await
         }
         other => panic!("no runner for {other}"),
     }
