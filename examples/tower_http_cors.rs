@@ -337,6 +337,133 @@ mod max_age_big {
 }
 
 #[rustfmt::skip]
+mod trust_null_match {
+    use axum::http::HeaderName;
+    use axum::http::HeaderValue;
+    use axum::http::Method;
+    use tower_http::cors::AllowOrigin;
+    use tower_http::cors::CorsLayer;
+
+    /// The sandbox's policy as a CorsLayer.
+    pub fn cors() -> CorsLayer {
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list([HeaderValue::from_static("null"), HeaderValue::from_static("http://localhost:3000")]))
+            .allow_credentials(true)
+            .allow_methods([Method::PUT])
+            .allow_headers([HeaderName::from_static("x-api-key")])
+            .vary([])
+    }
+}
+
+#[rustfmt::skip]
+mod header_not_allowed {
+    use axum::http::HeaderName;
+    use axum::http::Method;
+    use tower_http::cors::Any;
+    use tower_http::cors::CorsLayer;
+
+    /// The sandbox's policy as a CorsLayer.
+    pub fn cors() -> CorsLayer {
+        CorsLayer::new()
+            .allow_origin(Any)
+            .allow_methods([Method::PUT])
+            .allow_headers([HeaderName::from_static("x-other")])
+            .vary([])
+    }
+}
+
+#[rustfmt::skip]
+mod method_not_allowed {
+    use axum::http::HeaderName;
+    use axum::http::HeaderValue;
+    use axum::http::Method;
+    use tower_http::cors::CorsLayer;
+
+    /// The sandbox's policy as a CorsLayer.
+    pub fn cors() -> CorsLayer {
+        CorsLayer::new()
+            .allow_origin(HeaderValue::from_static("http://localhost:3000"))
+            .allow_methods([Method::GET, Method::POST])
+            .vary([HeaderName::from_static("origin"), HeaderName::from_static("accept")])
+    }
+}
+
+#[rustfmt::skip]
+mod mixed_case_methods {
+    use axum::http::Method;
+    use std::time::Duration;
+    use tower_http::cors::Any;
+    use tower_http::cors::CorsLayer;
+
+    /// The sandbox's policy as a CorsLayer.
+    pub fn cors() -> CorsLayer {
+        CorsLayer::new()
+            .allow_origin(Any)
+            .allow_methods([Method::from_bytes(b"get").expect("a method token"), Method::from_bytes(b"Put").expect("a method token"), Method::DELETE])
+            .max_age(Duration::from_secs(60))
+            .vary([])
+    }
+}
+
+#[rustfmt::skip]
+mod upper_case_origin {
+    use axum::http::HeaderName;
+    use axum::http::HeaderValue;
+    use tower_http::cors::AllowOrigin;
+    use tower_http::cors::CorsLayer;
+
+    /// The sandbox's policy as a CorsLayer.
+    pub fn cors() -> CorsLayer {
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list([HeaderValue::from_static("http://localhost:3000")]))
+            .vary([HeaderName::from_static("origin")])
+    }
+}
+
+#[rustfmt::skip]
+mod regex_alternation {
+    use axum::http::HeaderName;
+    use axum::http::HeaderValue;
+    use axum::http::Method;
+    use axum::http::request::Parts;
+    use regex_lite::Regex;
+    use std::sync::LazyLock;
+    use tower_http::cors::AllowOrigin;
+    use tower_http::cors::CorsLayer;
+
+    /// The sandbox's policy as a CorsLayer.
+    pub fn cors() -> CorsLayer {
+        CorsLayer::new()
+            .allow_origin({
+                // Found anywhere in the Origin, as JavaScript's RegExp.test finds it.
+                static PATTERN: LazyLock<Regex> = LazyLock::new(|| Regex::new("^https?://(localhost|127\\.0\\.0\\.1)(:\\d+)?$").expect("the sandbox checked the pattern"));
+                AllowOrigin::predicate(|origin: &HeaderValue, _request: &Parts| {
+                origin.to_str().is_ok_and(|origin| PATTERN.is_match(origin))
+            })
+            })
+            .allow_credentials(true)
+            .allow_methods([Method::GET, Method::PATCH])
+            .allow_headers([HeaderName::from_static("content-type")])
+            .vary([])
+    }
+}
+
+#[rustfmt::skip]
+mod preflight_200 {
+    use axum::http::Method;
+    use tower_http::cors::Any;
+    use tower_http::cors::CorsLayer;
+
+    /// The sandbox's policy as a CorsLayer.
+    pub fn cors() -> CorsLayer {
+        CorsLayer::new()
+            .allow_origin(Any)
+            .allow_methods([Method::DELETE])
+            .vary([])
+    }
+}
+
+#[rustfmt::skip]
 mod options_request {
     use axum::http::HeaderName;
     use tower_http::cors::Any;
@@ -384,6 +511,13 @@ async fn main() {
         "unsubscribe" => unsubscribe::cors(),
         "max_age_zero" => max_age_zero::cors(),
         "max_age_big" => max_age_big::cors(),
+        "trust_null_match" => trust_null_match::cors(),
+        "header_not_allowed" => header_not_allowed::cors(),
+        "method_not_allowed" => method_not_allowed::cors(),
+        "mixed_case_methods" => mixed_case_methods::cors(),
+        "upper_case_origin" => upper_case_origin::cors(),
+        "regex_alternation" => regex_alternation::cors(),
+        "preflight_200" => preflight_200::cors(),
         "options_request" => options_request::cors(),
         // What the tower-http docs' types allow and its layer refuses.
         "wildcard_with_credentials" => {

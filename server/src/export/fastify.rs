@@ -103,10 +103,11 @@ pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
     let sends = sends(policy, probe, credentials);
     Ok(Written {
         code: code(false),
-        errors: errors(&sends, policy, code(true)),
+        errors: errors(&sends, policy, body_status(probe), code(true)),
         sends,
         notes: vec![
             "@fastify/cors answers every OPTIONS request as a preflight, whatever the origin: one without Access-Control-Request-Method gets 400 \"Invalid Preflight Request\".".to_owned(),
+            "Fastify parses the body before any handler: a request sent as application/json with an empty body gets 400, and one of a media type it has no parser for (only application/json and text/plain have one) 415, both with the CORS headers.".to_owned(),
             "Left out, methods is GET,HEAD,POST and allowedHeaders mirrors what the preflight asks for: the export always sets both, to the policy's own.".to_owned(),
             "A list, a RegExp or `origin: true` echoes the request's Origin when it matches, sends no Access-Control-Allow-Origin when it does not, and adds Vary: Origin either way; a string is sent as it is, with no Vary.".to_owned(),
             "Empty values: @fastify/cors sends its values as given, so an empty list of methods or headers goes out as an empty line (the browser reads it as none); the export leaves an empty Expose-Headers or Vary out.".to_owned(),
@@ -115,10 +116,28 @@ pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
     })
 }
 
+/// The status Fastify answers the probe's request with before any handler when it parses its body:
+/// for a method that may have one (and the probe's never has one), an empty body with Content-Type
+/// application/json is a 400 (FST_ERR_CTP_EMPTY_JSON_BODY) and a media type it has no parser for (only
+/// application/json and text/plain have one) a 415. `None`: the handler runs.
+fn body_status(probe: &Probe) -> Option<u16> {
+    let bodyless = ["GET", "HEAD", "TRACE"].contains(&probe.method.as_str());
+    let content_type = probe.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case("content-type"))?;
+    if bodyless {
+        return None;
+    }
+    let essence = content_type.1.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    match essence.as_str() {
+        "application/json" => Some(400),
+        "text/plain" => None,
+        _ => Some(415),
+    }
+}
+
 /// What Fastify and @fastify/cors send the probe.
 fn sends(policy: &Policy, probe: &Probe, credentials: bool) -> Exchange {
     let mut preflight = Sent::status(policy.preflight_status);
-    let mut actual = Sent::status(200);
+    let mut actual = Sent::status(body_status(probe).unwrap_or(200));
     let allow_origin = match (&policy.origin_matcher, &policy.allow_origin) {
         (Some(matcher), _) => matcher.accepts(&probe.origin).then(|| probe.origin.clone()),
         (None, Some(value)) => Some(value.as_str().to_owned()),
@@ -153,20 +172,26 @@ fn sends(policy: &Policy, probe: &Probe, credentials: bool) -> Exchange {
 }
 
 /// What the error routes send: the plugin's hook has set its headers before either handler runs.
-fn errors(sends: &Exchange, policy: &Policy, login_first: String) -> Vec<ErrorRoute> {
+fn errors(
+    sends: &Exchange,
+    policy: &Policy,
+    body_status: Option<u16>,
+    login_first: String,
+) -> Vec<ErrorRoute> {
     // The policy's Vary hook runs before the mistaken login check; the plugin's never does.
     let mut refused = Sent::status(401);
     if let Some(vary) = vary_with_origin(policy, false) {
         refused.add("vary", &vary);
     }
     vec![
+        // A body Fastify refuses is answered before any handler or preHandler.
         fails(
-            actual_status(sends, 500),
+            actual_status(sends, body_status.unwrap_or(500)),
             "The plugin's onRequest hook set the CORS headers before the handler ran, and Fastify's error handler keeps them on its 500 (it removes only Content-Type and Content-Length): the browser shows the 500.".to_owned(),
             None,
         ),
         refuses(
-            actual_status(sends, 401),
+            actual_status(sends, body_status.unwrap_or(401)),
             "The login check is a preHandler, which runs after the plugin's onRequest hook: the hook answers the preflight, and the 401 carries its headers, so the browser shows the 401.".to_owned(),
             Some(Mistake {
                 what: "A login check as a global onRequest hook added before the plugin runs first: it answers the preflight, which never carries credentials, with a bare 401, and the browser reports a CORS error.".to_owned(),
@@ -180,6 +205,7 @@ fn errors(sends: &Exchange, policy: &Policy, login_first: String) -> Vec<ErrorRo
 fn why(answer: &'static str, header: &str) -> String {
     match (answer, header) {
         (_, "vary") => "@fastify/cors adds Vary: Origin whenever its origin option is not a string, and writes a list holding `*` as `*` alone. Vary: Origin is the fix of the Vary lesson.".to_owned(),
+        ("actual", "status") => "Fastify parses a request's body before its handler: an empty body sent as application/json is a 400, and a media type it has no parser for a 415 (add one with addContentTypeParser).".to_owned(),
         ("preflight", "access-control-expose-headers") => {
             "@fastify/cors sends Access-Control-Expose-Headers on preflights too; the browser ignores it there.".to_owned()
         }
