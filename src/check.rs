@@ -27,6 +27,7 @@ use rustls::pki_types::{CertificateDer, ServerName};
 use serde_json::{Value, json};
 use tokio::io::{AsyncRead, AsyncWrite};
 
+mod frameworks;
 mod url;
 
 use url::HttpUrl;
@@ -482,6 +483,9 @@ fn scan_for_a_person(probes: &[Probe]) -> String {
             "refused"
         };
         out.push_str(&format!("  {:<30} {:<36} {what}\n", p.kind, p.origin));
+    }
+    if probes.iter().any(|p| p.kind == "any origin" && p.with_credentials) {
+        out.push_str(&frameworks::reflected_with_credentials());
     }
     out
 }

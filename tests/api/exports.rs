@@ -10,6 +10,7 @@
 
 mod cases;
 mod errors;
+mod presets;
 mod refusals;
 mod run;
 
