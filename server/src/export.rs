@@ -1,21 +1,36 @@
 //! Export: the policy in force as the configuration of the stacks people use, each with what it will send.
 //!
 //! For one request of the lab's (a [`Probe`]: the page's origin, the method, the request headers that
-//! need permission, credentials or not), [`export`] writes complete, runnable configuration for tower-http's
-//! `CorsLayer`, express with the `cors` package, nginx's `add_header` lines and Starlette's (FastAPI's)
-//! `CORSMiddleware` — and, for each, the headers that stack will send on the preflight and on the actual
-//! answer, predicted from the library's own source. Where the stack sends something else than the sandbox,
-//! each difference is listed with the reason; where it cannot express the policy at all, the export says so
-//! and why instead of emitting something close. Those differences are the lesson.
+//! need permission, credentials or not), [`export`] writes complete, runnable configuration for each of
+//! [`STACKS`] — axum with tower-http's `CorsLayer`, express with `cors`, Fastify with `@fastify/cors`, Hono's
+//! `cors`, nginx's `add_header` lines, a Caddyfile, Starlette's (FastAPI's) `CORSMiddleware`, Flask with
+//! Flask-CORS, Django with django-cors-headers and Go's net/http with rs/cors — and, for each, the headers
+//! that stack will send on the preflight and on the actual answer, predicted from the library's own
+//! source. Where the stack sends something else than the sandbox, each difference is listed with the
+//! reason; where it cannot express the policy at all, the export says so and why instead of emitting
+//! something close. Those differences are the lesson.
 //!
-//! The predictions are not trusted: tests/api/exports.rs runs every export for real (nginx from Debian,
-//! express and cors from npm, Starlette and uvicorn from PyPI, tower-http as `examples/tower_http_cors.rs`
-//! of this workspace) and checks that what each sends differs from what the sandbox sends in exactly the
-//! listed ways, header by header.
+//! Every export's code also has a route whose handler throws and one a login check refuses
+//! (`errors`): what those send, and the common mistake that takes the CORS headers off them, are
+//! predicted too — the most common "CORS error" is a crash or a refusal without CORS headers.
+//!
+//! The predictions are not trusted: tests/api/exports.rs runs every export for real (nginx, Caddy and Go
+//! from Debian, the Node stacks from npm, the Python stacks from PyPI, tower-http as
+//! `examples/tower_http_cors.rs` of this workspace) and checks that what each sends differs from what the
+//! sandbox sends in exactly the listed ways, header by header, and that the error routes and the mistakes
+//! send what is predicted.
 //!
 //! Values are compared as the browser reads them ([`same_value`]): the list headers (`Allow-Methods`,
 //! `Allow-Headers`, `Expose-Headers`, `Vary`) as sets of names, an empty list as no header; the others
 //! byte for byte.
+//!
+//! # Layout
+//!
+//! - `compare`: what the sandbox sends, and how two answers differ as the browser reads them.
+//! - `commands`: the `curl` and `cors-sandbox check` commands, quoted for a shell.
+//! - `refuse`: the refusals several stacks share; `errors`: the error routes and their mistakes.
+//! - `regex`: an allowlist's pattern in each engine's spelling; `node` and `python`: what those stacks share.
+//! - One file per stack.
 
 mod caddy;
 mod commands;
@@ -158,7 +173,7 @@ pub struct Difference {
 /// One stack's export.
 #[derive(Clone, Debug, Serialize)]
 pub struct StackExport {
-    /// `tower-http`, `express`, `nginx` or `starlette`.
+    /// The stack's id, one of [`STACKS`]' (`tower-http`, `express`, …).
     pub stack: &'static str,
     /// A heading for a person.
     pub title: &'static str,
