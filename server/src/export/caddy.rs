@@ -92,18 +92,17 @@ pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
                 OriginMatcher::Prefix(text) => format!("^{}", re2_escape(text)),
                 OriginMatcher::Suffix(text) => format!("{}$", re2_escape(text)),
                 OriginMatcher::Substring(text) => re2_escape(text),
-                OriginMatcher::Regex(source) => {
-                    if source.as_str().contains('`') {
-                        return Err(format!(
-                            "The pattern {} holds a backtick, which ends a Caddyfile's raw string; this export does not write it.",
-                            source.as_str()
-                        ));
-                    }
-                    translate(source.as_str(), Engine::Re2)
-                }
+                OriginMatcher::Regex(source) => translate(source.as_str(), Engine::Re2),
             })
         }
     };
+    // The pattern goes between backticks, a Caddyfile's raw string, where a backtick would end it and
+    // `{$NAME}` would be replaced by an environment variable.
+    if let Some(pattern) = pattern.as_deref().filter(|p| p.contains('`') || p.contains("{$")) {
+        return Err(format!(
+            "The allowlist's pattern {pattern} holds a backtick or {{$, which a Caddyfile reads as the end of a raw string or an environment variable; this export does not write it. An Origin never holds either."
+        ));
+    }
     let empty = |value: &crate::HeaderText| value.as_str().trim().is_empty();
     let preflight_only = cors_answers.and_then(|a| (a != Answers::Actual).then_some(Answers::Preflight));
     let actual_only = cors_answers.and_then(|a| (a != Answers::Preflight).then_some(Answers::Actual));
