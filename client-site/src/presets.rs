@@ -143,7 +143,7 @@ pub const PRESETS: [Preset; 20] = [
     // credentials. Each setting is run for real against its framework (tests/api/exports/presets.rs).
     Preset {
         id: "starlette-star-credentials",
-        title: "Starlette (FastAPI) did it: allow_origins=[\"*\"] with credentials",
+        title: "Starlette did it: * with credentials",
         about: "Starlette's CORSMiddleware given allow_origins=[\"*\"] and allow_credentials=True cannot send * with credentials, so it echoes every request's Origin instead, with credentials: the attacker's page on http://localhost:4000 gets its own origin back and reads the secret.",
         policy: REFLECTED,
         framework: Some((
@@ -153,28 +153,28 @@ pub const PRESETS: [Preset; 20] = [
     },
     Preset {
         id: "django-allow-all-credentials",
-        title: "django-cors-headers did it: CORS_ALLOW_ALL_ORIGINS with credentials",
+        title: "Django did it: all origins, with credentials",
         about: "django-cors-headers with CORS_ALLOW_ALL_ORIGINS = True and CORS_ALLOW_CREDENTIALS = True echoes every request's Origin, with credentials (it sends * only without them): every site reads what the user's cookies unlock.",
         policy: REFLECTED,
         framework: Some(("django", "CORS_ALLOW_ALL_ORIGINS = True\nCORS_ALLOW_CREDENTIALS = True")),
     },
     Preset {
         id: "flask-cors-credentials",
-        title: "Flask-CORS did it: supports_credentials=True",
+        title: "Flask-CORS did it: supports_credentials",
         about: "Flask-CORS's origins default to \"*\", which it answers by echoing the request's Origin (send_wildcard is off): add supports_credentials=True and every site reads the answer with the user's cookies.",
         policy: REFLECTED,
         framework: Some(("flask", "CORS(app, supports_credentials=True)")),
     },
     Preset {
         id: "express-origin-true",
-        title: "express's cors did it: origin: true with credentials",
+        title: "express did it: origin: true, credentials",
         about: "cors({origin: true, credentials: true}) reads as \"allow my origin\" and means \"echo every Origin\": with credentials, every site reads the answer with the user's cookies.",
         policy: REFLECTED,
         framework: Some(("express", "app.use(cors({ origin: true, credentials: true }));")),
     },
     Preset {
         id: "fastify-origin-true",
-        title: "@fastify/cors did it: origin: true with credentials",
+        title: "Fastify did it: origin: true, credentials",
         about: "@fastify/cors with origin: true echoes every request's Origin (and with credentials: true, for the user's cookies): the same hole as express's, in Fastify.",
         policy: REFLECTED,
         framework: Some(("fastify", "fastify.register(cors, { origin: true, credentials: true });")),

@@ -35,6 +35,24 @@ pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
     let credentials = credentials_flag(policy, LIBRARY)?;
     let origin = origin_option(policy, LIBRARY)?;
 
+    let mut options = vec![format!("origin: {origin}")];
+    if credentials {
+        options.push("credentials: true".to_owned());
+    }
+    // An empty list, not "": an empty string is falsy, and cors then mirrors the request's headers.
+    let list_or_none = |value: &Option<crate::HeaderText>| match value {
+        Some(value) if !items(value.as_str()).is_empty() => string_literal(value.as_str()),
+        _ => "[]".to_owned(),
+    };
+    options.push(format!("methods: {}", list_or_none(&policy.allow_methods)));
+    options.push(format!("allowedHeaders: {}", list_or_none(&policy.allow_headers)));
+    if let Some(expose) = policy.expose_headers.as_ref().filter(|v| !items(v.as_str()).is_empty()) {
+        options.push(format!("exposedHeaders: {}", string_literal(expose.as_str())));
+    }
+    if let Some(max_age) = &policy.max_age {
+        options.push(format!("maxAge: {}", string_literal(max_age.as_str())));
+    }
+    options.push(format!("optionsSuccessStatus: {}", policy.preflight_status));
     let code = |login_first: bool| -> String {
         let mut code = String::from(
             "// A server that sends the sandbox's CORS policy with express and the cors package.\n// npm install express@4 cors@2.8   then   node server.js\nconst express = require(\"express\");\nconst cors = require(\"cors\");\n\nconst app = express();\n",
@@ -46,29 +64,11 @@ pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
             string_literal(vary.as_str())
         ));
         }
-        let mut options = vec![format!("origin: {origin}")];
-        if credentials {
-            options.push("credentials: true".to_owned());
-        }
-        // An empty list, not "": an empty string is falsy, and cors then mirrors the request's headers.
-        let list_or_none = |value: &Option<crate::HeaderText>| match value {
-            Some(value) if !items(value.as_str()).is_empty() => string_literal(value.as_str()),
-            _ => "[]".to_owned(),
-        };
-        options.push(format!("methods: {}", list_or_none(&policy.allow_methods)));
-        options.push(format!("allowedHeaders: {}", list_or_none(&policy.allow_headers)));
-        if let Some(expose) = &policy.expose_headers {
-            options.push(format!("exposedHeaders: {}", string_literal(expose.as_str())));
-        }
-        if let Some(max_age) = &policy.max_age {
-            options.push(format!("maxAge: {}", string_literal(max_age.as_str())));
-        }
-        options.push(format!("optionsSuccessStatus: {}", policy.preflight_status));
         if login_first {
             code.push_str(LOGIN_FIRST);
         }
         code.push_str("app.use(\n  cors({\n");
-        for option in options {
+        for option in &options {
             code.push_str(&format!("    {option},\n"));
         }
         code.push_str("  }),\n);\n\napp.all(\"/api\", (req, res) => res.send(\"Hello\"));\n");
