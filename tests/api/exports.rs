@@ -158,12 +158,13 @@ async fn run_and_compare(
     sandbox_real: &export::Exchange,
 ) -> Vec<String> {
     let mut failures = Vec::new();
-    let running = run(stack.stack, case, stack.code.as_deref().unwrap_or_default()).await;
+    let mut running = run(stack.stack, case, stack.code.as_deref().unwrap_or_default()).await;
     let real = exchange(http, &running.url, probe).await;
     let mut errors = Vec::new();
     for route in &stack.errors {
         errors.push((route, exchange(http, &running.at(route.path), probe).await));
     }
+    running.assert_alive(&format!("{case} / {}", stack.stack));
     drop(running);
     // The export leaves a header with an empty value out, or says the stack sends it: an empty line only
     // where predicted (express once wrote `res.append("Vary", "")`, an empty Vary line).

@@ -133,9 +133,19 @@ pub fn stacks_available() -> bool {
     false
 }
 
-/// A free loopback port (a race only with other programs binding in the same instant).
+/// A free loopback port, never one this test binary handed out before: the stacks of a case start side by
+/// side, and two of them given the same port would answer each other's requests (a race only with other
+/// programs binding in the same instant remains).
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    loop {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut given = GIVEN.lock().unwrap();
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
 }
 
 /// A running stack: killed when dropped.
@@ -149,6 +159,16 @@ pub struct Running {
 }
 
 impl Running {
+    /// Panics if the stack has exited: then whatever answered on its port was not it (a port taken by
+    /// another program between its choice and the stack's bind).
+    pub fn assert_alive(&mut self, what: &str) {
+        if let Ok(Some(status)) = self._child.try_wait() {
+            panic!(
+                "{what} exited ({status}) while its port answered: another program took the port; run again"
+            );
+        }
+    }
+
     /// The URL of `path` on this stack.
     pub fn at(&self, path: &str) -> String {
         format!("{}{path}", self.base)
