@@ -2,7 +2,7 @@
 //!
 //! It sends what a browser would send for a `fetch()` from a page at `--origin` — the `Origin`, the
 //! preflight when the Fetch Standard calls for one, then the actual request, following redirects as
-//! `fetch()` does — and nothing it would not: the browser model (`client_site::model`, the one the lab
+//! `fetch()` does — and nothing it would not: the browser model (`browser_model`, the one the lab
 //! uses) judges every answer in turn, and the first one a browser would stop at is the last one sent.
 //! What it prints is the model's verdict: allowed or blocked, the checks in order, each engine's console
 //! lines, and the rule that decided.
@@ -18,7 +18,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
-use client_site::model::{self, Credentials, Mode, Preflight, Request, Response};
+use browser_model::{
+    Answer, CookieJar, Credentials, Engine, Fetch, Mode, Request, Response, Sending, Step, Url, Verdict,
+};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::client::conn::http1;
 use hyper_util::rt::TokioIo;
@@ -28,16 +30,11 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncRead, AsyncWrite};
 
 mod frameworks;
-mod url;
-
-use url::HttpUrl;
 
 /// How long one request may take, connection included.
 const TIMEOUT: Duration = Duration::from_secs(10);
 /// How much of an answer's body is read (the verdict needs only its head).
 const BODY_CAP: usize = 1 << 20;
-/// How many redirects `fetch()` follows before it gives up (Fetch §4.4 step 5).
-const MAX_REDIRECTS: usize = 20;
 
 /// What the command line asked for.
 #[derive(Debug, Clone)]
@@ -54,6 +51,10 @@ pub struct CheckArgs {
     pub scan: bool,
     /// A PEM file of certificates to trust for `https://`, besides Mozilla's roots.
     pub cacert: Option<String>,
+    /// The engine whose requests are sent (they differ after a redirect).
+    pub engine: Engine,
+    /// The host whose cookie `-H 'Cookie: …'` gives (the URL's host when `None`).
+    pub cookie_host: Option<String>,
 }
 
 /// What every request of one run shares: the TLS configuration.
@@ -100,11 +101,12 @@ struct Probe {
 }
 
 /// The `Origin`s CORS scanners (CORScanner, Corsy) try, built from the legitimate `origin`.
-fn probes_for(origin: &HttpUrl) -> Vec<(&'static str, String)> {
-    let port = if origin.authority() == origin.host { String::new() } else { format!(":{}", origin.port) };
-    let host = &origin.host;
+fn probes_for(origin: &Url) -> Vec<(&'static str, String)> {
+    let port =
+        if origin.authority() == origin.host() { String::new() } else { format!(":{}", origin.port()) };
+    let host = origin.host();
     let scheme = origin.scheme();
-    let other = if origin.secure { "http" } else { "https" };
+    let other = if origin.is_secure() { "http" } else { "https" };
     let mut probes = vec![
         ("any origin", "https://evil.example".to_string()),
         ("null", "null".to_string()),
@@ -126,9 +128,10 @@ fn probes_for(origin: &HttpUrl) -> Vec<(&'static str, String)> {
 
 /// Sends the actual request once per probe, as a page on that origin would (credentials included).
 async fn scan(args: &CheckArgs, client: &Client) -> Result<Vec<Probe>, String> {
-    let target = HttpUrl::parse(&args.url)?;
-    let page = HttpUrl::parse(&format!("{}/", args.origin.trim_end_matches('/')))?;
-    let method = normalized_method(&args.method);
+    let target = target_url(&args.url)?;
+    let page = page_origin(&args.origin)?;
+    let method =
+        browser_model::http::normalize_method(if args.method.is_empty() { "GET" } else { &args.method });
     let mut found = Vec::new();
     for (kind, origin) in probes_for(&page) {
         let lines = vec![("Origin".to_string(), origin.clone())];
@@ -146,6 +149,8 @@ async fn scan(args: &CheckArgs, client: &Client) -> Result<Vec<Probe>, String> {
 /// One request sent and the answer received.
 #[derive(Debug, Clone)]
 struct Exchange {
+    /// `preflight`, `request` or `redirect`.
+    kind: Sending,
     method: String,
     url: String,
     request_headers: Vec<(String, String)>,
@@ -194,185 +199,122 @@ pub async fn run(args: &CheckArgs) -> (u8, String) {
     }
 }
 
-/// Sends what the browser would, and judges it.
-async fn judge(args: &CheckArgs, client: &Client) -> Result<(model::Verdict, Vec<Exchange>), String> {
-    let target = HttpUrl::parse(&args.url)?;
-    let page = HttpUrl::parse(&format!("{}/", args.origin.trim_end_matches('/'))).map_err(|_| {
-        format!("--origin must be an origin such as http://localhost:3000, not {:?}", args.origin)
-    })?;
-    let mut headers = args.headers.clone();
-    if args.data.is_some() && !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("content-type")) {
-        // A string body: fetch() adds this Content-Type itself.
-        headers.push(("Content-Type".into(), "text/plain;charset=UTF-8".into()));
+/// The URL `check` is pointed at: an absolute `http://` or `https://` URL.
+fn target_url(text: &str) -> Result<Url, String> {
+    let url = Url::parse(text)?;
+    if !url.is_http() {
+        return Err(format!("{text:?} is not an http:// or https:// URL"));
     }
+    Ok(url)
+}
+
+/// The page's origin, `--origin`: `scheme://host[:port]`.
+fn page_origin(text: &str) -> Result<Url, String> {
+    let wrong = || format!("--origin must be an origin such as http://localhost:3000, not {text:?}");
+    let url = Url::parse(text).map_err(|_| wrong())?;
+    if !url.is_http() || url.host().is_empty() {
+        return Err(wrong());
+    }
+    Ok(url)
+}
+
+/// Walks the `fetch()` with the browser model, sending each request it asks for, and returns its
+/// verdict and what went over the wire.
+async fn judge(args: &CheckArgs, client: &Client) -> Result<(Verdict, Vec<Exchange>), String> {
+    let target = target_url(&args.url)?;
+    let page = page_origin(&args.origin)?;
     // A `Cookie` given with -H stands for the browser's cookie jar, not a header the page sets (fetch()
-    // drops that silently): the model judges the page's own headers.
-    let page_headers: Vec<(String, String)> =
-        headers.iter().filter(|(n, _)| !n.eq_ignore_ascii_case("cookie")).cloned().collect();
-    let request = Request {
-        url: target.text.clone(),
+    // drops that silently): the model sends it where the credentials mode lets it go.
+    let is_cookie = |name: &str| name.eq_ignore_ascii_case("cookie");
+    let cookie =
+        args.headers.iter().filter(|(n, _)| is_cookie(n)).map(|(_, v)| v.as_str()).collect::<Vec<_>>();
+    let jar = (!cookie.is_empty()).then(|| CookieJar {
+        host: args.cookie_host.clone().unwrap_or_else(|| target.host().to_string()),
+        cookie: cookie.join("; "),
+    });
+    let mut request = Request {
+        url: target.as_str().to_string(),
         method: args.method.clone(),
-        headers: page_headers,
+        headers: args.headers.iter().filter(|(n, _)| !is_cookie(n)).cloned().collect(),
         credentials: args.credentials,
         mode: args.mode,
         ..Request::default()
     };
-    let method = normalized_method(&args.method);
-    let cross_origin = page.origin() != target.origin();
+    if let Some(data) = &args.data {
+        request = request.body(data.clone());
+    }
+    let mut fetch = Fetch::start_with_cookie(args.engine, page.as_str(), &request, jar.as_ref());
     let mut exchanges = Vec::new();
-
-    // The preflight, when the rules call for one: no body, no cookie, no author headers.
-    let mut preflight = None;
-    if cross_origin
-        && args.mode == Mode::Cors
-        && let Some(reason) = model::preflight_needed(&request)
-    {
-        let mut lines = vec![
-            ("Origin".to_string(), page.origin()),
-            ("Access-Control-Request-Method".to_string(), method.clone()),
-        ];
-        lines.extend(
-            reason
-                .access_control_request_headers()
-                .map(|names| ("Access-Control-Request-Headers".to_string(), names)),
-        );
-        not_mixed_content(&page, &target)?;
-        let response = send(client, &target, "OPTIONS", &lines, None).await?;
+    loop {
+        let out = match fetch.step() {
+            Step::Done(verdict) => return Ok((verdict.clone(), exchanges)),
+            Step::Send(out) => out.clone(),
+        };
+        not_mixed_content(&page, &out.url)?;
+        let lines = out.headers();
+        let response = send(client, &out.url, &out.method, &lines, out.body.as_deref()).await?;
         exchanges.push(Exchange {
-            method: "OPTIONS".into(),
-            url: target.text.clone(),
+            kind: out.sending,
+            method: out.method.clone(),
+            url: out.url.as_str().to_string(),
             request_headers: lines,
             response: response.clone(),
         });
-        let verdict = model::judge(&args.origin, &request, Preflight::Sent(&response), &[]);
-        let failed_in_preflight = verdict.failed_check.as_ref().is_some_and(|f| f.in_preflight);
-        if failed_in_preflight {
-            return Ok((verdict, exchanges));
-        }
-        preflight = Some(response);
+        fetch.feed(Answer::Response(&response));
     }
-
-    // The actual request, and each redirect `fetch()` would follow.
-    let mut actual: Vec<Response> = Vec::new();
-    let mut url = target.clone();
-    let mut method = method;
-    let mut body = args.data.clone();
-    let mut tainted = false;
-    for _ in 0..=MAX_REDIRECTS {
-        let same_origin = page.origin() == url.origin() && !tainted;
-        let mut lines: Vec<(String, String)> = headers
-            .iter()
-            .filter(|(n, _)| !n.eq_ignore_ascii_case("cookie") || sends_cookie(args.credentials, same_origin))
-            .cloned()
-            .collect();
-        // The Origin a browser sends: on every cross-origin request and every non-GET/HEAD one; `null`
-        // once a redirect has tainted it (Fetch §3.2.5, §4.4).
-        if !same_origin || !matches!(method.as_str(), "GET" | "HEAD") {
-            let origin = if tainted { "null".to_string() } else { page.origin() };
-            lines.insert(0, ("Origin".into(), origin));
-        }
-        not_mixed_content(&page, &url)?;
-        let response = send(client, &url, &method, &lines, body.as_deref()).await?;
-        exchanges.push(Exchange {
-            method: method.clone(),
-            url: url.text.clone(),
-            request_headers: lines,
-            response: response.clone(),
-        });
-        actual.push(response.clone());
-        let location =
-            response.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case("location")).map(|(_, v)| v.clone());
-        let redirect = matches!(response.status, 301 | 302 | 303 | 307 | 308) && location.is_some();
-        let preflight_state = preflight.as_ref().map_or(Preflight::NotSent, Preflight::Sent);
-        let verdict = model::judge(&args.origin, &request, preflight_state, &actual);
-        // Done when it is not a redirect, or when the browser would stop at this one.
-        let stopped_here = verdict.failed_check.as_ref().is_some_and(|f| f.url == url.text);
-        if !redirect || verdict.allowed || stopped_here {
-            return Ok((verdict, exchanges));
-        }
-        let next = url.join(location.as_deref().unwrap_or_default())?;
-        // A redirect by an origin other than the request's own taints it (Fetch §4.4 step 13).
-        if next.origin() != url.origin() && url.origin() != page.origin() {
-            tainted = true;
-        }
-        if response.status == 303 || (matches!(response.status, 301 | 302) && method == "POST") {
-            method = "GET".into();
-            body = None;
-        }
-        url = next;
-    }
-    let preflight_state = preflight.as_ref().map_or(Preflight::NotSent, Preflight::Sent);
-    Ok((model::judge(&args.origin, &request, preflight_state, &actual), exchanges))
 }
 
 /// Refuses what the browser blocks as mixed content before any CORS check: an `https:` page fetching an
 /// `http:` URL that is not this machine's (https://w3c.github.io/webappsec-mixed-content/).
-fn not_mixed_content(page: &HttpUrl, url: &HttpUrl) -> Result<(), String> {
-    if page.secure && !url.secure && !url.is_loopback() {
+fn not_mixed_content(page: &Url, url: &Url) -> Result<(), String> {
+    if page.is_secure() && !url.is_secure() && !browser_model::is_potentially_trustworthy(url) {
         return Err(format!(
             "a page on {} cannot fetch {}: the browser blocks an http: request from an https: page as mixed content, before any CORS check. Serve the API over https:.",
-            page.origin(),
-            url.text
+            page.origin_text(),
+            url
         ));
     }
     Ok(())
 }
 
-/// Whether the browser sends cookies with this request (Fetch §4.5 step 8).
-fn sends_cookie(credentials: Credentials, same_origin: bool) -> bool {
-    matches!(credentials, Credentials::Include)
-        || (matches!(credentials, Credentials::SameOrigin) && same_origin)
-}
-
-/// `fetch()`'s method normalisation: the six standard methods upper-cased, any other as written.
-fn normalized_method(method: &str) -> String {
-    let method = if method.is_empty() { "GET" } else { method };
-    for standard in ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"] {
-        if method.eq_ignore_ascii_case(standard) {
-            return standard.into();
-        }
-    }
-    method.into()
-}
-
 /// Sends one request over a new connection; returns the answer's status and header lines.
 async fn send(
     client: &Client,
-    url: &HttpUrl,
+    url: &Url,
     method: &str,
     lines: &[(String, String)],
     body: Option<&str>,
 ) -> Result<Response, String> {
     let exchange = async {
-        let host = url.host.trim_start_matches('[').trim_end_matches(']');
-        let stream = tokio::net::TcpStream::connect((host, url.port))
+        let host = url.host_for_socket();
+        let stream = tokio::net::TcpStream::connect((host, url.port()))
             .await
-            .map_err(|e| format!("cannot connect to {}: {e}", url.origin()))?;
-        if !url.secure {
+            .map_err(|e| format!("cannot connect to {}: {e}", url.origin_text()))?;
+        if !url.is_secure() {
             return exchange_over(stream, url, method, lines, body).await;
         }
         let name = ServerName::try_from(host.to_owned())
-            .map_err(|e| format!("{}: {host:?} is not a name TLS can check ({e})", url.origin()))?;
+            .map_err(|e| format!("{}: {host:?} is not a name TLS can check ({e})", url.origin_text()))?;
         let stream = tokio_rustls::TlsConnector::from(Arc::clone(&client.tls))
             .connect(name, stream)
             .await
             .map_err(|e| {
                 format!(
                     "cannot make a TLS connection to {}: {e}. If its certificate is signed by your own authority, pass that certificate with --cacert FILE.",
-                    url.origin()
+                    url.origin_text()
                 )
             })?;
         exchange_over(stream, url, method, lines, body).await
     };
     tokio::time::timeout(TIMEOUT, exchange)
         .await
-        .map_err(|_| format!("{} did not answer within {} s", url.text, TIMEOUT.as_secs()))?
+        .map_err(|_| format!("{url} did not answer within {} s", TIMEOUT.as_secs()))?
 }
 
 /// One HTTP/1.1 request over `stream`, plain or TLS; returns the answer's status and header lines.
 async fn exchange_over<S>(
     stream: S,
-    url: &HttpUrl,
+    url: &Url,
     method: &str,
     lines: &[(String, String)],
     body: Option<&str>,
@@ -381,16 +323,17 @@ where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let (mut sender, connection) =
-        http1::handshake(TokioIo::new(stream)).await.map_err(|e| format!("{}: {e}", url.origin()))?;
+        http1::handshake(TokioIo::new(stream)).await.map_err(|e| format!("{}: {e}", url.origin_text()))?;
     tokio::spawn(connection);
-    let mut request = hyper::Request::builder().method(method).uri(&url.path).header("host", url.authority());
+    let mut request =
+        hyper::Request::builder().method(method).uri(url.request_target()).header("host", url.authority());
     for (name, value) in lines {
         request = request.header(name.as_str(), value.as_str());
     }
     let request = request
         .body(Full::new(Bytes::from(body.unwrap_or_default().to_owned())))
         .map_err(|e| format!("the request could not be built: {e}"))?;
-    let response = sender.send_request(request).await.map_err(|e| format!("{}: {e}", url.text))?;
+    let response = sender.send_request(request).await.map_err(|e| format!("{url}: {e}"))?;
     let status = response.status().as_u16();
     let headers: Vec<(String, String)> = response
         .headers()
@@ -399,10 +342,10 @@ where
         .collect();
     // Read (a capped part of) the body so the server sees a client that listened.
     let _ = Limited::new(response.into_body(), BODY_CAP).collect().await;
-    Ok(Response { url: url.text.clone(), status, headers })
+    Ok(Response { url: url.as_str().to_string(), status, headers })
 }
 
-fn as_json(verdict: &model::Verdict, exchanges: &[Exchange]) -> String {
+fn as_json(verdict: &Verdict, exchanges: &[Exchange]) -> String {
     let mut out = client_site::explain::verdict_json(verdict);
     out["checks"] = json!(verdict
         .checks
@@ -413,6 +356,7 @@ fn as_json(verdict: &model::Verdict, exchanges: &[Exchange]) -> String {
         exchanges
             .iter()
             .map(|x| json!({
+                "kind": x.kind.as_str(),
                 "method": x.method,
                 "url": x.url,
                 "request_headers": x.request_headers,
@@ -424,7 +368,7 @@ fn as_json(verdict: &model::Verdict, exchanges: &[Exchange]) -> String {
     out.to_string()
 }
 
-fn for_a_person(args: &CheckArgs, verdict: &model::Verdict, exchanges: &[Exchange]) -> String {
+fn for_a_person(args: &CheckArgs, verdict: &Verdict, exchanges: &[Exchange]) -> String {
     let view = client_site::explain::verdict_json(verdict);
     let mut out = String::new();
     let outcome = if verdict.allowed {
@@ -488,16 +432,4 @@ fn scan_for_a_person(probes: &[Probe]) -> String {
         out.push_str(&frameworks::reflected_with_credentials());
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn methods_normalise_as_fetch_does() {
-        assert_eq!(normalized_method("put"), "PUT");
-        assert_eq!(normalized_method("patch"), "patch");
-        assert_eq!(normalized_method(""), "GET");
-    }
 }

@@ -4,7 +4,9 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use browser_model::{Credentials, Engine, Mode};
 use clap::Parser;
+use clap::builder::TypedValueParser as _;
 use cors_sandbox::Stopped;
 use tokio::net::TcpListener;
 
@@ -61,19 +63,27 @@ struct CheckCli {
     /// The method, as the page writes it.
     #[arg(short = 'X', long = "request", default_value = "GET")]
     method: String,
-    /// A request header the page sets, 'Name: value'; repeatable. A Cookie is sent only with
-    /// --credentials include.
+    /// A request header the page sets, 'Name: value'; repeatable. A Cookie stands for the browser's
+    /// cookie for one host (--cookie-host): it goes only where the credentials mode lets it.
     #[arg(short = 'H', long = "header", value_name = "'NAME: VALUE'")]
     headers: Vec<String>,
     /// A string body.
     #[arg(long)]
     data: Option<String>,
     /// fetch()'s credentials option.
-    #[arg(long, default_value = "same-origin", value_parser = ["omit", "same-origin", "include"])]
-    credentials: String,
+    #[arg(long, default_value = "same-origin", value_parser = words(&Credentials::ALL))]
+    credentials: Credentials,
     /// fetch()'s mode option.
-    #[arg(long, default_value = "cors", value_parser = ["cors", "no-cors", "same-origin"])]
-    mode: String,
+    #[arg(long, default_value = "cors", value_parser = words(&Mode::ALL))]
+    mode: Mode,
+    /// The host the -H 'Cookie: …' belongs to, as a browser keeps a cookie for its host (default: the
+    /// URL's host).
+    #[arg(long, value_name = "HOST")]
+    cookie_host: Option<String>,
+    /// The engine whose requests are sent: they differ after a redirect (Firefox and WebKit preflight
+    /// again where Chromium may not). The verdict carries every engine's console lines either way.
+    #[arg(long, default_value = "chromium", value_parser = words(&Engine::ALL))]
+    engine: Engine,
     /// Print one JSON object instead of the text for a person.
     #[arg(long)]
     json: bool,
@@ -86,9 +96,19 @@ struct CheckCli {
     cacert: Option<String>,
 }
 
+/// A value parser for one of the browser model's enums: its words, and the help's list of them, are the
+/// model's own (`as_str`, `FromStr`).
+fn words<T>(all: &[T]) -> impl clap::builder::TypedValueParser<Value = T>
+where
+    T: std::str::FromStr<Err = String> + Copy + Send + Sync + 'static,
+    T: Into<&'static str>,
+{
+    let names: Vec<&'static str> = all.iter().map(|value| (*value).into()).collect();
+    clap::builder::PossibleValuesParser::new(names).try_map(|word| word.parse::<T>())
+}
+
 /// `cors-sandbox check …`: prints the verdict; the exit status is the verdict's.
 async fn check(cli: CheckCli) -> ExitCode {
-    use client_site::model::{Credentials, Mode};
     let mut headers = Vec::new();
     for line in &cli.headers {
         let Some((name, value)) = line.split_once(':') else {
@@ -103,19 +123,13 @@ async fn check(cli: CheckCli) -> ExitCode {
         method: cli.method,
         headers,
         data: cli.data,
-        credentials: match cli.credentials.as_str() {
-            "omit" => Credentials::Omit,
-            "include" => Credentials::Include,
-            _ => Credentials::SameOrigin,
-        },
-        mode: match cli.mode.as_str() {
-            "no-cors" => Mode::NoCors,
-            "same-origin" => Mode::SameOrigin,
-            _ => Mode::Cors,
-        },
+        credentials: cli.credentials,
+        mode: cli.mode,
         json: cli.json,
         scan: cli.scan,
         cacert: cli.cacert,
+        engine: cli.engine,
+        cookie_host: cli.cookie_host,
     };
     let (code, text) = cors_sandbox::check::run(&args).await;
     if code == 2 && !args.json {

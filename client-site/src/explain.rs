@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use server::Exchange;
 
 use crate::judgement::Judgement;
-use crate::model::{CheckId, Verdict};
+use browser_model::{CheckId, Verdict};
 
 /// `exchange` as `GET /sandbox/log` and the live feed show it: the API's record plus its judgement.
 pub fn view(exchange: &Exchange, judgement: &Judgement) -> Value {

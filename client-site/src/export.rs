@@ -72,9 +72,7 @@ fn export_probe(
             _ => {}
         }
     }
-    let valid_token = |t: &str| {
-        !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
-    };
+    let valid_token = browser_model::http::is_token;
     if !valid_token(&method) {
         return Err(format!("method must be an HTTP method such as GET or PUT, not {method:?}."));
     }
@@ -88,21 +86,21 @@ fn export_probe(
     if server::HeaderText::new(&origin).is_err() || origin.is_empty() {
         return Err("origin must be an origin such as http://localhost:3000.".to_owned());
     }
-    let request = crate::model::Request {
+    let request = browser_model::Request {
         url: format!("http://api.invalid{path}"),
         method: method.clone(),
         headers: page_headers.clone(),
         credentials: if credentials {
-            crate::model::Credentials::Include
+            browser_model::Credentials::Include
         } else {
-            crate::model::Credentials::SameOrigin
+            browser_model::Credentials::SameOrigin
         },
-        ..crate::model::Request::default()
+        ..browser_model::Request::default()
     };
-    let reason = crate::model::preflight_needed(&request);
+    let reason = browser_model::preflight_needed(&request);
     let probe = server::export::Probe {
         origin,
-        method: crate::model::method::normalize(&method),
+        method: browser_model::http::normalize_method(&method),
         headers: page_headers,
         request_headers: reason.map(|r| r.unsafe_header_names()).unwrap_or_default(),
         credentials,

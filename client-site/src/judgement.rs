@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use server::{Exchange, ExchangeLog};
 
-use crate::model::{self, Credentials, Mode, Preflight, Request, Response, Verdict};
+use browser_model::{Credentials, Mode, Preflight, Request, Response, Verdict};
 
 /// What the browser made of one exchange, as far as its record shows.
 #[derive(Clone, Debug)]
@@ -102,7 +102,7 @@ pub fn judge(exchange: &Exchange, log: &ExchangeLog) -> Judgement {
     };
     // Only a request that may have needed one has a preflight to look for (most do not: a GET, a simple
     // POST). Counting the headers a browser adds too, since a page may have set one of them itself.
-    let may_need_one = model::preflight_needed(&request).is_some()
+    let may_need_one = browser_model::preflight_needed(&request).is_some()
         || exchange.request_headers.iter().any(|(name, _)| {
             ADDED_BY_BROWSERS.contains(&name) && !matches!(name, "accept" | "accept-language")
         });
@@ -116,7 +116,7 @@ pub fn judge(exchange: &Exchange, log: &ExchangeLog) -> Judgement {
     let mut run = |credentials| {
         request.credentials = credentials;
         let preflight = preflight_response.as_ref().map_or(Preflight::NotSent, Preflight::Sent);
-        model::judge(origin, &request, preflight, &response)
+        browser_model::judge(origin, &request, preflight, &response)
     };
     if exchange.request_header("cookie").is_some() {
         return Judgement::Known(Box::new(run(Credentials::Include)));
@@ -146,7 +146,7 @@ fn preflight_of(exchange: &Exchange, origin: &str, log: &ExchangeLog) -> Option<
             && x.request_header("access-control-request-method") == Some(exchange.method.as_str())
             // Every header the preflight asked about is on this request: not an older request's preflight.
             && x.request_header("access-control-request-headers").is_none_or(|names| {
-                names.split(',').map(str::trim).filter(|n| !n.is_empty()).all(|n| exchange.request_header(n).is_some())
+                browser_model::http::list_items(names).all(|n| exchange.request_header(n).is_some())
             })
     })
 }
@@ -156,7 +156,7 @@ fn preflight_of(exchange: &Exchange, origin: &str, log: &ExchangeLog) -> Option<
 fn author_headers(exchange: &Exchange, preflight: Option<&Exchange>) -> Vec<(String, String)> {
     let named: Vec<String> = preflight
         .and_then(|x| x.request_header("access-control-request-headers"))
-        .map(|names| names.split(',').map(|n| n.trim().to_ascii_lowercase()).collect())
+        .map(|names| browser_model::http::list_items(names).map(str::to_ascii_lowercase).collect())
         .unwrap_or_default();
     settable_headers(exchange)
         .filter(|(name, _)| !ADDED_BY_BROWSERS.contains(&name.as_str()) || named.iter().any(|n| n == name))
@@ -168,7 +168,7 @@ fn settable_headers(exchange: &Exchange) -> impl Iterator<Item = (String, String
     exchange
         .request_headers
         .iter()
-        .filter(|(name, value)| !model::is_forbidden_request_header(name, value))
+        .filter(|(name, value)| !browser_model::is_forbidden_request_header(name, value))
         .map(|(name, value)| (name.to_owned(), value.to_owned()))
 }
 

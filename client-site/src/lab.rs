@@ -15,10 +15,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use server::Exchange;
 
-use crate::model::{
+use crate::{explain, judgement};
+use browser_model::{
     self, Credentials, Mode, Preflight, RedirectMode, Request, Response, ResponseType, Verdict,
 };
-use crate::{explain, judgement};
 
 /// Upper bound on what a page may report, so one report cannot hold much memory.
 const MAX_REPORTED_HEADERS: usize = 64;
@@ -116,6 +116,8 @@ impl Attempt {
             credentials: self.credentials,
             mode: self.mode,
             redirect: self.redirect,
+            // The page reports the headers its body implies; the body itself changes no verdict.
+            body: None,
         }
     }
 
@@ -199,7 +201,7 @@ pub fn join(page_origin: &str, attempt: &Attempt, recent: &[Arc<Exchange>]) -> J
     let preflight = exchanges.iter().find(|x| x.preflight).map(|x| judgement::response_of(x));
     let actual: Vec<Response> =
         exchanges.iter().filter(|x| !x.preflight).map(|x| judgement::response_of(x)).collect();
-    let verdict = model::judge(
+    let verdict = browser_model::judge(
         &attempt.page(page_origin),
         &attempt.request(),
         preflight.as_ref().map_or(Preflight::NotSent, Preflight::Sent),

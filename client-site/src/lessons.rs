@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use server::Exchange;
 
 use crate::lab::{Attempt, Joined};
-use crate::model::{self, CorsError, Mode, PreflightReason, ResponseType};
+use browser_model::{CorsError, Mode, PreflightReason, ResponseType};
 
 mod setup;
 
@@ -68,7 +68,7 @@ impl<'a> Observation<'a> {
             failed: failed.and_then(|f| f.devtools_enum),
             failed_in_preflight: failed.is_some_and(|f| f.in_preflight),
             preflight_needed: joined.verdict.preflight,
-            preflight_reason: model::preflight_needed(&attempt.request()),
+            preflight_reason: browser_model::preflight_needed(&attempt.request()),
             preflight: joined.exchanges.iter().find(|x| x.preflight).map(|x| &**x),
             actual: joined.exchanges.iter().filter(|x| !x.preflight).map(|x| &**x).collect(),
             nothing_reached_the_api: joined.exchanges.is_empty(),
@@ -94,7 +94,7 @@ impl<'a> Observation<'a> {
     fn allowed_headers(&self) -> Vec<String> {
         self.preflight
             .and_then(|x| x.response_header("access-control-allow-headers"))
-            .and_then(model::allowed_header_names)
+            .and_then(browser_model::allowed_header_names)
             .unwrap_or_default()
     }
 
@@ -179,7 +179,7 @@ pub const LESSONS: [Lesson; 13] = [
                 link: None,
                 text: "a credentialed request is refused because Allow-Origin is *",
                 seen_in: |o| {
-                    o.attempt.credentials == model::Credentials::Include
+                    o.attempt.credentials == browser_model::Credentials::Include
                         && o.failed.is_some_and(CorsError::is_wildcard_with_credentials)
                 },
             },
@@ -187,7 +187,7 @@ pub const LESSONS: [Lesson; 13] = [
                 link: None,
                 text: "a credentialed request is read, and its cookie reached the API",
                 seen_in: |o| {
-                    o.attempt.credentials == model::Credentials::Include
+                    o.attempt.credentials == browser_model::Credentials::Include
                         && o.resolved
                         && o.actual.iter().any(|x| x.request_header("cookie").is_some())
                 },
@@ -365,7 +365,7 @@ pub const LESSONS: [Lesson; 13] = [
                 seen_in: |o| {
                     !o.resolved
                         && o.attempt.mode == Mode::NoCors
-                        && o.attempt.redirect != model::RedirectMode::Follow
+                        && o.attempt.redirect != browser_model::RedirectMode::Follow
                 },
             },
             // Chromium, Firefox and WebKit let `Access-Control-Allow-Headers: *` cover Authorization; the

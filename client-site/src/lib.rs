@@ -2,7 +2,7 @@
 //!
 //! The site on port 3000: the tutorial page whose `fetch()` the browser judges, the remote control for
 //! the API's policy (in real life only the API's owner could change it; the page says so), the live feed
-//! of what the API saw, and the browser model that explains each verdict.
+//! of what the API saw, and the verdicts the browser model (the `browser-model` crate) gives each request.
 //!
 //! ## Layout
 //!
@@ -25,7 +25,6 @@
 //! - [`explain`]: an exchange as the browser saw it: the verdict in the page's words.
 //! - [`presets`]: named policies: the common ones, a correct credentialed setup, the classic mistakes.
 //! - [`progress`]: the tutorial's steps, ticked by what the sandbox observes.
-//! - [`model`]: the browser model: the CORS checks of the Fetch Standard, as Chromium runs them.
 
 mod app;
 pub mod attacker;
@@ -39,7 +38,6 @@ pub mod guard;
 pub mod judgement;
 pub mod lab;
 pub mod lessons;
-pub mod model;
 pub mod pages;
 pub mod presets;
 pub mod progress;

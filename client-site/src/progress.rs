@@ -7,7 +7,7 @@
 use serde_json::{Value, json};
 use server::Exchange;
 
-use crate::model::{CorsError, Verdict};
+use browser_model::{CorsError, Verdict};
 
 /// One tutorial step: its number is its position in [`STEPS`], from 1.
 pub struct Step {

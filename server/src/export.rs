@@ -395,9 +395,9 @@ fn whole_number(value: &str) -> Option<String> {
     Some(if trimmed.is_empty() { "0".to_owned() } else { trimmed.to_owned() })
 }
 
-/// The items of a comma-separated header value, trimmed, empty ones dropped.
+/// The items of a comma-separated header value, as the browser reads the list (`browser_model::http`).
 fn items(value: &str) -> Vec<&str> {
-    value.split(',').map(str::trim).filter(|item| !item.is_empty()).collect()
+    browser_model::http::list_items(value).collect()
 }
 
 #[cfg(test)]

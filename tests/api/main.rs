@@ -7,12 +7,14 @@
 //! - `verdicts`: the log and the one verdict each exchange gets;
 //! - `feed`: the live feed, the tutorial's steps, and shutdown;
 //! - `cli`: the binary itself;
+//! - `engine_requests`: the measured fixtures of docs/requests.md, and the scripted server that replays them;
 //! - `slow_clients`: clients that send too slowly.
 
 mod api_origin;
 mod check;
 mod cli;
 mod control;
+mod engine_requests;
 mod exports;
 mod feed;
 mod origin_matchers;

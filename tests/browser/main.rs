@@ -16,6 +16,7 @@ mod firefox_lab;
 mod harness;
 mod lab;
 mod lessons;
+mod redirects;
 mod robust;
 mod sandbox;
 mod setup;
@@ -41,8 +42,12 @@ fn mismatch(value: &str) -> String {
     )
 }
 
+/// Two cores: the test binary's browser tests take turns, one browser session at a time.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_tutorial_in_chromium() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let Some(browser) = Browser::start().await.expect("start Chromium") else {
         return; // skipped: the notice is printed by Browser::start
     };
@@ -162,6 +167,15 @@ async fn the_tutorial_in_chromium() {
     // (two minutes here, so only a sandbox that ended the feed prints this line in time).
     let printed = stopped.expect("the sandbox stops on SIGTERM");
     assert_eq!(printed, ["Stopped: every connection closed."], "what the sandbox printed when it stopped");
+}
+
+/// `cors-sandbox check` against real Chromium and Firefox on redirects: the same `fetch()` from a page, then
+/// the same request from `check`, compared request by request, verdict and console lines (tests/browser/
+/// redirects.rs). One case alone: `REDIRECT_CASES=loc-query cargo test --test browser redirect`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_follows_redirects_as_the_browsers_do() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    redirects::run().await;
 }
 
 type CaseFn = for<'a> fn(

@@ -66,11 +66,7 @@ pub fn differences(sandbox: &Exchange, stack: &Exchange) -> Vec<Difference> {
 /// without case; an empty list is no header. The other headers are compared byte for byte.
 pub fn same_value(name: &str, a: Option<&str>, b: Option<&str>) -> bool {
     let list = |value: Option<&str>, fold_case: bool| -> Vec<String> {
-        let mut items: Vec<String> = value
-            .unwrap_or_default()
-            .split(',')
-            .map(str::trim)
-            .filter(|item| !item.is_empty())
+        let mut items: Vec<String> = browser_model::http::list_items(value.unwrap_or_default())
             .map(|item| if fold_case { item.to_ascii_lowercase() } else { item.to_owned() })
             .collect();
         items.sort();

@@ -1,0 +1,86 @@
+//! The recorded door: one `fetch()` judged from what a server recorded of it, by driving the stepper
+//! (`fetch`) with the recorded answers instead of a network.
+//!
+//! The lab, the live log and the table tests know what came back — the preflight's answer, if any, and
+//! the actual request's responses, redirects first — but not always everything the browser sent: a
+//! missing `OPTIONS` before a recorded request means the browser's preflight cache answered it, and a
+//! preflight after a redirect that was not recorded is assumed to have passed (and the verdict says so).
+
+use crate::engine::Engine;
+use crate::fetch::{Answer, Fetch, Sending, Step};
+use crate::request::{Preflight, Request, Response};
+use crate::verdict::Verdict;
+
+/// Judges one `fetch()`: `page_origin` is the calling page's origin (or its URL, or `null`),
+/// `request` what it passed to `fetch()`, `preflight` what the server recorded for the
+/// `OPTIONS`, and `actual` the responses to the actual request — redirects first, the final
+/// response last; empty when the browser never sent it or never got an answer.
+///
+/// ```
+/// use browser_model::{judge, Preflight, Request, Response};
+///
+/// let request = Request::get("http://localhost:8000/api");
+/// let response = Response::new("http://localhost:8000/api", 200);
+/// let verdict = judge("http://localhost:3000", &request, Preflight::NotSent, &[response]);
+/// assert!(!verdict.allowed);
+/// assert_eq!(
+///     verdict.chromium_message.as_deref(),
+///     Some("Access to fetch at 'http://localhost:8000/api' from origin 'http://localhost:3000' \
+///           has been blocked by CORS policy: No 'Access-Control-Allow-Origin' header is present \
+///           on the requested resource.")
+/// );
+/// ```
+pub fn judge(page_origin: &str, request: &Request, preflight: Preflight<'_>, actual: &[Response]) -> Verdict {
+    judge_as(Engine::Chromium, page_origin, request, preflight, actual)
+}
+
+/// [`judge`], walking as `engine` walks (which matters only for the requests after a redirect).
+pub fn judge_as(
+    engine: Engine,
+    page_origin: &str,
+    request: &Request,
+    preflight: Preflight<'_>,
+    actual: &[Response],
+) -> Verdict {
+    let mut fetch = Fetch::start(engine, page_origin, request);
+    let mut responses = actual.iter();
+    let mut preflight_used = false;
+    let mut actual_sent = false;
+    loop {
+        let answer = match fetch.step() {
+            Step::Done(_) => break,
+            Step::Send(out) if out.sending == Sending::Preflight && out.hop == 0 => {
+                preflight_used = true;
+                match preflight {
+                    Preflight::Sent(response) => Answer::Response(response),
+                    Preflight::NotSent if actual.is_empty() => Answer::NotRecorded,
+                    Preflight::NotSent => Answer::FromPreflightCache,
+                }
+            }
+            Step::Send(out) if out.sending == Sending::Preflight => Answer::NotRecorded,
+            Step::Send(_) => {
+                actual_sent = true;
+                responses.next().map_or(Answer::NotRecorded, Answer::Response)
+            }
+        };
+        fetch.feed(answer);
+    }
+    let mut verdict = fetch.into_verdict().unwrap_or_default();
+    if let Preflight::Sent(_) = preflight
+        && !preflight_used
+    {
+        verdict.notes.push(
+            "An OPTIONS was recorded, but this request needs no preflight: it did not come from this \
+             fetch()."
+                .into(),
+        );
+    }
+    if preflight_used && !actual_sent && !actual.is_empty() {
+        verdict.notes.push(
+            "Responses to an actual request were given, but a browser never sends the actual request \
+             after a failed preflight; they were ignored."
+                .into(),
+        );
+    }
+    verdict
+}
