@@ -32,6 +32,8 @@ use rustls::pki_types::{CertificateDer, ServerName};
 use serde_json::{Value, json};
 use tokio::io::{AsyncRead, AsyncWrite};
 
+mod frameworks;
+
 /// How long one request may take, connection included.
 const TIMEOUT: Duration = Duration::from_secs(10);
 /// How much of an answer's body is read (the verdict needs only its head).
@@ -477,6 +479,9 @@ fn scan_for_a_person(probes: &[Probe]) -> String {
             "refused"
         };
         out.push_str(&format!("  {:<30} {:<36} {what}\n", p.kind, p.origin));
+    }
+    if probes.iter().any(|p| p.kind == "any origin" && p.with_credentials) {
+        out.push_str(&frameworks::reflected_with_credentials());
     }
     out
 }

@@ -152,6 +152,8 @@ struct LabPage {
     attacker_origin: String,
     /// `(policy field, header name)` for each header the policy can send: [`HEADER_FIELDS`].
     header_fields: &'static [(&'static str, &'static str)],
+    /// The export's stacks, for its picker: `server::export::STACKS`.
+    stacks: &'static [server::export::Stack],
 }
 
 async fn lab(State(site): State<Site>, headers: HeaderMap) -> Response {
@@ -161,6 +163,7 @@ async fn lab(State(site): State<Site>, headers: HeaderMap) -> Response {
         api_origin: site.config.api_url_for(host).trim_end_matches("/api").to_owned(),
         attacker_origin: site.config.attacker_origin_for(host),
         header_fields: &HEADER_FIELDS,
+        stacks: &server::export::STACKS,
     };
     render(page)
 }

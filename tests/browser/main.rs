@@ -70,8 +70,8 @@ async fn the_tutorial_in_chromium() {
         ("under load on /api, every tab ends on the final policy", |b, s| Box::pin(no_tab_left_behind(b, s))),
         ("cors-sandbox check says what Chromium does", |b, _| Box::pin(check::equals_chromium(b))),
         ("a share link round-trips, asking first", |b, s| Box::pin(share::share_link_round_trips(b, s))),
-        ("the export panel shows every stack for the form's request", |b, s| {
-            Box::pin(export::export_panel_shows_every_stack(b, s))
+        ("the export panel shows each stack from its picker", |b, s| {
+            Box::pin(export::export_panel_shows_each_stack_from_its_picker(b, s))
         }),
         ("the other site's page loads and says what it is", |b, s| {
             Box::pin(async move { attacker::page_loads(&attacker::Engine::Chromium(b), s).await })
