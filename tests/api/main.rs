@@ -17,6 +17,8 @@ mod control;
 mod engine_requests;
 mod exports;
 mod feed;
+#[path = "../support/missing.rs"]
+mod missing;
 mod origin_matchers;
 mod slow_clients;
 mod verdicts;
