@@ -123,7 +123,7 @@ pub(crate) fn cors_check(response: &Response, origin: &Origin, credentials: Cred
 }
 
 /// Chromium's three step-4 failures, in `CheckAccess`'s order.
-fn classify_mismatch(value: &str) -> AccessError {
+pub(crate) fn classify_mismatch(value: &str) -> AccessError {
     if value.contains([' ', ',']) {
         AccessError::MultipleValues(value.to_string())
     } else if value == "null" {
