@@ -18,7 +18,7 @@ pub(crate) fn meaning_and_fix(cause: Cause, stage: Stage, said: &Said<'_>) -> (S
         }
         _ => "the answer",
     };
-    let value = said.value.map_or_else(|| "its value".to_string(), |v| format!("'{v}'"));
+    let value = said.value.map_or_else(|| "not it".to_string(), |v| format!("'{v}'"));
     let method = said.method.unwrap_or("the method");
     let header = said.header.unwrap_or("the header");
     let error_status = said.status.filter(|s| *s >= 400);
@@ -35,15 +35,18 @@ pub(crate) fn meaning_and_fix(cause: Cause, stage: Stage, said: &Said<'_>) -> (S
             ),
         },
         Cause::Cors(E::AllowOriginMismatch | E::PreflightAllowOriginMismatch) => (
-            format!("Access-Control-Allow-Origin on {on} is {value}, which is not byte for byte the page's origin{}.", said.origin.map(|o| format!(" {o}")).unwrap_or_default()),
+            match said.value {
+                Some(_) => format!("Access-Control-Allow-Origin on {on} is {value}, which is not byte for byte the page's origin{}.", said.origin.map(|o| format!(" {o}")).unwrap_or_default()),
+                None => format!("Access-Control-Allow-Origin on {on} names another origin than the page's{}.", said.origin.map(|o| format!(" ({o})")).unwrap_or_default()),
+            },
             format!("Send exactly {} (scheme, host and port, no trailing slash, no path), or * when no credentials are involved.", said.origin_or("the page's origin")),
         ),
         Cause::Cors(E::InvalidAllowOriginValue | E::PreflightInvalidAllowOriginValue) => (
-            format!("Access-Control-Allow-Origin on {on} is {value}, which is not an origin at all (an origin is scheme://host[:port]).", ),
+            format!("Access-Control-Allow-Origin on {on} is {}, which is not an origin at all (an origin is scheme://host[:port]).", if said.value.is_some() { value.as_str() } else { "a value" }),
             format!("Send the page's origin in full, e.g. {}, or *.", said.origin_or("https://app.example.com")),
         ),
         Cause::Cors(E::MultipleAllowOriginValues | E::PreflightMultipleAllowOriginValues) => (
-            format!("Access-Control-Allow-Origin on {on} holds more than one origin ({value}); the browser accepts exactly one. Two layers (a proxy and the app) often each add one."),
+            format!("Access-Control-Allow-Origin on {on} holds more than one origin{}; the browser accepts exactly one. Two layers (a proxy and the app) often each add one.", said.value.map(|_| format!(" ({value})")).unwrap_or_default()),
             "Send one Access-Control-Allow-Origin line with one origin: check the request's Origin against your list on the server and echo the one that matches (with Vary: Origin).".to_string(),
         ),
         Cause::Cors(E::WildcardOriginNotAllowed | E::PreflightWildcardOriginNotAllowed) => (

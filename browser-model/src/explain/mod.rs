@@ -264,13 +264,15 @@ fn explain_reading(line: &str, reading: read::Reading) -> LineExplanation {
     let status = reading.holes.get(Hole::Status).and_then(|s| s.parse::<u16>().ok());
     // The status says where it most likely failed: 204 is a preflight's answer, 3xx a redirect's.
     if let Some(status) = status {
-        let rank = |stage: &Stage| match (status, stage) {
+        let redirect = Cause::Cors(CorsError::PreflightDisallowedRedirect);
+        let rank = |(cause, stage): &(Cause, Stage)| match (status, stage) {
             (204, Stage::Preflight) | (300..=399, Stage::RedirectHop) => 0,
-            (300..=399, Stage::Preflight) => 1,
-            (204, _) | (300..=399, _) => 2,
+            (300..=399, _) if *cause == redirect => 1,
+            (300..=399, Stage::Preflight) => 2,
+            (204, _) | (300..=399, _) => 3,
             _ => 0,
         };
-        found.sort_by_key(|(_, stage)| rank(stage));
+        found.sort_by_key(rank);
     }
     let mut seen = std::collections::HashSet::new();
     found.retain(|c| seen.insert(*c));
@@ -334,7 +336,7 @@ fn explain_reading(line: &str, reading: read::Reading) -> LineExplanation {
     }
 }
 
-/// The known sentence sharing most words with `text`.
+/// The known sentence sharing most words with `text` (Chromium's usual line when none shares any).
 fn closest(text: &str) -> Option<&'static str> {
     let words = |t: &str| -> std::collections::HashSet<String> {
         t.split(|c: char| !c.is_alphanumeric()).filter(|w| w.len() > 2).map(str::to_lowercase).collect()
@@ -343,7 +345,7 @@ fn closest(text: &str) -> Option<&'static str> {
     every_template()
         .into_iter()
         .map(|t| (words(t.0).intersection(&mine).count(), t.0))
-        .filter(|(shared, _)| *shared > 0)
         .max_by_key(|(shared, _)| *shared)
-        .map(|(_, sentence)| sentence)
+        .filter(|(shared, _)| *shared > 0)
+        .map_or(Some(CHROMIUM_ACCESS.0), |(_, sentence)| Some(sentence))
 }

@@ -49,11 +49,13 @@ impl Stage {
     }
 }
 
-/// One failure to try, and whether it came after a redirect to another origin.
+/// One failure to try, and the redirect before it, if any.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Probe {
     pub(crate) failure: Failure,
-    pub(crate) after_redirect: bool,
+    /// `Some(cross)`: the failing answer came after a redirect, to another origin when `cross` (the
+    /// request's `Origin` was then `null`). `None`: no redirect before it, for the CORS check's failures.
+    pub(crate) redirected: Option<bool>,
 }
 
 impl Probe {
@@ -62,7 +64,7 @@ impl Probe {
         match &self.failure {
             Failure::Access { preflight: true, .. } => Stage::Preflight,
             Failure::Access { on_redirect: true, .. } => Stage::RedirectHop,
-            _ if self.after_redirect => Stage::AfterRedirect,
+            _ if self.redirected == Some(true) => Stage::AfterRedirect,
             Failure::Network { preflight, .. } => {
                 if *preflight {
                     Stage::Preflight
@@ -138,7 +140,7 @@ pub(crate) fn probes(reading: &Reading) -> Vec<Probe> {
         on_redirect,
         redirect_to: on_redirect.then(|| target.clone()),
     };
-    let plain = |failure| Probe { failure, after_redirect: false };
+    let plain = |failure| Probe { failure, redirected: None };
     let mut list = Vec::new();
     for error in &errors {
         list.push(plain(access(error, false, false, status.unwrap_or(200))));
@@ -162,11 +164,16 @@ pub(crate) fn probes(reading: &Reading) -> Vec<Probe> {
     for error in &errors {
         list.push(plain(access(error, false, true, redirect_status)));
     }
-    for error in &errors {
-        list.push(Probe {
-            failure: access(error, false, false, status.unwrap_or(200)),
-            after_redirect: true,
-        });
+    // After a redirect: to another origin first when the line's two URLs say so.
+    let cross_first = match (h(Hole::InitialUrl), h(Hole::Url)) {
+        (Some(initial), Some(url)) => origin_of(initial) != origin_of(url),
+        _ => true,
+    };
+    for cross in [cross_first, !cross_first] {
+        for error in &errors {
+            let failure = access(error, false, false, status.unwrap_or(200));
+            list.push(Probe { failure, redirected: Some(cross) });
+        }
     }
     let net_error = h(Hole::NetError).and_then(|e| NETWORK_ERRORS.iter().find(|n| **n == e).copied());
     list.push(plain(Failure::Network { net_error: net_error.or(Some(NETWORK_ERRORS[0])), preflight: false }));
@@ -176,7 +183,7 @@ pub(crate) fn probes(reading: &Reading) -> Vec<Probe> {
     list.push(plain(Failure::UnsafeRedirect { target: target.clone() }));
     list.push(plain(Failure::InvalidRedirect { location: target }));
     list.push(plain(Failure::TooManyRedirects));
-    list.push(Probe { failure: Failure::SameOriginModeRedirect, after_redirect: true });
+    list.push(Probe { failure: Failure::SameOriginModeRedirect, redirected: Some(true) });
     list.push(plain(Failure::RedirectModeError));
     list.push(plain(Failure::SameOriginMode));
     list.push(plain(Failure::NoCorsRedirectNotFollow));
@@ -190,17 +197,20 @@ fn lines_of(engine: Engine, probe: &Probe, reading: &Reading) -> Vec<String> {
     let h = |hole| reading.holes.get(hole);
     let failing_url = h(Hole::Url).unwrap_or("http://api.example/x");
     let origin = h(Hole::Origin).filter(|o| *o != "null").unwrap_or("http://page.example");
-    let initial_url = match h(Hole::InitialUrl) {
-        Some(initial) => initial,
-        None if probe.after_redirect => "http://redirect.example/x",
-        None => failing_url,
+    // The CORS check's failures with no redirect before them name one URL; every other failure names the
+    // URLs the line named.
+    let initial_url = match (h(Hole::InitialUrl), probe.redirected) {
+        (_, None) if matches!(probe.failure, Failure::Access { .. }) => failing_url,
+        (Some(initial), _) => initial,
+        (None, Some(_)) => "http://redirect.example/x",
+        (None, None) => failing_url,
     };
     let page_url = h(Hole::PageUrl).map_or_else(|| format!("{origin}/"), str::to_string);
     let cx = MessageContext {
         initial_url,
         failing_url,
         origin,
-        request_origin: if probe.after_redirect { "null" } else { origin },
+        request_origin: if probe.redirected == Some(true) { "null" } else { origin },
         page_url: &page_url,
     };
     let failure = &probe.failure;
@@ -269,4 +279,10 @@ pub(crate) fn writers_of(reading: &Reading) -> Vec<Probe> {
                 .any(|written| same_sentence(reading, &written))
         })
         .collect()
+}
+
+/// `scheme://host[:port]` of a URL's text.
+fn origin_of(url: &str) -> &str {
+    let after = url.find("://").map_or(0, |i| i + 3);
+    url[after..].find(['/', '?', '#']).map_or(url, |end| &url[..after + end])
 }
