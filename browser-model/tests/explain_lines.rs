@@ -196,3 +196,20 @@ fn every_line_the_model_writes_is_read_back() {
     }
     assert!(read > 20, "only {read} lines read");
 }
+
+/// Chromium's network line: `net::ERR_FAILED` follows every CORS failure; any other error is no answer
+/// at all, which no CORS header fixes.
+#[test]
+fn a_network_line_says_whether_it_is_cors() {
+    let failed = explain_line("Failed to load resource: net::ERR_FAILED").expect("recognised");
+    assert_eq!(failed.role, Role::Companion);
+    assert!(failed.candidates.iter().all(|c| c.cause != Cause::NetworkError), "{:?}", failed.candidates);
+    assert!(failed.candidates.iter().any(|c| c.cause.as_str() == "MissingAllowOriginHeader"));
+    for error in ["net::ERR_CONNECTION_REFUSED", "net::ERR_SOME_FUTURE_ERROR"] {
+        let refused = explain_line(&format!("Failed to load resource: {error}")).expect("recognised");
+        let mut causes: Vec<&str> = refused.candidates.iter().map(|c| c.cause.as_str()).collect();
+        causes.dedup();
+        assert_eq!(causes, ["NetworkError"], "{error}");
+        assert_eq!(refused.role, Role::Names);
+    }
+}
