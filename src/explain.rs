@@ -57,27 +57,34 @@ fn for_a_person(x: &Value) -> String {
     };
     let mut out = String::new();
     let candidates = x["candidates"].as_array().cloned().unwrap_or_default();
+    let words = |c: &Value| match c["stage"].as_str() {
+        Some("preflight") => "on the preflight",
+        Some("redirect-hop") => "on a redirect on the way",
+        Some("after-redirect") => "after a redirect to another origin",
+        Some("before-request") => "before anything was sent",
+        Some("no-answer") => "with no answer at all",
+        _ => "on the answer itself",
+    };
     let stage = |c: &Value| match c["stage"].as_str() {
-        Some("preflight") => " (on the preflight)",
-        Some("redirect-hop") => " (on a redirect on the way)",
-        Some("after-redirect") => " (after a redirect to another origin)",
-        Some("before-request") => " (before anything was sent)",
-        Some("no-answer") => " (no answer at all)",
-        _ => "",
+        Some("response") | None => String::new(),
+        _ => format!(" ({})", words(c)),
     };
     if x["role"] == "companion" {
         out.push_str(&format!(
             "{engine} prints this line beside the one that names the check: paste that one for a precise answer.\n"
         ));
     }
-    match (x["cors_error"].as_str(), candidates.as_slice()) {
-        (Some(error), [first, rest @ ..]) => {
+    let ambiguous = x["ambiguous"].as_bool().unwrap_or(false);
+    match candidates.as_slice() {
+        [first, rest @ ..] if !ambiguous => {
+            let what = if x["cors_error"].is_string() { "The failing check" } else { "What happened" };
             out.push_str(&format!(
-                "{engine} printed this line. The failing check: {error}{}.\n",
+                "{engine} printed this line. {what}: {}{}.\n",
+                s(&first["cause"]),
                 stage(first)
             ));
             if !rest.is_empty() {
-                let elsewhere: Vec<&str> = rest.iter().map(|c| stage(c).trim()).collect();
+                let elsewhere: Vec<&str> = rest.iter().map(words).collect();
                 out.push_str(&format!(
                     "The line does not say where; it could also be {}.\n",
                     elsewhere.join(", ")
@@ -86,9 +93,6 @@ fn for_a_person(x: &Value) -> String {
                     out.push_str(&format!("What settles it: {settle}\n"));
                 }
             }
-        }
-        (_, [one]) => {
-            out.push_str(&format!("{engine} printed this line: {}{}.\n", s(&one["cause"]), stage(one)))
         }
         _ => {
             out.push_str(&format!(

@@ -1,5 +1,6 @@
 //! The `cors-sandbox` command: binds both ports, prints where to go, serves until Ctrl-C or SIGTERM.
 
+use std::io::Write as _;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -164,11 +165,12 @@ fn explain(explain_cli: ExplainCli, cli: &Cli) -> ExitCode {
         Err(why) if explain_cli.json => (2, serde_json::json!({ "error": why }).to_string()),
         Err(why) => (2, format!("cors-sandbox explain: {why}")),
     };
-    if code == 2 && !explain_cli.json {
-        eprintln!("{text}");
+    // A closed pipe (`| head`) is the reader's choice, not an error worth a panic.
+    let _ = if code == 2 && !explain_cli.json {
+        writeln!(std::io::stderr(), "{text}")
     } else {
-        println!("{text}");
-    }
+        writeln!(std::io::stdout(), "{text}")
+    };
     ExitCode::from(code)
 }
 

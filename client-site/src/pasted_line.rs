@@ -55,7 +55,8 @@ pub fn explain(text: &str, lab: &Lab) -> Result<Value, Value> {
             "lab_link": scenario(&explained, c, lab).ok().map(|s| link(lab, &s)),
         })).collect::<Vec<_>>(),
         // The words cannot tell the failing check (several checks print them).
-        "ambiguous": explained.cors_error.is_none() && explained.candidates.len() > 1,
+        "ambiguous": explained.cors_error.is_none()
+            && explained.candidates.iter().any(|c| c.cause != explained.candidates[0].cause),
         "settle": explained.settle,
         "url": e.url,
         "initial_url": e.initial_url,

@@ -195,7 +195,7 @@ async fn every_lab_link_makes_the_engine_print_the_same_line() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/console-lines.json");
     let fixture: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let lab = client_site::pasted_line::Lab { page_origin: sandbox.site.clone() };
-    let (mut reproduced, mut without_link, mut wrong) = (0, 0, Vec::new());
+    let (mut reproduced, mut without_link, mut redirect_modes, mut wrong) = (0, 0, 0, Vec::new());
     for line in fixture["lines"].as_array().unwrap().iter().filter(|l| l["role"] == "cors") {
         let text = line["text"].as_str().unwrap();
         let x = client_site::pasted_line::explain(text, &lab).expect("every recorded line is explained");
@@ -206,6 +206,7 @@ async fn every_lab_link_makes_the_engine_print_the_same_line() {
         let (form, policy) = (&scenario["form"], &scenario["policy"]);
         // `check` sends no redirect mode: those scenarios are the browser test's.
         if form["redirect"] != "follow" {
+            redirect_modes += 1;
             continue;
         }
         let (status, answer) = sandbox.send_policy(reqwest::Method::PUT, &policy.to_string()).await;
@@ -270,7 +271,9 @@ async fn every_lab_link_makes_the_engine_print_the_same_line() {
             wrong.push(format!("{text}\n   the lab printed {printed:?}"));
         }
     }
-    println!("lab links reproduced: {reproduced}; lines the lab cannot set up: {without_link}");
+    println!(
+        "lab links reproduced: {reproduced}; with a redirect mode (not run): {redirect_modes}; lines the lab cannot set up: {without_link}"
+    );
     assert!(wrong.is_empty(), "{} lab link(s) print another line:\n{}", wrong.len(), wrong.join("\n"));
     assert!(reproduced > 150, "only {reproduced} reproduced");
     sandbox.stop().await;

@@ -265,7 +265,11 @@ fn explain_reading(line: &str, reading: read::Reading) -> LineExplanation {
     // The status says where it most likely failed: 204 is a preflight's answer, 3xx a redirect's.
     if let Some(status) = status {
         let redirect = Cause::Cors(CorsError::PreflightDisallowedRedirect);
+        let bad_status = Cause::Cors(CorsError::PreflightInvalidStatus);
         let rank = |(cause, stage): &(Cause, Stage)| match (status, stage) {
+            // A line that names a preflight's error status most likely means just that.
+            (400..=599, _) if *cause == bad_status => 0,
+            (400..=599, _) => 1,
             (204, Stage::Preflight) | (300..=399, Stage::RedirectHop) => 0,
             (300..=399, _) if *cause == redirect => 1,
             (300..=399, Stage::Preflight) => 2,
@@ -299,8 +303,7 @@ fn explain_reading(line: &str, reading: read::Reading) -> LineExplanation {
         Some(Cause::Cors(error)) if causes.len() == 1 => Some(*error),
         _ => None,
     };
-    let settle = advice::settling_question(&found, reading.engine == Engine::Firefox)
-        .filter(|_| causes.len() > 1 || found.len() > 1);
+    let settle = advice::settling_question(&found, reading.engine == Engine::Firefox);
     let role = if COMPANIONS.contains(&reading.sentence)
         || (reading.sentence == CHROMIUM_NETWORK && h(Hole::NetError).as_deref() == Some("net::ERR_FAILED"))
     {
