@@ -213,3 +213,24 @@ fn a_network_line_says_whether_it_is_cors() {
         assert_eq!(refused.role, Role::Names);
     }
 }
+
+/// Lines built to make a reader backtrack — a frame repeated, quotes everywhere, 64 KiB of them — are
+/// answered (read or refused) at once: the reader bounds its own work.
+#[test]
+fn hostile_lines_are_answered_quickly() {
+    let started = std::time::Instant::now();
+    let firefox =
+        "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at ";
+    for piece in
+        ["Access to fetch at '", "' from origin '", "'", "Origin ", firefox, "(Reason: ", "a '", "‘’"]
+    {
+        let inner = piece.repeat((browser_model::MAX_INPUT - 200) / piece.len());
+        let _ = explain_line(&inner);
+        let line = format!(
+            "Access to fetch at 'http://a/' from origin '{inner}' has been blocked by CORS policy: x"
+        );
+        assert!(line.len() <= browser_model::MAX_INPUT);
+        let _ = explain_line(&line);
+    }
+    assert!(started.elapsed() < std::time::Duration::from_secs(20), "took {:?}", started.elapsed());
+}

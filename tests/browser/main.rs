@@ -117,8 +117,10 @@ async fn the_tutorial_in_chromium() {
     ];
     // `BROWSER_CASES=share,explain` runs only the cases whose names contain one of the words, and no
     // Firefox or WebKit part (for working on one case; CI runs them all).
-    let only: Option<Vec<String>> =
-        std::env::var("BROWSER_CASES").ok().map(|v| v.split(',').map(str::to_owned).collect());
+    let only: Option<Vec<String>> = std::env::var("BROWSER_CASES")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .map(|v| v.split(',').map(str::to_owned).collect());
     for (name, case) in cases {
         if only.as_ref().is_some_and(|words| !words.iter().any(|w| name.contains(w.as_str()))) {
             continue;
