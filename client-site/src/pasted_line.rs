@@ -89,12 +89,17 @@ pub fn check_command(explained: &LineExplanation, candidate: &Candidate) -> Stri
     let url = e.initial_url.as_deref().or(e.url.as_deref()).unwrap_or("URL-THE-PAGE-FETCHED");
     let origin = e.origin.as_deref().filter(|o| *o != "null").unwrap_or("YOUR-PAGE-ORIGIN");
     let mut command = format!("cors-sandbox check {} --origin {}", shell_quote(url), shell_quote(origin));
+    // Only what the line said: the lab's own stand-ins (a PUT to cause a preflight) are not the user's request.
     let (form, _) = request_and_policy(explained, candidate, "http://localhost:3000");
-    if let Some(method) = form["method"].as_str().filter(|m| *m != "GET") {
-        command.push_str(&format!(" -X {}", shell_quote(method)));
-    }
-    if let Some(header) = form["headers"].as_str().filter(|h| !h.is_empty()) {
-        command.push_str(&format!(" -H {}", shell_quote(header)));
+    match (&e.method, &e.header) {
+        (Some(method), _) => command.push_str(&format!(" -X {}", shell_quote(method))),
+        (None, Some(_)) => {
+            let header = form["headers"].as_str().unwrap_or_default();
+            command.push_str(&format!(" -H {}", shell_quote(header)));
+        }
+        // A preflight failed, and the line does not say what the page sent that needed one.
+        (None, None) if candidate.stage == Stage::Preflight => command.push_str(" -X 'YOUR-METHOD'"),
+        (None, None) => {}
     }
     if form["credentials"] == "include" {
         command.push_str(" --credentials include");
