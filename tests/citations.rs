@@ -41,7 +41,7 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) {
                 walk(&path, files);
             }
         } else if [".rs", ".md", ".js", ".html", ".css", ".toml", ".py"].iter().any(|ext| name.ends_with(ext))
-            || path.parent().is_some_and(|p| p.ends_with("scripts") || p.ends_with(".ci"))
+            || path.parent().and_then(Path::file_name).is_some_and(|dir| dir == "scripts" || dir == ".ci")
         {
             files.push(path);
         }
