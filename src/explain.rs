@@ -50,25 +50,10 @@ pub fn run(text: &str, lab_origin: &str, json: bool) -> (u8, String) {
 
 fn for_a_person(x: &Value) -> String {
     let s = |v: &Value| v.as_str().unwrap_or_default().to_string();
-    let engine = match x["engine"].as_str() {
-        Some("firefox") => "Firefox",
-        Some("webkit") => "WebKit (Safari)",
-        _ => "Chromium",
-    };
+    let engine = x["engine_name"].as_str().unwrap_or("Chromium");
     let mut out = String::new();
     let candidates = x["candidates"].as_array().cloned().unwrap_or_default();
-    let words = |c: &Value| match c["stage"].as_str() {
-        Some("preflight") => "on the preflight",
-        Some("redirect-hop") => "on a redirect on the way",
-        Some("after-redirect") => "after a redirect to another origin",
-        Some("before-request") => "before anything was sent",
-        Some("no-answer") => "with no answer at all",
-        _ => "on the answer itself",
-    };
-    let stage = |c: &Value| match c["stage"].as_str() {
-        Some("response") | None => String::new(),
-        _ => format!(" ({})", words(c)),
-    };
+    let stage = |c: &Value| c["where"].as_str().map(|words| format!(" ({words})")).unwrap_or_default();
     if x["role"] == "companion" {
         out.push_str(&format!(
             "{engine} prints this line beside the one that names the check: paste that one for a precise answer.\n"
@@ -84,7 +69,8 @@ fn for_a_person(x: &Value) -> String {
                 stage(first)
             ));
             if !rest.is_empty() {
-                let elsewhere: Vec<&str> = rest.iter().map(words).collect();
+                let elsewhere: Vec<&str> =
+                    rest.iter().map(|c| c["where"].as_str().unwrap_or("on the answer itself")).collect();
                 out.push_str(&format!(
                     "The line does not say where; it could also be {}.\n",
                     elsewhere.join(", ")

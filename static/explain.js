@@ -4,14 +4,6 @@
 import { para, definitionList, whyItFailed } from './page.js';
 
 const $ = (selector) => document.querySelector(selector);
-const ENGINES = { chromium: 'Chromium', firefox: 'Firefox', webkit: 'WebKit (Safari)' };
-const STAGES = {
-  preflight: 'on the preflight, the OPTIONS request',
-  'redirect-hop': 'on a redirect on the way',
-  'after-redirect': 'after a redirect to another origin',
-  'before-request': 'before anything was sent',
-  'no-answer': 'no answer at all',
-};
 
 $('#explain-form').addEventListener('submit', async (event) => {
   event.preventDefault();
@@ -33,8 +25,8 @@ $('#explain-form').addEventListener('submit', async (event) => {
 
 // The answer as elements, every text through textContent.
 function explanation(x) {
-  const engine = ENGINES[x.engine] ?? x.engine;
-  const where = (c) => (STAGES[c.stage] ? ` (${STAGES[c.stage]})` : '');
+  const engine = x.engine_name;
+  const where = (c) => (c.where ? ` (${c.where})` : '');
   const nodes = [];
   if (x.role === 'companion') {
     nodes.push(para(`${engine} prints this line beside the one that names the check: paste that one for a precise answer.`, 'hint'));

@@ -88,15 +88,12 @@ export function whyView(verdict, js) {
   }
   const nodes = [para(verdict.rule ?? '', verdict.allowed ? 'ok' : 'blocked')];
   // This browser's own lines first, the other engines' under a fold each.
-  const engines = [
-    { name: 'Chromium', lines: verdict.chromium_messages ?? (verdict.chromium_message ? [verdict.chromium_message] : []) },
-    { name: 'Firefox', lines: verdict.firefox_messages ?? (verdict.firefox_message ? [verdict.firefox_message] : []) },
-    // WebKit's lines as WebKitGTK's WebCore prints them; Safari shares WebCore's words but not its network stack.
-    { name: 'WebKit (Safari\'s engine)', lines: verdict.webkit_messages ?? [], note: WEBKIT_NOTE },
-  ];
+  // The engines and their lines as the model gives them; WebKit's as WebKitGTK's WebCore prints them
+  // (Safari shares WebCore's words but not its network stack).
+  const engines = (verdict.engines ?? []).map((e) => (e.engine === 'webkit' ? { ...e, note: WEBKIT_NOTE } : e));
   const here = engines.findIndex((engine) => engine.name.startsWith(thisEngine()));
   const [own] = engines.splice(here < 0 ? 0 : here, 1);
-  if (own.lines.length) {
+  if (own?.lines.length) {
     nodes.push(para(`${own.name} prints ${own.lines.length === 1 ? 'this' : 'these lines'} in the console (F12, Console tab):`));
     nodes.push(...own.lines.map(consoleLine));
     if (own.note) nodes.push(para(own.note, 'hint'));
@@ -104,7 +101,7 @@ export function whyView(verdict, js) {
   for (const other of engines.filter((engine) => engine.lines.length)) {
     const fold = document.createElement('details');
     fold.append(Object.assign(document.createElement('summary'), {
-      textContent: own.lines.length ? `${other.name} says it differently` : `${other.name} prints`,
+      textContent: own?.lines.length ? `${other.name} says it differently` : `${other.name} prints`,
     }));
     fold.append(...other.lines.map(consoleLine));
     if (other.note) fold.append(para(other.note, 'hint'));

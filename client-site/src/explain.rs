@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use server::Exchange;
 
 use crate::judgement::Judgement;
-use browser_model::{CheckId, CorsError, LocalNetworkAccess, ResponseType, Verdict};
+use browser_model::{CheckId, CorsError, Engine, LocalNetworkAccess, ResponseType, Verdict};
 use serde::Serialize;
 
 /// `exchange` as `GET /sandbox/log` and the live feed show it: the API's record plus its judgement.
@@ -104,6 +104,16 @@ pub struct VerdictView<'a> {
     pub js_error: Option<&'a str>,
     /// Local Network Access, when a request needed the permission.
     pub local_network_access: Option<&'a LocalNetworkAccess>,
+    /// Each engine's lines, in the engines' order, with the engine's word and name: what the page lists.
+    pub engines: Vec<EngineLines<'a>>,
+}
+
+/// One engine's console lines for a verdict.
+#[derive(Debug, Serialize)]
+pub struct EngineLines<'a> {
+    pub engine: Engine,
+    pub name: &'static str,
+    pub lines: Vec<&'a str>,
 }
 
 impl<'a> VerdictView<'a> {
@@ -117,12 +127,7 @@ impl<'a> VerdictView<'a> {
             failed_check: verdict.failed_check.as_ref().and_then(|f| f.devtools_enum),
             rule: rule_of(verdict),
             chromium_message: verdict.chromium_message.as_deref(),
-            chromium_messages: verdict
-                .chromium_message
-                .iter()
-                .chain(&verdict.chromium_network_message)
-                .map(String::as_str)
-                .collect(),
+            chromium_messages: lines_of(verdict, Engine::Chromium),
             firefox_message: verdict.firefox_message.as_deref(),
             firefox_messages: &verdict.firefox_messages,
             webkit_message: verdict.webkit_message.as_deref(),
@@ -130,7 +135,25 @@ impl<'a> VerdictView<'a> {
             readable_headers: &verdict.readable_headers,
             js_error: verdict.js_error.as_deref(),
             local_network_access: verdict.local_network_access.as_ref(),
+            engines: Engine::ALL
+                .into_iter()
+                .map(|engine| EngineLines { engine, name: engine.name(), lines: lines_of(verdict, engine) })
+                .collect(),
         }
+    }
+}
+
+/// Every line `engine` prints for `verdict`, in order.
+fn lines_of(verdict: &Verdict, engine: Engine) -> Vec<&str> {
+    match engine {
+        Engine::Chromium => verdict
+            .chromium_message
+            .iter()
+            .chain(&verdict.chromium_network_message)
+            .map(String::as_str)
+            .collect(),
+        Engine::Firefox => verdict.firefox_messages.iter().map(String::as_str).collect(),
+        Engine::Webkit => verdict.webkit_messages.iter().map(String::as_str).collect(),
     }
 }
 

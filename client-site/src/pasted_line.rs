@@ -42,6 +42,7 @@ pub fn explain(text: &str, lab: &Lab) -> Result<Value, Value> {
     let e = &explained.extracted;
     Ok(json!({
         "engine": explained.engine,
+        "engine_name": explained.engine.name(),
         "line": explained.line,
         "sentence": explained.sentence,
         "role": match explained.role { Role::Names => "names-the-check", Role::Companion => "companion" },
@@ -50,6 +51,7 @@ pub fn explain(text: &str, lab: &Lab) -> Result<Value, Value> {
             "cause": c.cause.as_str(),
             "cors_error": c.cause.cors_error(),
             "stage": c.stage.as_str(),
+            "where": c.stage.words(),
             "meaning": c.meaning,
             "fix": c.fix,
             "lab_link": scenario(&explained, c, lab).ok().map(|s| link(lab, &s)),

@@ -47,6 +47,19 @@ impl Stage {
             Stage::NoAnswer => "no-answer",
         }
     }
+
+    /// Where in the walk, in words, for a person: `on the preflight, the OPTIONS request`; `None` for the
+    /// answer itself.
+    pub const fn words(self) -> Option<&'static str> {
+        match self {
+            Stage::Response => None,
+            Stage::Preflight => Some("on the preflight, the OPTIONS request"),
+            Stage::RedirectHop => Some("on a redirect on the way"),
+            Stage::AfterRedirect => Some("after a redirect to another origin"),
+            Stage::BeforeRequest => Some("before anything was sent"),
+            Stage::NoAnswer => Some("with no answer at all"),
+        }
+    }
 }
 
 /// One failure to try, and the redirect before it, if any.
