@@ -96,7 +96,7 @@ pub use address_space::{AddressSpace, Permission};
 pub use allow_list::header_names as allowed_header_names;
 pub use engine::Engine;
 pub use fetch::{Answer, CookieJar, Fetch, Outgoing, Sending, Step, is_potentially_trustworthy};
-pub use judge::{judge, judge_as};
+pub use judge::{judge, judge_as, judge_from_http_cache, judge_in};
 pub use local_network::{LocalNetworkAccess, PageState};
 pub use names::{CheckId, CorsError, ResponseType};
 pub use preflight::{PreflightReason, preflight_needed};

@@ -167,6 +167,7 @@ pub(crate) fn chromium_network(failure: &Failure) -> Option<String> {
     }
     let net_error = match failure {
         Failure::Network { net_error, .. } => (*net_error)?,
+        Failure::CachedAnswerUnknown => return None,
         Failure::UnsafeRedirect { .. } => "net::ERR_UNSAFE_REDIRECT",
         Failure::InvalidRedirect { .. } => "net::ERR_INVALID_REDIRECT",
         Failure::TooManyRedirects => "net::ERR_TOO_MANY_REDIRECTS",
@@ -258,11 +259,11 @@ pub(crate) fn firefox_console(failure: &Failure, cx: &MessageContext<'_>) -> Vec
                 ));
             }
         },
-        Failure::InvalidAllowMethods { token } => lines.push(blocked(
+        Failure::InvalidAllowMethods { token, .. } => lines.push(blocked(
             url,
             &format!("invalid token ‘{token}’ in CORS header ‘Access-Control-Allow-Methods’"),
         )),
-        Failure::InvalidAllowHeaders { token } => lines.push(blocked(
+        Failure::InvalidAllowHeaders { token, .. } => lines.push(blocked(
             url,
             &format!("invalid token ‘{token}’ in CORS header ‘Access-Control-Allow-Headers’"),
         )),
@@ -294,6 +295,8 @@ pub(crate) fn firefox_console(failure: &Failure, cx: &MessageContext<'_>) -> Vec
         // Firefox prints nothing for no-cors with a non-follow redirect mode, nor for a redirect under
         // `redirect: "error"` (measured).
         Failure::NoCorsRedirectNotFollow | Failure::RedirectModeError => return lines,
+        // Nothing is known of the cached answer, so no line is predicted.
+        Failure::CachedAnswerUnknown => return lines,
         // A preflight that got no answer: Firefox prints "did not succeed" twice (docs/console-messages.md row 28).
         Failure::Network { preflight: true, .. } => lines.push(did_not_succeed(url)),
         Failure::RedirectContainsCredentials { .. }
@@ -402,19 +405,30 @@ pub(crate) fn webkit_console(failure: &Failure, cx: &MessageContext<'_>) -> Vec<
             "Request header field {} is not allowed by Access-Control-Allow-Headers.",
             title_case(name)
         )),
-        Failure::InvalidAllowHeaders { token } => {
-            Some(format!("Header Access-Control-Allow-Headers has an invalid value: {token}"))
+        // Measured: the whole header value, where Firefox names only the first bad token
+        // (`x-api-key, bad name`; WebCore's `parseAccessControlAllowList` fails for the list as a whole).
+        Failure::InvalidAllowHeaders { value, .. } => {
+            Some(format!("Header Access-Control-Allow-Headers has an invalid value: {value}"))
         }
-        Failure::InvalidAllowMethods { token } => {
-            Some(format!("Header Access-Control-Allow-Methods has an invalid value: {token}"))
+        Failure::InvalidAllowMethods { value, .. } => {
+            Some(format!("Header Access-Control-Allow-Methods has an invalid value: {value}"))
         }
         Failure::RedirectModeError => {
             Some(format!("Not allowed to follow a redirection while loading {}", cx.initial_url))
         }
-        // Measured: WebKit prints nothing for these.
-        Failure::NoCorsRedirectNotFollow | Failure::SameOriginMode | Failure::SameOriginModeRedirect => {
-            return Vec::new();
+        // Refused inside the `fetch()` call itself (measured, docs/console-messages.md §5.1 rows 24 and 25;
+        // each line carries the script's place first, which is why a reader of lines *starting* with
+        // `CONSOLE` once saw nothing): no `SECURITY ERROR` line for the mode, three lines for no-cors.
+        Failure::SameOriginMode => return vec![format!("Fetch API cannot load {}.", cx.initial_url)],
+        Failure::NoCorsRedirectNotFollow => {
+            return vec![
+                "No-Cors mode requires follow redirect mode".into(),
+                "Not allowed to request resource".into(),
+                format!("Fetch API cannot load {} due to access control checks.", cx.initial_url),
+            ];
         }
+        // Not measured in WebKit: no line is predicted rather than a guessed one.
+        Failure::SameOriginModeRedirect => return Vec::new(),
         // Answered above.
         Failure::RedirectContainsCredentials { .. }
         | Failure::RedirectToNonHttp { .. }
@@ -423,7 +437,7 @@ pub(crate) fn webkit_console(failure: &Failure, cx: &MessageContext<'_>) -> Vec<
         | Failure::TooManyRedirects => None,
         // Not measured in WebKit yet: no line is predicted rather than a guessed one.
         Failure::Network { .. } | Failure::UnsupportedScheme { .. } => None,
-        Failure::LocalNetwork { .. } | Failure::MixedContent { .. } => None,
+        Failure::LocalNetwork { .. } | Failure::MixedContent { .. } | Failure::CachedAnswerUnknown => None,
     };
     let Some(check) = check else { return Vec::new() };
     // A redirect that fails the check is named by where it pointed.
@@ -563,7 +577,47 @@ mod tests {
                 format!("Fetch API cannot load {hop} due to access control checks."),
             ]
         );
-        assert!(webkit_console(&Failure::SameOriginMode, &cx(url, url)).is_empty());
-        assert!(webkit_console(&Failure::NoCorsRedirectNotFollow, &cx(url, url)).is_empty());
+    }
+
+    /// WebKit's refusals inside `fetch()` itself, and an unparsable list quoted whole (docs/console-messages.md
+    /// §5.1; tests/fixtures/console-lines.json's `same-origin-mode` and `no-cors-manual-redirect`).
+    #[test]
+    fn webkit_lines_of_early_refusals_and_unparsable_lists() {
+        let url = "http://localhost:8000/api";
+        let cases: [(Failure, &[&str]); 4] = [
+            (Failure::SameOriginMode, &["Fetch API cannot load http://localhost:8000/api."]),
+            (
+                Failure::NoCorsRedirectNotFollow,
+                &[
+                    "No-Cors mode requires follow redirect mode",
+                    "Not allowed to request resource",
+                    "Fetch API cannot load http://localhost:8000/api due to access control checks.",
+                ],
+            ),
+            (
+                Failure::InvalidAllowHeaders {
+                    token: "bad name".into(),
+                    value: "x-api-key, bad name".into(),
+                },
+                &[
+                    "Header Access-Control-Allow-Headers has an invalid value: x-api-key, bad name",
+                    "Fetch API cannot load http://localhost:8000/api due to access control checks.",
+                ],
+            ),
+            (
+                Failure::InvalidAllowMethods { token: "PUT POST".into(), value: "GET, PUT POST".into() },
+                &[
+                    "Header Access-Control-Allow-Methods has an invalid value: GET, PUT POST",
+                    "Fetch API cannot load http://localhost:8000/api due to access control checks.",
+                ],
+            ),
+        ];
+        for (failure, lines) in cases {
+            assert_eq!(webkit_console(&failure, &cx(url, url)), lines, "{failure:?}");
+        }
+        // Firefox names the first bad token only.
+        let headers =
+            Failure::InvalidAllowHeaders { token: "bad name".into(), value: "x-api-key, bad name".into() };
+        assert!(firefox_console(&headers, &cx(url, url))[0].contains("invalid token ‘bad name’"));
     }
 }
