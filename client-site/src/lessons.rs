@@ -12,10 +12,12 @@ use crate::lab::{Attempt, Joined};
 use browser_model::{CorsError, Mode, PreflightReason, ResponseType};
 
 mod attack;
+mod local_network;
 mod setup;
 
 use attack::ATTACK_PARTS;
 pub use attack::{ATTACKER_LESSON, AttackSeen};
+pub use local_network::LOCAL_NETWORK_LESSON;
 pub use setup::{Form, GET, Setup, SetupPolicy, Then};
 use setup::{preset, send};
 
@@ -119,7 +121,7 @@ impl<'a> Observation<'a> {
 
 /// The lessons, in the order the lab teaches them (docs/lessons.md says which misunderstanding each
 /// starts from).
-pub const LESSONS: [Lesson; 13] = [
+pub const LESSONS: [Lesson; 14] = [
     Lesson {
         id: "preflight",
         how: "Choose the Permissive policy, method POST, body JSON, and send. The API's record shows an OPTIONS your code never wrote. Then try body text: no preflight.",
@@ -363,7 +365,7 @@ pub const LESSONS: [Lesson; 13] = [
             },
             Part {
                 link: None,
-                text: "mode: 'no-cors' with a redirect mode other than follow: Chromium refuses it before sending (\"Fetch API cannot load …\"); Firefox and WebKit refuse it without a word",
+                text: "mode: 'no-cors' with a redirect mode other than follow: refused before sending — Chromium says \"Fetch API cannot load …\", WebKit \"No-Cors mode requires follow redirect mode\" and two lines more, and Firefox nothing at all",
                 seen_in: |o| {
                     !o.resolved
                         && o.attempt.mode == Mode::NoCors
@@ -422,6 +424,7 @@ pub const LESSONS: [Lesson; 13] = [
             Then::Attack { button: "steal-here", label: "Steal the account" },
         ),
     },
+    local_network::LESSON,
 ];
 
 /// Which parts of which lessons the sandbox has seen.

@@ -40,7 +40,7 @@ fn axe_source() -> Result<Option<String>, String> {
     }
 }
 
-/// `/`, `/lab` and the other site's page, each in light and dark mode: axe-core reports no WCAG 2.1 A or
+/// `/`, `/lab`, `/local-network` and the other site's page, each in light and dark mode: axe-core reports no WCAG 2.1 A or
 /// AA violation.
 pub async fn no_violations(browser: &Browser, sandbox: &SandboxProcess) -> Result<(), String> {
     let Some(axe) = axe_source()? else {
@@ -53,6 +53,7 @@ pub async fn no_violations(browser: &Browser, sandbox: &SandboxProcess) -> Resul
         let pages = [
             (&sandbox.site, "/", "#send"),
             (&sandbox.site, "/lab", "#lab-send"),
+            (&sandbox.site, "/local-network", "#lna-try"),
             (&sandbox.attacker, "/", "#steal-here"),
         ];
         for (origin, path, ready) in pages {

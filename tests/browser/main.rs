@@ -17,6 +17,7 @@ mod firefox_lab;
 mod harness;
 mod lab;
 mod lessons;
+mod local_network;
 mod redirects;
 mod robust;
 mod sandbox;
@@ -187,6 +188,27 @@ async fn check_follows_redirects_as_the_browsers_do() {
 async fn check_agrees_with_the_browsers_on_wpt_cors() {
     let _turn = ONE_AT_A_TIME.lock().await;
     wpt::run().await;
+}
+
+/// The Local Network Access lesson in headless Chromium: refused, then granted (tests/browser/local_network.rs).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn local_network_access_in_chromium() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    local_network::in_chromium().await.expect("the lesson in Chromium");
+}
+
+/// The Local Network Access lesson in Firefox, made public by its pref: denied, then granted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn local_network_access_in_firefox() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    local_network::in_firefox().await.expect("the lesson in Firefox");
+}
+
+/// The Local Network Access lesson's page in WebKit, which has none: ordinary CORS, in its words.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn local_network_access_in_webkit() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    local_network::in_webkit().await.expect("the lesson's page in WebKit");
 }
 
 type CaseFn = for<'a> fn(
