@@ -18,6 +18,7 @@ mod harness;
 mod lab;
 mod lessons;
 mod local_network;
+mod namespace;
 mod redirects;
 mod robust;
 mod sandbox;
@@ -209,6 +210,28 @@ async fn local_network_access_in_firefox() {
 async fn local_network_access_in_webkit() {
     let _turn = ONE_AT_A_TIME.lock().await;
     local_network::in_webkit().await.expect("the lesson's page in WebKit");
+}
+
+/// `cors-sandbox check` against Chromium on loopback and private targets, inside a network namespace the test
+/// makes (tests/browser/namespace.rs).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_equals_chromium_on_private_addresses() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    tokio::task::spawn_blocking(namespace::run_in_a_namespace)
+        .await
+        .expect("joined")
+        .expect("check equals Chromium");
+}
+
+/// The same, inside the namespace: run by the test above, never alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "run inside a network namespace by check_equals_chromium_on_private_addresses"]
+async fn check_equals_chromium_inside_the_namespace() {
+    assert!(
+        std::env::var_os("CORS_SANDBOX_INSIDE_NETNS").is_some(),
+        "run it through check_equals_chromium_on_private_addresses"
+    );
+    namespace::inside().await.expect("check equals Chromium inside the namespace");
 }
 
 type CaseFn = for<'a> fn(
