@@ -25,6 +25,7 @@
 //! - [`judgement`]: one verdict per exchange, from what its record proves — never a guess.
 //! - [`verdicts`]: the judgement of each exchange, made once and kept beside the log.
 //! - [`explain`]: an exchange as the browser saw it: the verdict in the page's words.
+//! - [`pasted_line`]: a pasted console line explained, the lab scenario that prints it, and the check command.
 //! - [`presets`]: named policies: the common ones, a correct credentialed setup, the classic mistakes.
 //! - [`progress`]: the tutorial's steps, ticked by what the sandbox observes.
 
@@ -42,6 +43,7 @@ pub mod lab;
 pub mod lessons;
 pub mod local_network;
 pub mod pages;
+pub mod pasted_line;
 pub mod presets;
 pub mod progress;
 pub mod site;

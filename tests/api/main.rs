@@ -7,6 +7,7 @@
 //! - `verdicts`: the log and the one verdict each exchange gets;
 //! - `feed`: the live feed, the tutorial's steps, and shutdown;
 //! - `cli`: the binary itself;
+//! - `explain`: `cors-sandbox explain`, the lab's explain box, and what its lab links set up;
 //! - `engine_requests`: the measured fixtures of docs/requests.md, and the scripted server that replays them;
 //! - `slow_clients`: clients that send too slowly.
 
@@ -15,8 +16,11 @@ mod check;
 mod cli;
 mod control;
 mod engine_requests;
+mod explain;
 mod exports;
 mod feed;
+#[path = "../support/missing.rs"]
+mod missing;
 mod origin_matchers;
 mod slow_clients;
 mod verdicts;

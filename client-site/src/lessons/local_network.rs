@@ -4,7 +4,7 @@
 use browser_model::{CorsError, Permission};
 
 use super::setup::{Setup, SetupPolicy, Then};
-use super::{Lesson, Observation, Part};
+use super::{Detector, Lesson, Observation, Part};
 
 /// The lesson's id.
 pub const LOCAL_NETWORK_LESSON: &str = "local-network-access";
@@ -22,20 +22,20 @@ pub(super) const LESSON: Lesson = Lesson {
         Part {
             link: None,
             text: "a public page's fetch() to localhost is refused before it leaves the browser: the API's log shows nothing (the permission blocked, or nobody could answer)",
-            seen_in: |o| {
+            seen_in: Detector::Attempt(|o| {
                 from_public_page(o)
                     && !o.resolved
                     && o.nothing_reached_the_api
                     && o.failed == Some(CorsError::LocalNetworkAccessPermissionDenied)
-            },
+            }),
         },
         Part {
             link: None,
             text: "with the loopback-network permission allowed, the same request reaches the API",
-            seen_in: |o| {
+            seen_in: Detector::Attempt(|o| {
                 o.attempt.local_network.as_ref().is_some_and(|r| r.permission == Some(Permission::Granted))
                     && !o.actual.is_empty()
-            },
+            }),
         },
     ],
     // Any origin may read the answer, so that once the permission is given the page reads it.
