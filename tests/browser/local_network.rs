@@ -352,3 +352,24 @@ async fn pass_on(State(proxy): State<Proxy>, request: Request) -> Response {
         Err(e) => (StatusCode::BAD_GATEWAY, e.to_string()).into_response(),
     }
 }
+
+/// The lesson in headless Chromium: refused, then granted (`cargo test --test browser local_network_access`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn local_network_access_in_chromium() {
+    let _turn = crate::ONE_AT_A_TIME.lock().await;
+    in_chromium().await.expect("the lesson in Chromium");
+}
+
+/// The lesson in Firefox, made public by its pref: denied, then granted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn local_network_access_in_firefox() {
+    let _turn = crate::ONE_AT_A_TIME.lock().await;
+    in_firefox().await.expect("the lesson in Firefox");
+}
+
+/// The lesson's page in WebKit, which has no Local Network Access: ordinary CORS, in its words.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn local_network_access_in_webkit() {
+    let _turn = crate::ONE_AT_A_TIME.lock().await;
+    in_webkit().await.expect("the lesson's page in WebKit");
+}

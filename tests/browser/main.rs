@@ -251,49 +251,6 @@ async fn check_agrees_with_the_browsers_on_wpt_cors() {
     wpt::run().await;
 }
 
-/// The Local Network Access lesson in headless Chromium: refused, then granted (tests/browser/local_network.rs).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn local_network_access_in_chromium() {
-    let _turn = ONE_AT_A_TIME.lock().await;
-    local_network::in_chromium().await.expect("the lesson in Chromium");
-}
-
-/// The Local Network Access lesson in Firefox, made public by its pref: denied, then granted.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn local_network_access_in_firefox() {
-    let _turn = ONE_AT_A_TIME.lock().await;
-    local_network::in_firefox().await.expect("the lesson in Firefox");
-}
-
-/// The Local Network Access lesson's page in WebKit, which has none: ordinary CORS, in its words.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn local_network_access_in_webkit() {
-    let _turn = ONE_AT_A_TIME.lock().await;
-    local_network::in_webkit().await.expect("the lesson's page in WebKit");
-}
-
-/// `cors-sandbox check` against Chromium on loopback and private targets, inside a network namespace the test
-/// makes (tests/browser/namespace.rs).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn check_equals_chromium_on_private_addresses() {
-    let _turn = ONE_AT_A_TIME.lock().await;
-    tokio::task::spawn_blocking(namespace::run_in_a_namespace)
-        .await
-        .expect("joined")
-        .expect("check equals Chromium");
-}
-
-/// The same, inside the namespace: run by the test above, never alone.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "run inside a network namespace by check_equals_chromium_on_private_addresses"]
-async fn check_equals_chromium_inside_the_namespace() {
-    assert!(
-        std::env::var_os("CORS_SANDBOX_INSIDE_NETNS").is_some(),
-        "run it through check_equals_chromium_on_private_addresses"
-    );
-    namespace::inside().await.expect("check equals Chromium inside the namespace");
-}
-
 type CaseFn = for<'a> fn(
     &'a Browser,
     &'a SandboxProcess,

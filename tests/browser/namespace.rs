@@ -29,7 +29,7 @@ use serde_json::{Value, json};
 use crate::harness::Browser;
 
 /// The inner test's name, and the variable that tells it it runs inside the namespace.
-const INNER: &str = "check_equals_chromium_inside_the_namespace";
+const INNER: &str = "namespace::check_equals_chromium_inside_the_namespace";
 const INSIDE: &str = "CORS_SANDBOX_INSIDE_NETNS";
 
 /// The outer test: makes the namespace and runs the inner test in it.
@@ -224,4 +224,20 @@ async fn one(
         ));
     }
     Ok(resolved)
+}
+
+/// `cors-sandbox check` against Chromium on loopback and private targets, inside a network namespace the test
+/// makes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_equals_chromium_on_private_addresses() {
+    let _turn = crate::ONE_AT_A_TIME.lock().await;
+    tokio::task::spawn_blocking(run_in_a_namespace).await.expect("joined").expect("check equals Chromium");
+}
+
+/// The same, inside the namespace: run by the test above, never alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "run inside a network namespace by check_equals_chromium_on_private_addresses"]
+async fn check_equals_chromium_inside_the_namespace() {
+    assert!(std::env::var_os(INSIDE).is_some(), "run it through check_equals_chromium_on_private_addresses");
+    inside().await.expect("check equals Chromium inside the namespace");
 }
