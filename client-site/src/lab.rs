@@ -155,7 +155,8 @@ impl Attempt {
     /// The answer the HTTP cache held for this request: the API's last answer to the same URL before it
     /// (the log's record), when that answer could be stored (`Cache-Control` with a `max-age`, not `no-store`).
     fn stored_answer(&self, recent: &[Arc<Exchange>]) -> Option<Arc<Exchange>> {
-        let target = self.url.split_once("://").and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]));
+        // The request line's target (path and query), as the API records it; read with the model's parser.
+        let target = browser_model::Url::parse(&self.url).ok().map(|url| url.request_target());
         let storable = |x: &Exchange| {
             let cache_control = x.response_header("cache-control").unwrap_or("").to_ascii_lowercase();
             x.status.as_u16() == 200
@@ -169,7 +170,7 @@ impl Attempt {
             .find(|x| {
                 !x.preflight
                     && x.method == axum::http::Method::GET
-                    && Some(x.uri.to_string().as_str()) == target
+                    && Some(x.uri.to_string()) == target
                     && storable(x)
             })
             .cloned()
@@ -186,7 +187,7 @@ impl Attempt {
         let ours = |x: &Exchange| {
             x.seq > self.after_seq
                 && x.trace().is_none()
-                && x.uri.path() == path
+                && x.uri.path() == path.as_str()
                 && x.origin() == Some(page_origin)
                 && x.method.as_str().eq_ignore_ascii_case(&self.method)
         };
@@ -211,11 +212,9 @@ impl Attempt {
     }
 }
 
-/// The path of an absolute URL, without query or fragment.
-fn path_of(url: &str) -> &str {
-    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let path = after_scheme.find('/').map_or("/", |i| &after_scheme[i..]);
-    path.split(['?', '#']).next().unwrap_or("/")
+/// The path of an absolute URL, without query or fragment (`/` when it does not parse).
+fn path_of(url: &str) -> String {
+    browser_model::Url::parse(url).map_or_else(|_| "/".to_string(), |url| url.path().to_string())
 }
 
 /// The three views of one attempt, and whether the model agrees with the browser.
