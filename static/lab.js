@@ -339,7 +339,7 @@ async function setUp(lesson) {
   const policyWords = preset ? `the policy “${preset.title}”` : `the policy ${policyLines(policy)}`;
   const requestWords = setup.request ? ` and the request ${requestLine(setup.request)}` : '';
   status.replaceChildren(`Set up “${lesson.title}”: ${policyWords}${requestWords}. `, ...nextStep(setup));
-  (setup.attack ? $('#bank-login') : $('#lab-send')).focus();
+  (setup.attack ? $('#bank-login') : setup.visit ? status.querySelector('a') : $('#lab-send')).focus();
 }
 
 // A whole policy in the header names the form shows (e.g. Access-Control-Allow-Origin: *).
@@ -367,6 +367,10 @@ function nextStep(setup) {
   const link = (href, text) => Object.assign(document.createElement('a'), { href, textContent: text, target: '_blank', rel: 'noopener' });
   if (setup.attack) {
     return ['Press Log in to the bank, then, on ', link(`${attackerOrigin}/`, 'the other site'), `, press “${setup.attack.label}”.`];
+  }
+  // A page of this site whose requests report themselves (the Local Network Access lesson's).
+  if (setup.visit) {
+    return ['Open ', link(setup.visit.page, setup.visit.label), ' and press its button.'];
   }
   const times = setup.sends === 1 ? 'Send' : setup.sends === 2 ? 'Send twice' : `Send ${setup.sends} times`;
   if (setup.open) {

@@ -104,7 +104,7 @@ pub use explain::{
     Candidate, Cause, Extracted, LineExplanation, MAX_INPUT, NotRecognised, Role, Stage, explain_line,
 };
 pub use fetch::{Answer, CookieJar, Fetch, Outgoing, Sending, Step, is_potentially_trustworthy};
-pub use judge::{judge, judge_as};
+pub use judge::{judge, judge_as, judge_from_http_cache, judge_in};
 pub use local_network::{LocalNetworkAccess, PageState};
 pub use names::{CheckId, CorsError, ResponseType};
 pub use preflight::{PreflightReason, preflight_needed};

@@ -92,6 +92,9 @@ named! {
         RedirectPreflight => "redirect-preflight",
         /// The response was delivered at all (not a network error).
         Response => "response",
+        /// The browser answered from its HTTP cache: nothing reached the server (Fetch §4.5,
+        /// HTTP-network-or-cache fetch).
+        HttpCache => "http-cache",
         /// Which response headers JavaScript may read.
         Exposure => "exposure",
         /// An `https:` page may not fetch `http:` (mixed content), decided before anything is sent.

@@ -224,11 +224,11 @@ pub(crate) const WEBKIT_CANNOT_LOAD: Template =
 /// Read only: the same for XMLHttpRequest.
 pub(crate) const WEBKIT_XHR_CANNOT_LOAD: Template =
     Template("XMLHttpRequest cannot load {url} due to access control checks.");
-/// Read only (measured, docs/evidence.md): `mode: "same-origin"` to another origin.
+/// Measured (docs/evidence.md, console-messages.md §5.1): `mode: "same-origin"` to another origin (row 24).
 pub(crate) const WEBKIT_CANNOT_LOAD_PLAIN: Template = Template("Fetch API cannot load {url}.");
-/// Read only (measured): `no-cors` with a `redirect` other than `follow` (row 25).
+/// Measured: `no-cors` with a `redirect` other than `follow` (row 25), then the two below.
 pub(crate) const WEBKIT_NO_CORS_FOLLOW: Template = Template("No-Cors mode requires follow redirect mode");
-/// Read only (measured): after row 25's line, and after mixed content.
+/// Measured: after row 25's line, and after mixed content.
 pub(crate) const WEBKIT_NOT_ALLOWED_TO_REQUEST: Template = Template("Not allowed to request resource");
 /// Read only (measured): `fetch("foo://…")`.
 pub(crate) const WEBKIT_ONLY_HTTP: Template = Template("Cross origin requests are only supported for HTTP.");

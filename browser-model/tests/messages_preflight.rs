@@ -257,6 +257,32 @@ fn row_18_allow_headers_does_not_parse() {
     );
 }
 
+/// Rows 17 and 18 with a good item before the bad one: Firefox names the bad token, WebKit quotes the whole
+/// value (measured in WebKitGTK 2.50: "… has an invalid value: x-api-key, bad name").
+#[test]
+fn rows_17_18_webkit_quotes_the_whole_value() {
+    let cases = [
+        (get().header("X-Api-Key", "1"), "Access-Control-Allow-Headers", "x-api-key, bad name", "bad name"),
+        (put(), "Access-Control-Allow-Methods", "GET, PUT POST", "PUT POST"),
+    ];
+    for (request, name, value, token) in cases {
+        let preflight = api(204, &[("Access-Control-Allow-Origin", "*"), (name, value)]);
+        let v = run(&request, Some(&preflight), &[]);
+        assert_eq!(
+            v.webkit_messages,
+            [
+                format!("Header {name} has an invalid value: {value}"),
+                format!("Fetch API cannot load {API} due to access control checks."),
+            ],
+            "{name}"
+        );
+        assert_eq!(
+            v.firefox_message,
+            Some(firefox(API, &format!("invalid token ‘{token}’ in CORS header ‘{name}’")))
+        );
+    }
+}
+
 /// Row 29: `ACAH: *` covers Authorization in Chromium (not in the spec).
 #[test]
 fn row_29_wildcard_allow_headers_covers_authorization_in_chromium() {

@@ -13,10 +13,12 @@ use browser_model::{CorsError, PreflightReason};
 
 mod attack;
 mod catalogue;
+mod local_network;
 mod setup;
 
 pub use attack::{ATTACKER_LESSON, AttackSeen};
 pub use catalogue::LESSONS;
+pub use local_network::LOCAL_NETWORK_LESSON;
 pub use setup::{Form, GET, Setup, SetupPolicy, Then};
 
 /// One lesson: what to try, and what the sandbox must see.

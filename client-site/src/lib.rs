@@ -20,6 +20,8 @@
 //! - [`error`]: the JSON sentence every refusal is.
 //! - [`lab`]: the request lab's join of the page's report, the API's records and the model's verdict.
 //! - [`lessons`]: the lab's lessons, ticked by what the sandbox sees.
+//! - [`local_network`]: the Local Network Access lesson's page, served as a public site, and the judgement
+//!   of what it reports.
 //! - [`judgement`]: one verdict per exchange, from what its record proves — never a guess.
 //! - [`verdicts`]: the judgement of each exchange, made once and kept beside the log.
 //! - [`explain`]: an exchange as the browser saw it: the verdict in the page's words.
@@ -39,6 +41,7 @@ pub mod guard;
 pub mod judgement;
 pub mod lab;
 pub mod lessons;
+pub mod local_network;
 pub mod pages;
 pub mod pasted_line;
 pub mod presets;

@@ -171,7 +171,7 @@ async fn lab(State(site): State<Site>, headers: HeaderMap) -> Response {
 
 /// A page as HTML; a template that fails to render is the sandbox's bug, logged, and a sentence for the
 /// learner.
-fn render<T: Template>(page: T) -> Response {
+pub(crate) fn render<T: Template>(page: T) -> Response {
     match page.render() {
         Ok(html) => Html(html).into_response(),
         Err(e) => {

@@ -34,8 +34,8 @@ fn axe_source() -> Result<Option<String>, String> {
     }
 }
 
-/// `/`, `/lab` (with a console line explained) and the other site's page, each in light and dark mode:
-/// axe-core reports no WCAG 2.1 A or AA violation.
+/// `/`, `/lab` (with a console line explained), `/local-network` and the other site's page, each in light and
+/// dark mode: axe-core reports no WCAG 2.1 A or AA violation.
 pub async fn no_violations(browser: &Browser, sandbox: &SandboxProcess) -> Result<(), String> {
     let Some(axe) = axe_source()? else {
         return Ok(());
@@ -47,6 +47,7 @@ pub async fn no_violations(browser: &Browser, sandbox: &SandboxProcess) -> Resul
         let pages = [
             (&sandbox.site, "/", "#send"),
             (&sandbox.site, "/lab", "#lab-send"),
+            (&sandbox.site, "/local-network", "#lna-try"),
             (&sandbox.attacker, "/", "#steal-here"),
         ];
         for (origin, path, ready) in pages {

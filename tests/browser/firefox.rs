@@ -75,19 +75,25 @@ impl Firefox {
     /// Starts Firefox in a fresh profile; `Ok(None)` (after a skip notice) when it is not installed and
     /// this is not CI.
     pub async fn start() -> Result<Option<Firefox>, String> {
+        Self::start_with_prefs("").await
+    }
+
+    /// [`Firefox::start`], with more `user_pref(…);` lines in its profile's `user.js`.
+    pub async fn start_with_prefs(prefs: &str) -> Result<Option<Firefox>, String> {
         let binary = env_path("FIREFOX", DEFAULT_FIREFOX);
         if !is_executable(&binary) {
             missing(&format!("Firefox ({})", binary.display()), INSTALL_HINT)?;
             return Ok(None);
         }
-        Self::launch(&binary).await.map(Some)
+        Self::launch(&binary, prefs).await.map(Some)
     }
 
-    async fn launch(binary: &Path) -> Result<Firefox, String> {
+    async fn launch(binary: &Path, prefs: &str) -> Result<Firefox, String> {
         let temp_dir = make_temp_dir()?;
         let profile = temp_dir.join("profile");
         std::fs::create_dir(&profile).map_err(|e| format!("profile dir: {e}"))?;
-        std::fs::write(profile.join("user.js"), USER_JS).map_err(|e| format!("user.js: {e}"))?;
+        std::fs::write(profile.join("user.js"), format!("{USER_JS}{prefs}"))
+            .map_err(|e| format!("user.js: {e}"))?;
         let mut child = Command::new(binary)
             .args(["--headless", "--no-remote", "--profile"])
             .arg(&profile)

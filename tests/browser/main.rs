@@ -19,8 +19,10 @@ mod firefox_lab;
 mod harness;
 mod lab;
 mod lessons;
+mod local_network;
 #[path = "../support/missing.rs"]
 mod missing;
+mod namespace;
 mod redirects;
 mod robust;
 mod sandbox;

@@ -172,8 +172,9 @@ pub(crate) fn probes(reading: &Reading) -> Vec<Probe> {
     ] {
         list.push(plain(Failure::PreflightDisallowedRedirect { status: redirect_status, firefox }));
     }
-    list.push(plain(Failure::InvalidAllowMethods { token: token.clone() }));
-    list.push(plain(Failure::InvalidAllowHeaders { token }));
+    // The line's token is Firefox's first bad item or WebKit's whole value: either way it is both here.
+    list.push(plain(Failure::InvalidAllowMethods { token: token.clone(), value: token.clone() }));
+    list.push(plain(Failure::InvalidAllowHeaders { value: token.clone(), token }));
     for error in &errors {
         list.push(plain(access(error, false, true, redirect_status)));
     }

@@ -212,6 +212,10 @@ impl Walk {
         }
         let response = match answer {
             Answer::Response(response) => response,
+            Answer::FromHttpCache(stored) => match self.cached_answer(stored) {
+                Ok(response) => response,
+                Err(blocked) => return self.blocked(blocked),
+            },
             Answer::NetworkError(net_error) => {
                 let blocked = self.network_error(net_error, false);
                 return self.blocked(blocked);
@@ -259,7 +263,8 @@ impl Walk {
                 );
                 return self.request_after_preflight();
             }
-            Answer::NotRecorded | Answer::AddressSpace(_) if !first => {
+            // A preflight is never answered from the HTTP cache; a door that says so recorded nothing of it.
+            Answer::NotRecorded | Answer::AddressSpace(_) | Answer::FromHttpCache(_) if !first => {
                 self.trace.note(format!(
                     "Assumed: the preflight {} sends to {url_text} after the redirect passed (it was \
                      not part of the recorded exchange).",
@@ -267,7 +272,7 @@ impl Walk {
                 ));
                 return self.request_after_preflight();
             }
-            Answer::NotRecorded | Answer::AddressSpace(_) => {
+            Answer::NotRecorded | Answer::AddressSpace(_) | Answer::FromHttpCache(_) => {
                 const STEP: &str = "Fetch §4.8 CORS-preflight fetch (network error)";
                 self.trace.fail(
                     CheckId::PreflightResponse,
@@ -317,6 +322,48 @@ impl Walk {
     pub(super) fn request_after_preflight(mut self: Box<Self>) -> State {
         let out = self.outgoing_request();
         State::Waiting(self, Box::new(out))
+    }
+
+    /// The answer the browser took from its HTTP cache: the stored response, to be judged as if it had just
+    /// arrived; or, when nobody knows it, a verdict that says so.
+    fn cached_answer<'r>(
+        &mut self,
+        stored: Option<&'r crate::request::Response>,
+    ) -> Result<&'r crate::request::Response, Blocked> {
+        const STEP: &str = "Fetch §4.5 HTTP-network-or-cache fetch (a stored response is reused)";
+        let url = self.chain.current.serialize();
+        match stored {
+            Some(response) => {
+                self.trace.pass(
+                    CheckId::HttpCache,
+                    STEP,
+                    format!(
+                        "Nothing reached the server: the browser answered {url} from its HTTP cache, with the \
+                         response stored earlier (status {}). It is judged as if it had just arrived: without \
+                         Vary: Origin it can carry another origin's Access-Control-Allow-Origin, or none.",
+                        response.status
+                    ),
+                );
+                Ok(response)
+            }
+            None => {
+                self.trace.fail(
+                    CheckId::HttpCache,
+                    STEP,
+                    format!(
+                        "Nothing reached the server: the browser answered {url} from its HTTP cache, and the \
+                         response it stored is not in the recording. Which check failed, and what the console \
+                         printed, cannot be predicted from here: the console names the stored response's headers."
+                    ),
+                );
+                Err(Blocked {
+                    failure: Failure::CachedAnswerUnknown,
+                    check: CheckId::HttpCache,
+                    step: STEP,
+                    url,
+                })
+            }
+        }
     }
 
     /// A request that got no answer at all.

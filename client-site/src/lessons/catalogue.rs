@@ -7,7 +7,7 @@ use super::{ATTACKER_LESSON, Detector, Lesson, Part};
 
 /// The lessons, in the order the lab teaches them (docs/lessons.md says which misunderstanding each
 /// starts from).
-pub const LESSONS: [Lesson; 13] = [
+pub const LESSONS: [Lesson; 14] = [
     Lesson {
         id: "preflight",
         how: "Choose the Permissive policy, method POST, body JSON, and send. The API's record shows an OPTIONS your code never wrote. Then try body text: no preflight.",
@@ -257,7 +257,7 @@ pub const LESSONS: [Lesson; 13] = [
             },
             Part {
                 link: None,
-                text: "mode: 'no-cors' with a redirect mode other than follow: Chromium refuses it before sending (\"Fetch API cannot load …\"); Firefox and WebKit refuse it without a word",
+                text: "mode: 'no-cors' with a redirect mode other than follow: refused before sending — Chromium says \"Fetch API cannot load …\", WebKit \"No-Cors mode requires follow redirect mode\" and two lines more, and Firefox nothing at all",
                 seen_in: Detector::Attempt(|o| {
                     !o.resolved
                         && o.attempt.mode == Mode::NoCors
@@ -335,4 +335,5 @@ pub const LESSONS: [Lesson; 13] = [
             Then::Attack { button: "steal-here", label: "Steal the account" },
         ),
     },
+    super::local_network::LESSON,
 ];
