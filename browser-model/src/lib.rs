@@ -36,6 +36,7 @@
 //! - `failure` — why a fetch failed, in Chromium's DevTools names.
 //! - `messages` — the console lines, word for word.
 //! - `verdict` — [`Verdict`], [`Check`], [`FailedCheck`].
+//! - `not_cors` — [`NotCors`]: a block that is the server's error answer, not its CORS policy.
 //! - `names` — the stable names: [`CheckId`], [`CorsError`] (DevTools'), [`ResponseType`] (`res.type`).
 //! - `origin`, `url`, `headers` — origins, just enough URL parsing, header-list helpers.
 //! - `samples` — [`sample_scenarios`], a fixed set of exchanges for benchmarks.
@@ -64,6 +65,7 @@ mod judge;
 mod messages;
 pub mod method;
 mod names;
+mod not_cors;
 mod origin;
 mod preflight;
 mod preflight_cache;
@@ -82,6 +84,7 @@ pub use engine::Engine;
 pub use fetch::{Answer, CookieJar, Fetch, Outgoing, Sending, Step, is_potentially_trustworthy};
 pub use judge::{judge, judge_as};
 pub use names::{CheckId, CorsError, ResponseType};
+pub use not_cors::NotCors;
 pub use preflight::{PreflightReason, preflight_needed};
 pub use request::{Credentials, Mode, Preflight, RedirectMode, Request, Response};
 pub use safelist::{UnsafeHeader, is_forbidden_request_header};

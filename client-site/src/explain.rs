@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use server::Exchange;
 
 use crate::judgement::Judgement;
-use browser_model::{CheckId, Verdict};
+use browser_model::{CheckId, NotCors, Verdict};
 
 /// `exchange` as `GET /sandbox/log` and the live feed show it: the API's record plus its judgement.
 pub fn view(exchange: &Exchange, judgement: &Judgement) -> Value {
@@ -86,5 +86,12 @@ pub fn verdict_json(verdict: &Verdict) -> Value {
         "webkit_js_error": (!verdict.allowed).then_some("TypeError: Load failed"),
         "readable_headers": verdict.readable_headers,
         "js_error": verdict.js_error,
+        // A block that is the server's error answer, not its CORS policy: said first where it is shown.
+        "not_cors": NotCors::of(verdict).map(|n| json!({
+            "status": n.status,
+            "preflight": n.preflight,
+            "headline": n.headline(),
+            "causes": n.causes(),
+        })),
     })
 }
