@@ -22,6 +22,7 @@
 //! - [`judgement`]: one verdict per exchange, from what its record proves — never a guess.
 //! - [`verdicts`]: the judgement of each exchange, made once and kept beside the log.
 //! - [`explain`]: an exchange as the browser saw it: the verdict in the page's words.
+//! - [`har`]: a DevTools HAR judged request by request (`check --har` and the lab's drop, `POST /sandbox/har`).
 //! - [`presets`]: named policies: the common ones, a correct credentialed setup, the classic mistakes.
 //! - [`progress`]: the tutorial's steps, ticked by what the sandbox observes.
 
@@ -34,6 +35,7 @@ pub mod explain;
 mod export;
 pub mod feed;
 pub mod guard;
+pub mod har;
 pub mod judgement;
 pub mod lab;
 pub mod lessons;
