@@ -14,6 +14,8 @@
 //! `--cacert`. A page on `https:` cannot fetch an `http:` URL that is not this machine's: the browser
 //! blocks it as mixed content before any CORS check, and `check` says so (status 2).
 
+pub mod har;
+
 use std::sync::Arc;
 use std::time::Duration;
 
