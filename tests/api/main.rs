@@ -9,6 +9,7 @@
 //! - `cli`: the binary itself;
 //! - `engine_requests`: the measured fixtures of docs/requests.md, and the scripted server that replays them;
 //! - `slow_clients`: clients that send too slowly.
+//! - `check`, `scan`, `har`: `cors-sandbox check` against a fixed-answer server, its `--scan`, and `--har`.
 
 mod api_origin;
 mod check;
@@ -17,7 +18,9 @@ mod control;
 mod engine_requests;
 mod exports;
 mod feed;
+mod har;
 mod origin_matchers;
+mod scan;
 mod slow_clients;
 mod verdicts;
 
