@@ -96,6 +96,24 @@ fn secrets_are_shown_only_when_asked_for() {
     for secret in secrets {
         assert!(out.to_string().contains(secret), "{secret} shown with --show-secrets");
     }
+    // A blocked request's exchange is printed with its headers: the secret ones redacted.
+    let blocked = serde_json::json!({"log": {"entries": [{
+        "request": {"method": "GET", "url": "http://api.test/me", "headers": [
+            {"name": "Origin", "value": "http://app.test"}, {"name": "Cookie", "value": "sid=s3cret"},
+            {"name": "Authorization", "value": "Bearer t0ken"}]},
+        "response": {"status": 200, "headers": [
+            {"name": "Access-Control-Allow-Origin", "value": "*"}, {"name": "Set-Cookie", "value": "sid=n3w"}]},
+    }]}});
+    let path = scratch("secrets.har", blocked.to_string().as_bytes()).display().to_string();
+    let (code, stdout, _) = text(&path, &[]);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.contains(">   Cookie: [redacted: --show-secrets shows it]"), "{stdout}");
+    assert!(!stdout.contains("s3cret") && !stdout.contains("t0ken") && !stdout.contains("n3w"), "{stdout}");
+    let (_, stdout, _) = text(&path, &["--show-secrets"]);
+    assert!(
+        stdout.contains(">   Cookie: sid=s3cret") && stdout.contains("<   Set-Cookie: sid=n3w"),
+        "{stdout}"
+    );
 }
 
 /// A HAR whose requests all stay on the page's origin: nothing to judge, said in a sentence, status 2.
@@ -155,6 +173,29 @@ fn a_200_mb_har_is_refused_before_it_is_read() {
     assert!(stderr.contains("filter to Fetch/XHR"), "{stderr}");
     assert!(started.elapsed().as_secs() < 5, "not read: {:?}", started.elapsed());
     let _ = std::fs::remove_file(path);
+    // A stream without end (a device, a pipe) is read up to the limit, and no further: the process never
+    // holds much more than the limit.
+    #[expect(clippy::zombie_processes, reason = "wait4 reaps it, for its resource usage")]
+    let child = Command::new(env!("CARGO_BIN_EXE_cors-sandbox"))
+        .args(["check", "--har", "/dev/zero"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run the binary");
+    let (code, peak) = wait_with_peak_memory(child.id());
+    assert_eq!(code, 2);
+    assert!(peak < 160 * 1024 * 1024, "peak resident memory {} MiB", peak / (1024 * 1024));
+}
+
+/// Waits for the child `pid`; returns its exit status and the most memory it held (resident set, bytes).
+fn wait_with_peak_memory(pid: u32) -> (i32, u64) {
+    let mut status = 0;
+    // SAFETY: `rusage` is a plain C struct that wait4 fills in; `pid` is our own child, waited for once.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let waited = unsafe { libc::wait4(pid as libc::pid_t, &mut status, 0, &mut usage) };
+    assert_eq!(waited, pid as libc::pid_t, "wait4");
+    let code = if libc::WIFEXITED(status) { libc::WEXITSTATUS(status) } else { -1 };
+    // Linux reports ru_maxrss in KiB.
+    (code, usage.ru_maxrss as u64 * 1024)
 }
 
 /// A file built to attack the terminal or a shell: its strings are printed as data, escapes written out,

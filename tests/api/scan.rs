@@ -67,12 +67,17 @@ async fn an_origin_echoed_without_credentials_is_low() {
     assert!(!findings.iter().any(|(_, kind)| kind == "no Vary: Origin"), "{findings:?}");
 }
 
-/// Only the page's own origin, with credentials, methods listed: nothing found. The same with a preflight
-/// that echoes any method and header: a low finding for the page's own origin alone.
+/// Only the page's own origin, with credentials, methods listed — echoed with `Vary: Origin`, or always the
+/// same without it: nothing found. The same with a preflight that echoes any method and header: a low
+/// finding for the page's own origin alone.
 #[tokio::test]
 async fn an_exact_allowlist_finds_nothing_but_an_echoing_preflight() {
     let (port, _) = fixed_server::server().await;
     let (grades, findings) = scan(format!("http://127.0.0.1:{port}/allowlist")).await;
+    assert!(all(&grades, Value::Null), "{grades:?}");
+    assert!(findings.is_empty(), "{findings:?}");
+    // The same origin always, without Vary: nothing to vary on, nothing found.
+    let (grades, findings) = scan(format!("http://127.0.0.1:{port}/exact")).await;
     assert!(all(&grades, Value::Null), "{grades:?}");
     assert!(findings.is_empty(), "{findings:?}");
     let (grades, findings) = scan(format!("http://127.0.0.1:{port}/own-any-method")).await;

@@ -64,6 +64,12 @@ async fn answer(State(seen): State<Seen>, request: Request) -> Response {
             echo_preflight(&request, &mut add);
             StatusCode::OK
         }
+        // One origin, always the same, with credentials: no Vary needed, since it never changes.
+        "/exact" => {
+            add("access-control-allow-origin", "http://localhost:5555");
+            add("access-control-allow-credentials", "true");
+            StatusCode::OK
+        }
         // Any origin echoed, without credentials, with `Vary: Origin`.
         "/reflect-vary" => {
             add("access-control-allow-origin", &origin_of(&request));

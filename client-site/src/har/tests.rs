@@ -274,3 +274,75 @@ fn no_panic_on_any_cut_or_flipped_byte_of_a_real_har() {
         let _ = judge(&flipped, &Options::default());
     }
 }
+
+#[test]
+fn without_an_origin_header_the_page_is_its_referer_or_its_page_entry() {
+    // A no-cors request carries no Origin: its Referer names the page (strict-origin-when-cross-origin).
+    let no_cors = entry(
+        "GET",
+        API,
+        &[("Sec-Fetch-Mode", "no-cors"), ("Sec-Fetch-Dest", "empty"), ("Referer", "http://app.test/home")],
+        200,
+        &[],
+        json!({}),
+    );
+    let report = judged(&har("Firefox", vec![no_cors]));
+    assert_eq!(report.requests[0].origin, PAGE);
+    assert!(report.requests[0].assumed[0].ends_with("is taken from its Referer."));
+    // No Referer either: the page the entry belongs to, as its title (the page's URL) says.
+    let bare = entry(
+        "GET",
+        API,
+        &[("Sec-Fetch-Mode", "no-cors"), ("Sec-Fetch-Dest", "empty")],
+        200,
+        &[],
+        json!({"pageref": "page_1"}),
+    );
+    let file =
+        json!({"log": {"pages": [{"id": "page_1", "title": "http://app.test/home"}], "entries": [bare]}});
+    let report = judged(file.to_string().as_bytes());
+    assert_eq!(report.requests[0].origin, PAGE);
+    assert!(report.requests[0].assumed[0].ends_with("is taken from the page it belongs to."));
+}
+
+#[test]
+fn a_preflight_belongs_to_the_request_before_it_from_the_same_origin() {
+    let put = || {
+        entry(
+            "PUT",
+            API,
+            &[("Origin", PAGE), ("Sec-Fetch-Dest", "empty")],
+            200,
+            &[("Access-Control-Allow-Origin", PAGE), ("Access-Control-Allow-Credentials", "true")],
+            json!({}),
+        )
+    };
+    let preflight = |origin: &str| {
+        entry(
+            "OPTIONS",
+            API,
+            &[("Origin", origin), ("Access-Control-Request-Method", "PUT")],
+            204,
+            &[
+                ("Access-Control-Allow-Origin", origin),
+                ("Access-Control-Allow-Credentials", "true"),
+                ("Access-Control-Allow-Methods", "PUT"),
+            ],
+            json!({}),
+        )
+    };
+    // The first PUT's preflight was answered from the cache (it came before the recording): the OPTIONS
+    // after the second PUT is the second's.
+    let report = judged(&har("Firefox", vec![put(), put(), preflight(PAGE)]));
+    assert_eq!(report.requests[0].entries, [0]);
+    assert!(report.requests[0].exchanges.iter().any(|x| x.answered == "from the preflight cache"));
+    assert_eq!(report.requests[1].entries, [1, 2]);
+    // Another page's preflight to the same URL is not this request's.
+    let report = judged(&har("Firefox", vec![put(), preflight("http://other.test"), preflight(PAGE)]));
+    assert_eq!(report.requests[0].entries, [0, 2]);
+    assert_eq!(report.requests[0].allowed(), Some(true));
+    assert_eq!(
+        report.skipped.iter().map(|s| (s.entry, s.why)).collect::<Vec<_>>(),
+        [(1, Skip::LonePreflight)]
+    );
+}
