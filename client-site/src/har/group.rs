@@ -36,9 +36,10 @@ pub(crate) fn fetches(items: &[Item<'_, '_>]) -> Vec<Group> {
         let mut hops = vec![item.index];
         let mut at = item;
         while let Some(target) = redirect_target(at) {
-            let next = by_url
-                .get(target.as_str())
-                .and_then(|positions| positions.iter().find(|&&i| i > at.index && !claimed[i]));
+            let next = by_url.get(target.as_str()).and_then(|positions| {
+                let after = positions.partition_point(|&i| i <= at.index);
+                positions[after..].iter().find(|&&i| !claimed[i])
+            });
             let Some(&next) = next else { break };
             claimed[next] = true;
             hops.push(next);
@@ -104,9 +105,13 @@ impl Preflights {
         origin: Option<&str>,
     ) -> Option<usize> {
         let candidates = self.by_url.get(url)?;
-        let same = self.requests.get(&(url.to_string(), method.to_ascii_uppercase()));
-        let next_request = same.and_then(|r| r.iter().find(|&&i| i > anchor)).copied().unwrap_or(usize::MAX);
-        let previous_request = same.and_then(|r| r.iter().rev().find(|&&i| i < anchor)).copied();
+        // Positions are in file order: each bound is a binary search, each scan stops at its bound (a page
+        // that polls one URL thousands of times stays linear).
+        let same =
+            self.requests.get(&(url.to_string(), method.to_ascii_uppercase())).map_or(&[][..], Vec::as_slice);
+        let split = same.partition_point(|&i| i <= anchor);
+        let next_request = same.get(split).copied().unwrap_or(usize::MAX);
+        let previous_request = same[..split].iter().rev().find(|&&i| i < anchor).copied();
         let fits = |i: usize| {
             let entry = items[i].entry;
             !self.taken[i]
@@ -115,13 +120,15 @@ impl Preflights {
                     .is_some_and(|m| m.eq_ignore_ascii_case(method))
                 && origin.is_none_or(|o| entry.request_header("origin").is_none_or(|sent| sent == o))
         };
-        let after = candidates.iter().copied().find(|&i| i > anchor && i < next_request && fits(i));
+        let at = candidates.partition_point(|&i| i <= anchor);
+        let after = candidates[at..].iter().copied().take_while(|&i| i < next_request).find(|&i| fits(i));
         let before = || {
-            candidates
+            candidates[..at]
                 .iter()
                 .rev()
                 .copied()
-                .find(|&i| i < anchor && previous_request.is_none_or(|p| i > p) && fits(i))
+                .take_while(|&i| previous_request.is_none_or(|p| i > p))
+                .find(|&i| i < anchor && fits(i))
         };
         after.or_else(before)
     }
