@@ -219,7 +219,7 @@ impl Report {
         let no_origin = self.skipped.iter().filter(|s| s.why == Skip::NoOrigin).count();
         let hint = if no_origin > 0 {
             format!(
-                " {no_origin} request(s) do not show which page sent them: pass the page's origin with --origin."
+                " {no_origin} request(s) do not show which page sent them: give the page's origin (check --har FILE --origin ORIGIN)."
             )
         } else {
             " DevTools records only while it is open: open the Network panel, make the failing request again, \
