@@ -22,6 +22,8 @@
 #[path = "../tests/browser/harness.rs"]
 #[allow(dead_code)] // The harness serves the browser tests too; this uses part of it.
 mod harness;
+#[path = "../tests/support/missing.rs"]
+mod missing;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

@@ -1,11 +1,15 @@
 //! tower-http's exports of the policies tests/api/exports.rs runs, one module per case, as `GET /sandbox/export`
 //! writes them. Generated: `UPDATE_EXPORTS=1 cargo test --test api exports` rewrites this file.
 //!
-//! `tower_http_cors <case>` serves `/api` with that case's layer on `127.0.0.1:$PORT`; `tower_http_cors
-//! wildcard_with_credentials` builds the layer naive code would write for `*` with credentials, which panics.
+//! `tower_http_cors <case>` serves `/api`, and the export's two error routes, with that case's layer on
+//! `127.0.0.1:$PORT`; `tower_http_cors <case> panic-outside` with the mistake of CatchPanicLayer outside the
+//! CORS layer; `tower_http_cors wildcard_with_credentials` builds the layer naive code would write for `*`
+//! with credentials, which panics.
 
 use axum::Router;
+use axum::http::StatusCode;
 use axum::routing::any;
+use tower_http::catch_panic::CatchPanicLayer;
 
 #[rustfmt::skip]
 mod article {
@@ -248,6 +252,218 @@ mod vary_star {
 }
 
 #[rustfmt::skip]
+mod vary_star_any {
+    use axum::http::HeaderName;
+    use tower_http::cors::Any;
+    use tower_http::cors::CorsLayer;
+
+    /// The sandbox's policy as a CorsLayer.
+    pub fn cors() -> CorsLayer {
+        CorsLayer::new()
+            .allow_origin(Any)
+            .vary([HeaderName::from_static("accept"), HeaderName::from_static("*")])
+    }
+}
+
+#[rustfmt::skip]
+mod regex_code_escape {
+    use axum::http::HeaderName;
+    use axum::http::HeaderValue;
+    use axum::http::request::Parts;
+    use regex_lite::Regex;
+    use std::sync::LazyLock;
+    use tower_http::cors::AllowOrigin;
+    use tower_http::cors::CorsLayer;
+
+    /// The sandbox's policy as a CorsLayer.
+    pub fn cors() -> CorsLayer {
+        CorsLayer::new()
+            .allow_origin({
+                // Found anywhere in the Origin, as JavaScript's RegExp.test finds it.
+                static PATTERN: LazyLock<Regex> = LazyLock::new(|| Regex::new("^http\\u003a//localhost:3000$").expect("the sandbox checked the pattern"));
+                AllowOrigin::predicate(|origin: &HeaderValue, _request: &Parts| {
+                origin.to_str().is_ok_and(|origin| PATTERN.is_match(origin))
+            })
+            })
+            .vary([HeaderName::from_static("origin")])
+    }
+}
+
+#[rustfmt::skip]
+mod unsubscribe {
+    use axum::http::Method;
+    use tower_http::cors::Any;
+    use tower_http::cors::CorsLayer;
+
+    /// The sandbox's policy as a CorsLayer.
+    pub fn cors() -> CorsLayer {
+        CorsLayer::new()
+            .allow_origin(Any)
+            .allow_methods([Method::from_bytes(b"UNSUBSCRIBE").expect("a method token")])
+            .vary([])
+    }
+}
+
+#[rustfmt::skip]
+mod max_age_zero {
+    use axum::http::Method;
+    use std::time::Duration;
+    use tower_http::cors::Any;
+    use tower_http::cors::CorsLayer;
+
+    /// The sandbox's policy as a CorsLayer.
+    pub fn cors() -> CorsLayer {
+        CorsLayer::new()
+            .allow_origin(Any)
+            .allow_methods([Method::PUT])
+            .max_age(Duration::from_secs(0))
+            .vary([])
+    }
+}
+
+#[rustfmt::skip]
+mod max_age_big {
+    use std::time::Duration;
+    use tower_http::cors::Any;
+    use tower_http::cors::CorsLayer;
+
+    /// The sandbox's policy as a CorsLayer.
+    pub fn cors() -> CorsLayer {
+        CorsLayer::new()
+            .allow_origin(Any)
+            .max_age(Duration::from_secs(4294967296))
+            .vary([])
+    }
+}
+
+#[rustfmt::skip]
+mod trust_null_match {
+    use axum::http::HeaderName;
+    use axum::http::HeaderValue;
+    use axum::http::Method;
+    use tower_http::cors::AllowOrigin;
+    use tower_http::cors::CorsLayer;
+
+    /// The sandbox's policy as a CorsLayer.
+    pub fn cors() -> CorsLayer {
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list([HeaderValue::from_static("null"), HeaderValue::from_static("http://localhost:3000")]))
+            .allow_credentials(true)
+            .allow_methods([Method::PUT])
+            .allow_headers([HeaderName::from_static("x-api-key")])
+            .vary([])
+    }
+}
+
+#[rustfmt::skip]
+mod header_not_allowed {
+    use axum::http::HeaderName;
+    use axum::http::Method;
+    use tower_http::cors::Any;
+    use tower_http::cors::CorsLayer;
+
+    /// The sandbox's policy as a CorsLayer.
+    pub fn cors() -> CorsLayer {
+        CorsLayer::new()
+            .allow_origin(Any)
+            .allow_methods([Method::PUT])
+            .allow_headers([HeaderName::from_static("x-other")])
+            .vary([])
+    }
+}
+
+#[rustfmt::skip]
+mod method_not_allowed {
+    use axum::http::HeaderName;
+    use axum::http::HeaderValue;
+    use axum::http::Method;
+    use tower_http::cors::CorsLayer;
+
+    /// The sandbox's policy as a CorsLayer.
+    pub fn cors() -> CorsLayer {
+        CorsLayer::new()
+            .allow_origin(HeaderValue::from_static("http://localhost:3000"))
+            .allow_methods([Method::GET, Method::POST])
+            .vary([HeaderName::from_static("origin"), HeaderName::from_static("accept")])
+    }
+}
+
+#[rustfmt::skip]
+mod mixed_case_methods {
+    use axum::http::Method;
+    use std::time::Duration;
+    use tower_http::cors::Any;
+    use tower_http::cors::CorsLayer;
+
+    /// The sandbox's policy as a CorsLayer.
+    pub fn cors() -> CorsLayer {
+        CorsLayer::new()
+            .allow_origin(Any)
+            .allow_methods([Method::from_bytes(b"get").expect("a method token"), Method::from_bytes(b"Put").expect("a method token"), Method::DELETE])
+            .max_age(Duration::from_secs(60))
+            .vary([])
+    }
+}
+
+#[rustfmt::skip]
+mod upper_case_origin {
+    use axum::http::HeaderName;
+    use axum::http::HeaderValue;
+    use tower_http::cors::AllowOrigin;
+    use tower_http::cors::CorsLayer;
+
+    /// The sandbox's policy as a CorsLayer.
+    pub fn cors() -> CorsLayer {
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list([HeaderValue::from_static("http://localhost:3000")]))
+            .vary([HeaderName::from_static("origin")])
+    }
+}
+
+#[rustfmt::skip]
+mod regex_alternation {
+    use axum::http::HeaderName;
+    use axum::http::HeaderValue;
+    use axum::http::Method;
+    use axum::http::request::Parts;
+    use regex_lite::Regex;
+    use std::sync::LazyLock;
+    use tower_http::cors::AllowOrigin;
+    use tower_http::cors::CorsLayer;
+
+    /// The sandbox's policy as a CorsLayer.
+    pub fn cors() -> CorsLayer {
+        CorsLayer::new()
+            .allow_origin({
+                // Found anywhere in the Origin, as JavaScript's RegExp.test finds it.
+                static PATTERN: LazyLock<Regex> = LazyLock::new(|| Regex::new("^https?://(localhost|127\\.0\\.0\\.1)(:\\d+)?$").expect("the sandbox checked the pattern"));
+                AllowOrigin::predicate(|origin: &HeaderValue, _request: &Parts| {
+                origin.to_str().is_ok_and(|origin| PATTERN.is_match(origin))
+            })
+            })
+            .allow_credentials(true)
+            .allow_methods([Method::GET, Method::PATCH])
+            .allow_headers([HeaderName::from_static("content-type")])
+            .vary([])
+    }
+}
+
+#[rustfmt::skip]
+mod preflight_200 {
+    use axum::http::Method;
+    use tower_http::cors::Any;
+    use tower_http::cors::CorsLayer;
+
+    /// The sandbox's policy as a CorsLayer.
+    pub fn cors() -> CorsLayer {
+        CorsLayer::new()
+            .allow_origin(Any)
+            .allow_methods([Method::DELETE])
+            .vary([])
+    }
+}
+
+#[rustfmt::skip]
 mod options_request {
     use axum::http::HeaderName;
     use tower_http::cors::Any;
@@ -262,9 +478,19 @@ mod options_request {
     }
 }
 
+/// This example has no users: the login check refuses every request.
+async fn private() -> (StatusCode, &'static str) {
+    (StatusCode::UNAUTHORIZED, "Log in first")
+}
+
+async fn fail() -> &'static str {
+    panic!("the handler failed")
+}
+
 #[tokio::main]
 async fn main() {
     let case = std::env::args().nth(1).unwrap_or_default();
+    let panic_outside = std::env::args().nth(2).as_deref() == Some("panic-outside");
     let cors = match case.as_str() {
         "article" => article::cors(),
         "any_origin" => any_origin::cors(),
@@ -280,6 +506,18 @@ async fn main() {
         "named_group" => named_group::cors(),
         "max_age_zeros" => max_age_zeros::cors(),
         "vary_star" => vary_star::cors(),
+        "vary_star_any" => vary_star_any::cors(),
+        "regex_code_escape" => regex_code_escape::cors(),
+        "unsubscribe" => unsubscribe::cors(),
+        "max_age_zero" => max_age_zero::cors(),
+        "max_age_big" => max_age_big::cors(),
+        "trust_null_match" => trust_null_match::cors(),
+        "header_not_allowed" => header_not_allowed::cors(),
+        "method_not_allowed" => method_not_allowed::cors(),
+        "mixed_case_methods" => mixed_case_methods::cors(),
+        "upper_case_origin" => upper_case_origin::cors(),
+        "regex_alternation" => regex_alternation::cors(),
+        "preflight_200" => preflight_200::cors(),
         "options_request" => options_request::cors(),
         // What the tower-http docs' types allow and its layer refuses.
         "wildcard_with_credentials" => {
@@ -287,7 +525,15 @@ async fn main() {
         }
         other => panic!("no case {other:?}"),
     };
-    let app = Router::new().route("/api", any(|| async { "Hello" })).layer(cors);
+    let routes = Router::new()
+        .route("/api", any(|| async { "Hello" }))
+        .route("/api/fail", any(fail))
+        .route("/api/private", any(private));
+    let app = if panic_outside {
+        routes.layer(cors).layer(CatchPanicLayer::new())
+    } else {
+        routes.layer(CatchPanicLayer::new()).layer(cors)
+    };
     let port = std::env::var("PORT").unwrap_or_else(|_| "8080".to_owned());
     let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{port}")).await.unwrap();
     axum::serve(listener, app).await.unwrap();

@@ -15,6 +15,7 @@
 //! blocks it as mixed content before any CORS check, and `check` says so (status 2).
 
 pub mod har;
+mod head;
 mod scan;
 
 use std::sync::Arc;
@@ -22,7 +23,8 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use browser_model::{
-    Answer, CookieJar, Credentials, Engine, Fetch, Mode, Request, Response, Sending, Step, Url, Verdict,
+    AddressSpace, Answer, CookieJar, Credentials, Engine, Fetch, Mode, PageState, Permission, Request,
+    Response, Sending, Step, Url, Verdict,
 };
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::client::conn::http1;
@@ -31,6 +33,8 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
 use serde_json::{Value, json};
 use tokio::io::{AsyncRead, AsyncWrite};
+
+mod frameworks;
 
 /// How long one request may take, connection included.
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -56,6 +60,12 @@ pub struct CheckArgs {
     pub engine: Engine,
     /// The host whose cookie `-H 'Cookie: …'` gives (the URL's host when `None`).
     pub cookie_host: Option<String>,
+    /// The page's address space as the browser classifies it (from `--origin`'s host when `None`).
+    pub page_space: Option<AddressSpace>,
+    /// The page's Local Network Access permission.
+    pub lna_permission: Permission,
+    /// `fetch()`'s `targetAddressSpace`.
+    pub target_address_space: Option<AddressSpace>,
 }
 
 /// What every request of one run shares: the TLS configuration.
@@ -179,19 +189,25 @@ async fn judge(args: &CheckArgs, client: &Client) -> Result<(Verdict, Vec<Exchan
         headers: args.headers.iter().filter(|(n, _)| !is_cookie(n)).cloned().collect(),
         credentials: args.credentials,
         mode: args.mode,
+        target_address_space: args.target_address_space,
         ..Request::default()
     };
     if let Some(data) = &args.data {
         request = request.body(data.clone());
     }
-    let mut fetch = Fetch::start_with_cookie(args.engine, page.as_str(), &request, jar.as_ref());
+    let state = PageState { cookie: jar, address_space: args.page_space, permission: args.lna_permission };
+    let mut fetch = Fetch::start_in(args.engine, page.as_str(), &request, &state);
     let mut exchanges = Vec::new();
     loop {
         let out = match fetch.step() {
             Step::Done(verdict) => return Ok((verdict.clone(), exchanges)),
             Step::Send(out) => out.clone(),
         };
-        not_mixed_content(&page, &out.url)?;
+        // A host name: the browser judges Local Network Access on the address it connects to.
+        if out.address_space.is_none() {
+            fetch.feed(Answer::AddressSpace(address_space_of(&out.url).await?));
+            continue;
+        }
         let lines = out.headers();
         let response = send(client, &out.url, &out.method, &lines, out.body.as_deref()).await?;
         exchanges.push(Exchange {
@@ -201,21 +217,17 @@ async fn judge(args: &CheckArgs, client: &Client) -> Result<(Verdict, Vec<Exchan
             request_headers: lines,
             response: response.clone(),
         });
-        fetch.feed(Answer::Response(response));
+        fetch.feed(Answer::Response(&response));
     }
 }
 
-/// Refuses what the browser blocks as mixed content before any CORS check: an `https:` page fetching an
-/// `http:` URL that is not this machine's (https://w3c.github.io/webappsec-mixed-content/).
-fn not_mixed_content(page: &Url, url: &Url) -> Result<(), String> {
-    if page.is_secure() && !url.is_secure() && !browser_model::is_potentially_trustworthy(url) {
-        return Err(format!(
-            "a page on {} cannot fetch {}: the browser blocks an http: request from an https: page as mixed content, before any CORS check. Serve the API over https:.",
-            page.origin_text(),
-            url
-        ));
-    }
-    Ok(())
+/// The address space of the address `url`'s host resolves to (the first one, as a connection would use).
+async fn address_space_of(url: &Url) -> Result<AddressSpace, String> {
+    let mut addresses = tokio::net::lookup_host((url.host_for_socket(), url.port()))
+        .await
+        .map_err(|e| format!("cannot connect to {}: {e}", url.origin_text()))?;
+    let address = addresses.next().ok_or_else(|| format!("{} resolves to no address", url.host()))?;
+    Ok(AddressSpace::of_ip(address.ip()))
 }
 
 /// Sends one request over a new connection; returns the answer's status and header lines.
@@ -263,6 +275,7 @@ async fn exchange_over<S>(
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
+    let (stream, seen) = head::Tap::new(stream);
     let (mut sender, connection) =
         http1::handshake(TokioIo::new(stream)).await.map_err(|e| format!("{}: {e}", url.origin_text()))?;
     tokio::spawn(connection);
@@ -276,11 +289,17 @@ where
         .map_err(|e| format!("the request could not be built: {e}"))?;
     let response = sender.send_request(request).await.map_err(|e| format!("{url}: {e}"))?;
     let status = response.status().as_u16();
-    let headers: Vec<(String, String)> = response
+    let parsed: Vec<(String, String)> = response
         .headers()
         .iter()
         .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
         .collect();
+    // The lines as the server wrote them (spelling, order), when they are the lines hyper read.
+    let raw = head::header_lines(&seen.lock().unwrap_or_else(|p| p.into_inner()));
+    let headers = match raw {
+        Some(lines) if lines.len() == parsed.len() => lines,
+        _ => parsed,
+    };
     // Read (a capped part of) the body so the server sees a client that listened.
     let _ = Limited::new(response.into_body(), BODY_CAP).collect().await;
     Ok(Response { url: url.as_str().to_string(), status, headers })
@@ -326,18 +345,50 @@ fn for_a_person(args: &CheckArgs, verdict: &Verdict, exchanges: &[Exchange]) -> 
         "BLOCKED: the page's JavaScript gets only an error"
     };
     out.push_str(&format!("{outcome} ({} from a page at {}).\n", args.url, args.origin));
+    if let Some(lna) = &verdict.local_network_access {
+        out.push_str(&format!("\nLocal Network Access: {}\n", lna.summary));
+        if lna.state == Permission::Prompt {
+            out.push_str(
+                "If the user blocks it (or the browser is headless), the request never leaves the browser:\n",
+            );
+            for (engine, lines) in
+                [("Chromium", &lna.chromium_if_refused), ("Firefox", &lna.firefox_if_refused)]
+            {
+                for line in lines.iter() {
+                    out.push_str(&format!("  {engine}: {line}\n"));
+                }
+            }
+            out.push_str("If the user allows it, the verdict below stands.\n");
+        }
+    }
+    // The lines CORS reads; the engine's others (User-Agent, Sec-Fetch-*, …) are in --json's exchanges.
+    let cors_relevant = |name: &str| {
+        let name = name.to_ascii_lowercase();
+        name == "origin"
+            || name.starts_with("access-control-request-")
+            || matches!(name.as_str(), "authorization" | "cookie" | "content-type")
+            || args.headers.iter().any(|(own, _)| own.eq_ignore_ascii_case(&name))
+    };
     for x in exchanges {
         out.push_str(&format!("\n> {} {}\n", x.method, x.url));
+        let mut others = 0;
         for (n, v) in &x.request_headers {
-            out.push_str(&format!(">   {n}: {v}\n"));
+            if cors_relevant(n) {
+                out.push_str(&format!(">   {n}: {v}\n"));
+            } else {
+                others += 1;
+            }
+        }
+        if others > 0 {
+            out.push_str(&format!(
+                ">   (and {others} more lines the engine sets itself; --json lists them)\n"
+            ));
         }
         out.push_str(&format!("< {}\n", x.response.status));
-        for (n, v) in x
-            .response
-            .headers
-            .iter()
-            .filter(|(n, _)| n.starts_with("access-control-") || *n == "vary" || *n == "location")
-        {
+        for (n, v) in x.response.headers.iter().filter(|(n, _)| {
+            let n = n.to_ascii_lowercase();
+            n.starts_with("access-control-") || n == "vary" || n == "location"
+        }) {
             out.push_str(&format!("<   {n}: {v}\n"));
         }
     }

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use browser_model::{Credentials, Engine, Mode};
+use browser_model::{AddressSpace, Credentials, Engine, Mode, Permission};
 use clap::Parser;
 use clap::builder::TypedValueParser as _;
 use cors_sandbox::Stopped;
@@ -85,6 +85,20 @@ struct CheckCli {
     /// fetch()'s mode option.
     #[arg(long, default_value = "cors", value_parser = words(&Mode::ALL))]
     mode: Mode,
+    /// The page's address space as the browser classifies it (Local Network Access): public for a page on
+    /// the internet; by default, from --origin's host (localhost and 127.x are loopback, private ranges
+    /// local, any other name public). Chromium makes a page public when it is served with
+    /// Content-Security-Policy: treat-as-public-address.
+    #[arg(long, value_parser = words(&AddressSpace::ALL))]
+    page_address_space: Option<AddressSpace>,
+    /// The page's Local Network Access permission (loopback-network or local-network): prompt asks the
+    /// user, and the verdict gives both outcomes.
+    #[arg(long, default_value = "prompt", value_parser = words(&Permission::ALL))]
+    lna_permission: Permission,
+    /// fetch()'s targetAddressSpace option: Chromium refuses the request when the server is in another
+    /// space.
+    #[arg(long, value_parser = words(&AddressSpace::ALL))]
+    target_address_space: Option<AddressSpace>,
     /// The host the -H 'Cookie: …' belongs to, as a browser keeps a cookie for its host (default: the
     /// URL's host).
     #[arg(long, value_name = "HOST")]
@@ -153,6 +167,9 @@ async fn check(cli: CheckCli) -> ExitCode {
         cacert: cli.cacert,
         engine: cli.engine,
         cookie_host: cli.cookie_host,
+        page_space: cli.page_address_space,
+        lna_permission: cli.lna_permission,
+        target_address_space: cli.target_address_space,
     };
     let (code, text) = cors_sandbox::check::run(&args).await;
     print(code, args.json, &text)

@@ -1,6 +1,7 @@
-// "Take it home": the policy in force as tower-http, express, nginx and Starlette configuration, for the
-// request in the lab's form (GET /sandbox/export), with what each stack sends that differs from the sandbox,
-// and the curl and `cors-sandbox check` commands that verify a server.
+// "Take it home": the policy in force as the configuration of the stack chosen in the picker, for the request
+// in the lab's form (GET /sandbox/export?stack=…), with what that stack sends that differs from the sandbox,
+// what it sends when a handler throws or a route refuses, and the curl and `cors-sandbox check` commands that
+// verify a server. Everything the sandbox answers is put on the page as text (textContent), never as markup.
 
 import { currentRequest } from './lab.js';
 import { para } from './page.js';
@@ -20,10 +21,11 @@ function codeBlock(text) {
   return pre;
 }
 
-// The query for GET /sandbox/export: the form's method, headers, credentials and path.
+// The query for GET /sandbox/export: the chosen stack, and the form's method, headers, credentials and path.
 function query() {
   const { path, init } = currentRequest();
   const params = new URLSearchParams();
+  params.set('stack', $('#export-stack').value);
   params.set('path', path.split('?')[0]);
   params.set('method', init.method || 'GET');
   for (const [name, value] of Object.entries(init.headers || {})) params.append('header', `${name}: ${value}`);
@@ -36,6 +38,7 @@ function differences(stack) {
     return para('It sends exactly what the sandbox sends, header by header, for this request.', 'hint');
   }
   const table = element('table', undefined, 'export-differences');
+  table.append(element('caption', `Where ${stack.stack} differs from the sandbox`));
   const head = element('tr');
   for (const title of ['answer', 'header', 'the sandbox', stack.stack, 'why']) head.append(element('th', title));
   table.append(head);
@@ -54,25 +57,54 @@ function differences(stack) {
 }
 
 function showStack(stack) {
-  const details = element('details', undefined, 'export-stack');
-  details.dataset.stack = stack.stack;
-  const summary = element('summary', stack.title);
-  if (stack.unsupported) summary.append(element('span', ' — cannot express this policy', 'hint'));
-  else if (stack.differences.length) summary.append(element('span', ` — ${stack.differences.length} difference(s) from the sandbox`, 'hint'));
-  else summary.append(element('span', ' — the same headers as the sandbox', 'hint'));
-  details.append(summary);
+  const block = element('div', undefined, 'export-stack');
+  block.dataset.stack = stack.stack;
+  const heading = element('h3', stack.title);
+  if (stack.unsupported) heading.append(element('span', ' — cannot express this policy', 'hint'));
+  else if (stack.differences.length) heading.append(element('span', ` — ${stack.differences.length} difference(s) from the sandbox`, 'hint'));
+  else heading.append(element('span', ' — the same headers as the sandbox', 'hint'));
+  block.append(heading);
   if (stack.unsupported) {
-    details.append(para(stack.unsupported, 'export-unsupported'));
-    return details;
+    block.append(para(stack.unsupported, 'export-unsupported'));
+    return block;
   }
-  details.append(para(`${stack.file} — run: ${stack.run}`, 'hint'), codeBlock(stack.code), differences(stack));
+  block.append(para(`${stack.file} — run: ${stack.run}`, 'hint'), codeBlock(stack.code), differences(stack));
   const notes = element('ul');
   for (const note of stack.notes) notes.append(element('li', note));
-  details.append(notes);
-  return details;
+  block.append(notes, errors(stack));
+  return block;
 }
 
-$('#export').addEventListener('click', async () => {
+// One answer in words: its status and the CORS headers on it.
+function answered(sent) {
+  if (sent.status === 0) return 'no answer at all (the connection closes)';
+  const headers = Object.entries(sent.headers).filter(([name]) => name !== 'vary');
+  if (!headers.length) return `${sent.status}, with no CORS header`;
+  return `${sent.status}, with ${headers.map(([name, value]) => `${name}: ${value}`).join('; ')}`;
+}
+
+// What the route that throws and the route that refuses send, and the mistake that takes the headers off.
+function errors(stack) {
+  const section = element('section', undefined, 'export-errors');
+  section.append(element('h4', 'When a handler throws or a route refuses'));
+  const list = element('ul');
+  for (const route of stack.errors) {
+    const item = element('li');
+    item.append(
+      element('strong', `${route.path}, ${route.does}: `),
+      `the preflight gets ${answered(route.sends.preflight)}; the request gets ${answered(route.sends.actual)}. `,
+      route.why,
+    );
+    if (route.mistake) {
+      item.append(para(`The mistake: ${route.mistake.what} Then the preflight gets ${answered(route.mistake.sends.preflight)}; the request gets ${answered(route.mistake.sends.actual)}.`, 'hint'));
+    }
+    list.append(item);
+  }
+  section.append(list);
+  return section;
+}
+
+async function showExport() {
   const status = $('#export-status');
   const result = $('#export-result');
   status.textContent = 'Working it out…';
@@ -94,4 +126,10 @@ $('#export').addEventListener('click', async () => {
     codeBlock(answer.curl.join('\n')),
     codeBlock(answer.check),
   );
+}
+
+$('#export').addEventListener('click', showExport);
+// Once a stack is shown, choosing another shows that one.
+$('#export-stack').addEventListener('change', () => {
+  if ($('#export-result').childElementCount) showExport();
 });

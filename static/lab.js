@@ -297,7 +297,10 @@ function showLessons(progress) {
     }
     const parts = document.createElement('ul');
     for (const part of lesson.parts) {
-      parts.append(Object.assign(document.createElement('li'), { textContent: `${part.seen ? '✓' : '○'} ${part.text}`, className: part.seen ? 'ok' : '' }));
+      const item = Object.assign(document.createElement('li'), { textContent: `${part.seen ? '✓' : '○'} ${part.text}`, className: part.seen ? 'ok' : '' });
+      // A part may point to where the lab says more (a fragment of this page).
+      if (part.link) item.append(' — ', Object.assign(document.createElement('a'), { href: part.link.href, textContent: part.link.text }));
+      parts.append(item);
     }
     li.append(parts);
     return li;

@@ -58,6 +58,11 @@ fn block(failure: Failure, check: CheckId, step: &'static str, url: String) -> B
 }
 
 impl Chain {
+    /// The request's origin as `Origin:` carries it: the page's, or `null` once tainted.
+    pub(crate) fn request_origin_text(&self) -> String {
+        if self.tainted { "null".to_string() } else { self.page.origin_text() }
+    }
+
     /// The request's origin as the CORS check sees it.
     pub(crate) fn request_origin(&self) -> Origin {
         if self.tainted { Origin::Opaque } else { self.page.origin.clone() }
@@ -140,7 +145,7 @@ impl Chain {
         check_scheme(trace, &target, self.mode, url)?;
         self.rewrite_request(trace, response.status, &target, url, count);
         self.enter_mode(trace, &target)?;
-        self.crossed_origin = !self.current.origin().same_origin(&target.origin());
+        self.crossed_origin = !self.current.same_origin_as(&target);
         self.ever_crossed_origin |= self.crossed_origin;
         self.current = target;
         Ok(())
@@ -170,7 +175,7 @@ impl Chain {
     /// §4.4 steps 8–9: no credentials in the URL of a cross-origin CORS redirect.
     fn check_userinfo(&self, trace: &mut Trace, target: &Url, url: &str) -> Result<(), Blocked> {
         const STEP: &str = "Fetch §4.4 HTTP-redirect fetch, steps 8–9";
-        let cross_to_page = !self.page.origin.same_origin(&target.origin());
+        let cross_to_page = !target.is_of(&self.page.origin);
         let fails = target.has_credentials()
             && ((self.mode == Mode::Cors && (self.tainted || cross_to_page)) || self.cors_flag);
         if !fails {
@@ -190,19 +195,16 @@ impl Chain {
     /// §4.4 steps 11–13: the method may become GET (dropping the body headers), Authorization stays
     /// behind on another origin, and leaving a URL that was already cross-origin taints the origin.
     fn rewrite_request(&mut self, trace: &mut Trace, status: u16, target: &Url, url: &str, count: u32) {
-        let target_origin = target.origin();
         let new_method = redirect::method_after(status, &self.method);
         if new_method != self.method {
             // §4.4 step 11: the body goes, and with it the headers that describe it.
             self.headers.retain(|(name, _)| !redirect::is_request_body_header(name));
             self.has_body = false;
         }
-        if !self.current.origin().same_origin(&target_origin) {
+        if !self.current.same_origin_as(target) {
             self.headers.retain(|(name, _)| name != "authorization");
         }
-        if !self.current.origin().same_origin(&target_origin)
-            && !self.page.origin.same_origin(&self.current.origin())
-        {
+        if !self.current.same_origin_as(target) && !self.current.is_of(&self.page.origin) {
             self.tainted = true;
         }
         trace.pass(
@@ -224,7 +226,7 @@ impl Chain {
     /// What the request's mode makes of a hop to `target`: `same-origin` fails on another origin,
     /// `cors` sets the CORS flag there, `no-cors` makes the response opaque.
     fn enter_mode(&mut self, trace: &mut Trace, target: &Url) -> Result<(), Blocked> {
-        let cross_to_page = !self.page.origin.same_origin(&target.origin());
+        let cross_to_page = !target.is_of(&self.page.origin);
         match self.mode {
             // Chromium restarts the request at the new URL and fails it there
             // (`CorsURLLoader::StartRequest`, DisallowedByMode).

@@ -5,7 +5,9 @@
 //! of the early failures Blink's `fetch_manager.cc` reports before any request is made.
 //! `messages` turns a `Failure` into the console lines.
 
+use crate::local_network::Refusal;
 use crate::names::CorsError;
+use crate::url::Url;
 
 /// How the CORS check (Fetch §4.9) failed, as Chromium's `CheckAccess` classifies it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,6 +18,10 @@ pub(crate) enum AccessError {
     WildcardWithCredentials,
     /// The value contains `,` or a space, e.g. two header lines combined.
     MultipleValues(String),
+    /// Two or more lines spelled exactly `Access-Control-Allow-Origin` (the value is their combination):
+    /// multiple values to Chromium and WebKit; to Firefox, which counts the lines by that exact spelling
+    /// before reading any value (`nsCORSListenerProxy::CheckRequestApproved`), a "Multiple CORS header".
+    MultipleLines(String),
     /// The value is not `null` and does not parse as a URL.
     InvalidValue(String),
     /// A single, well-formed value that is not the request's origin.
@@ -76,6 +82,11 @@ pub(crate) enum Failure {
     InvalidRedirect { location: String },
     /// A 21st redirect.
     TooManyRedirects,
+    /// Local Network Access refused the request before it was sent; `preflight` when a preflight was due
+    /// first (Chromium reports the preflight as the failed request; Firefox prints its line twice).
+    LocalNetwork { refusal: Refusal, preflight: bool },
+    /// The engine blocked an `http:` request from an `https:` page as mixed content.
+    MixedContent { url: Box<Url> },
     /// A `same-origin`-mode request was redirected to another origin.
     SameOriginModeRedirect,
     /// `redirect: "error"` and the answer was a redirect: a network error, with no CORS message.
@@ -103,7 +114,7 @@ impl Failure {
                     AccessError::WildcardWithCredentials => {
                         (CorsError::WildcardOriginNotAllowed, CorsError::PreflightWildcardOriginNotAllowed)
                     }
-                    AccessError::MultipleValues(_) => {
+                    AccessError::MultipleValues(_) | AccessError::MultipleLines(_) => {
                         (CorsError::MultipleAllowOriginValues, CorsError::PreflightMultipleAllowOriginValues)
                     }
                     AccessError::InvalidValue(_) => {
@@ -130,7 +141,13 @@ impl Failure {
             }
             Failure::SameOriginModeRedirect | Failure::SameOriginMode => CorsError::DisallowedByMode,
             Failure::NoCorsRedirectNotFollow => CorsError::NoCorsRedirectModeNotFollow,
+            Failure::LocalNetwork { refusal, .. } => match refusal {
+                Refusal::Denied { .. } => CorsError::LocalNetworkAccessPermissionDenied,
+                Refusal::Insecure { .. } => CorsError::InsecureLocalNetwork,
+                Refusal::TargetMismatch { .. } => CorsError::InvalidLocalNetworkAccess,
+            },
             Failure::Network { .. }
+            | Failure::MixedContent { .. }
             | Failure::RedirectModeError
             | Failure::UnsafeRedirect { .. }
             | Failure::InvalidRedirect { .. }
@@ -145,6 +162,7 @@ impl Failure {
             Failure::Access { error, .. } => match error {
                 AccessError::Missing | AccessError::WildcardWithCredentials => None,
                 AccessError::MultipleValues(v)
+                | AccessError::MultipleLines(v)
                 | AccessError::InvalidValue(v)
                 | AccessError::Mismatch(v)
                 | AccessError::InvalidCredentials(v) => Some(v.clone()),
@@ -196,6 +214,7 @@ impl Failure {
                 self,
                 Failure::InvalidAllowMethods { .. }
                     | Failure::Network { preflight: true, .. }
+                    | Failure::LocalNetwork { preflight: true, .. }
                     | Failure::InvalidAllowHeaders { .. }
                     | Failure::MethodDisallowed { .. }
                     | Failure::HeaderDisallowed { .. }

@@ -40,7 +40,7 @@ pub(crate) fn get_first<'a>(headers: &'a [(String, String)], name: &str) -> Opti
 }
 
 /// RFC 9110 `token`: one or more of the characters allowed in method and header names.
-pub(crate) fn is_token(s: &str) -> bool {
+pub fn is_token(s: &str) -> bool {
     !s.is_empty()
         && s.bytes().all(|b| {
             b.is_ascii_alphanumeric()

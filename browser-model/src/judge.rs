@@ -6,8 +6,10 @@
 //! missing `OPTIONS` before a recorded request means the browser's preflight cache answered it, and a
 //! preflight after a redirect that was not recorded is assumed to have passed (and the verdict says so).
 
+use crate::address_space::Permission;
 use crate::engine::Engine;
 use crate::fetch::{Answer, Fetch, Sending, Step};
+use crate::local_network::PageState;
 use crate::request::{Preflight, Request, Response};
 use crate::verdict::Verdict;
 
@@ -42,7 +44,9 @@ pub fn judge_as(
     preflight: Preflight<'_>,
     actual: &[Response],
 ) -> Verdict {
-    let mut fetch = Fetch::start(engine, page_origin, request);
+    // What was recorded went out: Local Network Access did not refuse it (a refusal leaves no record).
+    let state = PageState { permission: Permission::Granted, ..PageState::default() };
+    let mut fetch = Fetch::start_in(engine, page_origin, request, &state);
     let mut responses = actual.iter();
     let mut preflight_used = false;
     let mut actual_sent = false;
@@ -52,7 +56,7 @@ pub fn judge_as(
             Step::Send(out) if out.sending == Sending::Preflight && out.hop == 0 => {
                 preflight_used = true;
                 match preflight {
-                    Preflight::Sent(response) => Answer::Response(response.clone()),
+                    Preflight::Sent(response) => Answer::Response(response),
                     Preflight::NotSent if actual.is_empty() => Answer::NotRecorded,
                     Preflight::NotSent => Answer::FromPreflightCache,
                 }
@@ -60,7 +64,7 @@ pub fn judge_as(
             Step::Send(out) if out.sending == Sending::Preflight => Answer::NotRecorded,
             Step::Send(_) => {
                 actual_sent = true;
-                responses.next().cloned().map_or(Answer::NotRecorded, Answer::Response)
+                responses.next().map_or(Answer::NotRecorded, Answer::Response)
             }
         };
         fetch.feed(answer);

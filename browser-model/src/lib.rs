@@ -1,10 +1,11 @@
 //! # The browser model
 //!
-//! What a browser does with a cross-origin `fetch()`, as a pure function: give it the page's
-//! origin, what the page asked for and what the server answered, and it says whether the
-//! promise resolves, which CORS checks ran, which one failed, and the exact console lines
-//! Chromium 156 and Firefox 153 print. No I/O; the CORS Sandbox feeds it the exchanges its
-//! API recorded.
+//! What a browser does with a cross-origin `fetch()`, with no I/O: a stepper ([`Fetch`]) that says
+//! which request the browser sends next — the preflight, the request, each redirect's next hop, with
+//! every header Chromium 156, Firefox 153 or WebKitGTK 2.50 sets — and, fed the answers, whether the
+//! promise resolves, which CORS checks ran, which one failed, and the exact console lines each of the
+//! three engines prints. Every door of the CORS Sandbox drives it: the lab and the live log with the
+//! API's records ([`judge`]), `cors-sandbox check` with real sockets, a HAR file with its entries.
 //!
 //! ```
 //! use browser_model::{judge, Preflight, Request, Response};
@@ -22,7 +23,14 @@
 //! The rules follow the Fetch Standard's algorithms; each file holds one idea.
 //!
 //! - `request` — the inputs: [`Request`] (the `fetch()` init), [`Response`], [`Preflight`].
-//! - `judge` — [`judge`], the whole `fetch()` from start to finish (main fetch, §4.1).
+//! - `fetch` — [`Fetch`], the whole `fetch()` from start to finish as a stepper: [`Step`], [`Outgoing`],
+//!   [`Answer`]; `fetch/walk` its state between steps, `fetch/outgoing` each request as it goes out,
+//!   `fetch/main_fetch` main fetch's first decisions (§4.1).
+//! - `judge` — [`judge`], the recorded door: the stepper fed with a recording's answers.
+//! - `engine` — [`Engine`]: Chromium, Firefox, WebKit.
+//! - `wire` — each engine's header lines, in its order (docs/requests.md).
+//! - `preflight_cache` — the CORS-preflight cache one walk keeps.
+//! - `http` — tokens, header lists, redirect statuses, method names, for every part of the project.
 //! - `request_init` — the Request constructor: `TypeError`s and silently dropped headers.
 //! - `method` — normalising methods; forbidden and CORS-safelisted methods.
 //! - `safelist` — forbidden request headers and CORS-safelisted request headers.
@@ -38,13 +46,14 @@
 //! - `verdict` — [`Verdict`], [`Check`], [`FailedCheck`].
 //! - `not_cors` — [`NotCors`]: a block that is the server's error answer, not its CORS policy.
 //! - `names` — the stable names: [`CheckId`], [`CorsError`] (DevTools'), [`ResponseType`] (`res.type`).
-//! - `origin`, `url`, `headers` — origins, just enough URL parsing, header-list helpers.
+//! - `origin`, `url`, `headers` — the page's origin, [`Url`] (the URL Standard, by the `url` crate),
+//!   header-list helpers.
 //! - `samples` — [`sample_scenarios`], a fixed set of exchanges for benchmarks.
 //!
-//! # Where the model follows Chromium rather than the spec
+//! # Where the model follows the engines rather than the spec
 //!
-//! The browser is the judge, so where Chromium's source and the Fetch Standard differ the
-//! model follows Chromium and says so where the rule is written:
+//! The browser is the judge, so where an engine and the Fetch Standard differ the model follows
+//! the engine and says so where the rule is written:
 //!
 //! - `Access-Control-Allow-Headers: *` covers `Authorization` (`preflight_response`).
 //! - A redirected preflight fails before its CORS check is even looked at (`preflight_response`).
@@ -52,7 +61,11 @@
 //! - A few client-hint headers are CORS-safelisted and `User-Agent` is forbidden (`safelist`).
 //! - When several headers are disallowed, Chromium names one in hash-map order; the model
 //!   names the first in sorted order, as the spec walks them (`preflight_response`).
+//! - After a redirect, Firefox and WebKit preflight again whenever the request needed a preflight
+//!   at the start, Firefox with the page's `Origin` (`fetch/walk`); an empty `Location` and a
+//!   `data:` one are each engine's own (`redirect`, `chain`).
 
+mod address_space;
 mod allow_list;
 mod chain;
 mod cors_check;
@@ -61,9 +74,11 @@ mod exposure;
 mod failure;
 mod fetch;
 mod headers;
+pub mod http;
 mod judge;
+mod local_network;
 mod messages;
-pub mod method;
+mod method;
 mod names;
 mod not_cors;
 mod origin;
@@ -79,10 +94,12 @@ mod url;
 mod verdict;
 mod wire;
 
+pub use address_space::{AddressSpace, Permission};
 pub use allow_list::header_names as allowed_header_names;
 pub use engine::Engine;
 pub use fetch::{Answer, CookieJar, Fetch, Outgoing, Sending, Step, is_potentially_trustworthy};
 pub use judge::{judge, judge_as};
+pub use local_network::{LocalNetworkAccess, PageState};
 pub use names::{CheckId, CorsError, ResponseType};
 pub use not_cors::NotCors;
 pub use preflight::{PreflightReason, preflight_needed};

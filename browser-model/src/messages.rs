@@ -7,7 +7,9 @@
 //! followed by a `network`-source `Failed to load resource: net::ERR_FAILED`.
 
 use crate::cors_check::{FirefoxAccess, firefox_view};
+use crate::engine::Engine;
 use crate::failure::{AccessError, Failure, FirefoxPreflightRedirect};
+use crate::local_network::{self, Refusal};
 
 /// What the messages need to know besides the failure.
 pub(crate) struct MessageContext<'a> {
@@ -57,7 +59,7 @@ fn chromium_reason(failure: &Failure) -> Option<String> {
                  be the wildcard '*' when the request's credentials mode is 'include'."
                     .to_string()
             }
-            AccessError::MultipleValues(v) => format!(
+            AccessError::MultipleValues(v) | AccessError::MultipleLines(v) => format!(
                 "The 'Access-Control-Allow-Origin' header contains multiple values '{}', but only \
                  one is allowed.{HAVE_THE_SERVER}",
                 encode_hint(v)
@@ -105,6 +107,7 @@ fn chromium_reason(failure: &Failure) -> Option<String> {
             format!("Cross origin requests are only supported for protocol schemes: {CORS_SCHEMES}.")
         }
         Failure::SameOriginModeRedirect => "Cross origin requests are not allowed by request mode.".into(),
+        Failure::LocalNetwork { refusal, .. } => local_network::chromium_reason(refusal),
         _ => return None,
     };
     Some(reason)
@@ -134,6 +137,9 @@ pub(crate) fn chromium_console(failure: &Failure, cx: &MessageContext<'_>) -> Op
                 cx.initial_url
             ));
         }
+        Failure::MixedContent { url } => {
+            return local_network::mixed_content_lines(Engine::Chromium, cx.page_url, url).into_iter().next();
+        }
         _ => {}
     }
     let reason = chromium_reason(failure)?;
@@ -156,7 +162,7 @@ pub(crate) fn chromium_console(failure: &Failure, cx: &MessageContext<'_>) -> Op
 
 /// Chromium's `network`-source line, e.g. `Failed to load resource: net::ERR_FAILED`.
 pub(crate) fn chromium_network(failure: &Failure) -> Option<String> {
-    if failure.is_early() {
+    if failure.is_early() || matches!(failure, Failure::MixedContent { .. }) {
         return None;
     }
     let net_error = match failure {
@@ -197,6 +203,9 @@ fn firefox_access_line(url: &str, error: &AccessError, status: u16) -> String {
              ‘{url}’. (Reason: Credential is not supported if the CORS header ‘Access-Control-Allow-Origin’ is \
              ‘*’)."
         ),
+        FirefoxAccess::MultipleHeaders => {
+            blocked(url, "Multiple CORS header ‘Access-Control-Allow-Origin’ not allowed")
+        }
         FirefoxAccess::NotMatching(value) => {
             blocked(url, &format!("CORS header ‘Access-Control-Allow-Origin’ does not match ‘{value}’"))
         }
@@ -211,6 +220,19 @@ pub(crate) fn firefox_console(failure: &Failure, cx: &MessageContext<'_>) -> Vec
     let url = cx.failing_url;
     let mut lines = Vec::new();
     match failure {
+        // Firefox ignores `targetAddressSpace`; refused, it says only what a server that is down gets,
+        // twice for a request that was to be preflighted (measured).
+        Failure::LocalNetwork { refusal: Refusal::TargetMismatch { .. }, .. } => return lines,
+        Failure::LocalNetwork { preflight, .. } => {
+            lines.push(did_not_succeed(url));
+            if *preflight {
+                lines.push(did_not_succeed(url));
+            }
+            return lines;
+        }
+        Failure::MixedContent { url } => {
+            return local_network::mixed_content_lines(Engine::Firefox, cx.page_url, url);
+        }
         Failure::Access { error, status, .. } => lines.push(firefox_access_line(url, error, *status)),
         Failure::PreflightInvalidStatus { status } => lines.push(format!(
             "{} Status code: {status}.",
@@ -337,6 +359,14 @@ pub(crate) fn webkit_console(failure: &Failure, cx: &MessageContext<'_>) -> Vec<
         }
         _ => None,
     };
+    match failure {
+        // WebKitGTK has no Local Network Access: it sends the request.
+        Failure::LocalNetwork { .. } => return Vec::new(),
+        Failure::MixedContent { url } => {
+            return local_network::mixed_content_lines(Engine::Webkit, cx.page_url, url);
+        }
+        _ => {}
+    }
     if let Some((line, url)) = redirect_refusal {
         return vec![line, format!("Fetch API cannot load {url} due to access control checks.")];
     }
@@ -351,7 +381,7 @@ pub(crate) fn webkit_console(failure: &Failure, cx: &MessageContext<'_>) -> Vec<
                     "Origin {origin} is not allowed by Access-Control-Allow-Origin. Status code: {status}"
                 )
             }
-            AccessError::MultipleValues(_) => {
+            AccessError::MultipleValues(_) | AccessError::MultipleLines(_) => {
                 "Access-Control-Allow-Origin cannot contain more than one origin.".into()
             }
             AccessError::WildcardWithCredentials => {
@@ -393,6 +423,7 @@ pub(crate) fn webkit_console(failure: &Failure, cx: &MessageContext<'_>) -> Vec<
         | Failure::TooManyRedirects => None,
         // Not measured in WebKit yet: no line is predicted rather than a guessed one.
         Failure::Network { .. } | Failure::UnsupportedScheme { .. } => None,
+        Failure::LocalNetwork { .. } | Failure::MixedContent { .. } => None,
     };
     let Some(check) = check else { return Vec::new() };
     // A redirect that fails the check is named by where it pointed.

@@ -94,6 +94,11 @@ named! {
         Response => "response",
         /// Which response headers JavaScript may read.
         Exposure => "exposure",
+        /// An `https:` page may not fetch `http:` (mixed content), decided before anything is sent.
+        MixedContent => "mixed-content",
+        /// A public page reaching `localhost` or the local network needs the user's permission (Local
+        /// Network Access), decided before anything is sent.
+        LocalNetworkAccess => "local-network-access",
     }
 }
 
@@ -123,6 +128,9 @@ named! {
         CorsDisabledScheme => "CorsDisabledScheme",
         DisallowedByMode => "DisallowedByMode",
         NoCorsRedirectModeNotFollow => "NoCorsRedirectModeNotFollow",
+        LocalNetworkAccessPermissionDenied => "LocalNetworkAccessPermissionDenied",
+        InsecureLocalNetwork => "InsecureLocalNetwork",
+        InvalidLocalNetworkAccess => "InvalidLocalNetworkAccess",
     }
 }
 

@@ -11,6 +11,8 @@ use crate::url::{self, Origin};
 pub(crate) struct Page {
     /// The page's origin; `null` (opaque) for a sandboxed iframe.
     pub(crate) origin: Origin,
+    /// The origin serialized once: `Origin:` and every message carry it.
+    serialized: String,
     /// The page's URL, which Firefox names in its "Security Error" messages. When the caller
     /// gives only an origin, the page is taken to be that origin's `/`.
     pub(crate) url: String,
@@ -24,21 +26,23 @@ impl Page {
         match url::parse(text) {
             Some(parsed) if parsed.is_http() => {
                 let origin = parsed.origin();
-                let url = if parsed.is_origin_root() {
-                    format!("{}/", origin.serialize())
-                } else {
-                    parsed.serialize()
-                };
-                Page { origin, url }
+                let serialized = origin.serialize();
+                let url = if parsed.is_origin_root() { format!("{serialized}/") } else { parsed.serialize() };
+                Page { serialized, origin, url }
             }
             // `null`, `about:srcdoc`, `data:…`: an opaque origin, never same-origin.
-            _ => Page { origin: Origin::Opaque, url: text.to_string() },
+            _ => Page { origin: Origin::Opaque, serialized: "null".into(), url: text.to_string() },
         }
     }
 
     /// The serialized origin, as it appears in `Origin:` and in Chromium's messages.
     pub(crate) fn origin_text(&self) -> String {
-        self.origin.serialize()
+        self.serialized.clone()
+    }
+
+    /// The serialized origin, borrowed.
+    pub(crate) fn origin_str(&self) -> &str {
+        &self.serialized
     }
 }
 

@@ -13,15 +13,11 @@
 
 use crate::engine::Engine;
 use crate::headers::get_first;
+use crate::http::is_redirect_status;
 use crate::request::Response;
 
 /// The most redirects a request may follow (§4.4 step 6).
 pub(crate) const MAX_REDIRECTS: u32 = 20;
-
-/// Fetch "redirect status": 301, 302, 303, 307, 308.
-fn is_redirect_status(status: u16) -> bool {
-    matches!(status, 301 | 302 | 303 | 307 | 308)
-}
 
 /// The `Location` of a redirect response; `None` when the response is not a redirect
 /// (a 3xx without `Location` is handed to JS like any other response, §4.4 step 3).

@@ -67,6 +67,9 @@ pub struct Request {
     /// The body, as a string (what `body: "…"` sends); `None` for no body. Its `Content-Type` is among
     /// `headers` when the page set one or the body implies one.
     pub body: Option<String>,
+    /// `targetAddressSpace` (Local Network Access): the space the page says the server is in. Chromium
+    /// refuses the request when the server is elsewhere; Firefox and WebKit ignore it.
+    pub target_address_space: Option<crate::address_space::AddressSpace>,
 }
 
 impl Request {

@@ -24,6 +24,14 @@ pub(crate) enum Origin {
 }
 
 impl Origin {
+    /// The host of a tuple origin.
+    pub(crate) fn host(&self) -> Option<&str> {
+        match self {
+            Origin::Tuple { host, .. } => Some(host),
+            Origin::Opaque => None,
+        }
+    }
+
     /// The ASCII serialization: `scheme://host[:port]`, no trailing slash, or `null`
     /// (HTML "serialization of an origin"; the value `Origin` and ACAO are compared to).
     pub(crate) fn serialize(&self) -> String {
@@ -74,6 +82,11 @@ impl Url {
         self.0.port_or_known_default().unwrap_or(0)
     }
 
+    /// The port when the URL names one that is not the scheme's default.
+    pub(crate) fn explicit_port(&self) -> Option<u16> {
+        self.0.port()
+    }
+
     /// `https`.
     pub fn is_secure(&self) -> bool {
         self.0.scheme() == "https"
@@ -121,6 +134,22 @@ impl Url {
         }
     }
 
+    /// Whether this URL's origin is `origin` (same scheme, host and port), without building either.
+    pub(crate) fn is_of(&self, origin: &Origin) -> bool {
+        let Origin::Tuple { scheme, host, port } = origin else { return false };
+        let special = matches!(self.scheme(), "http" | "https" | "ws" | "wss" | "ftp");
+        special && self.scheme() == scheme && self.host() == host && self.0.port() == *port
+    }
+
+    /// Whether both URLs have the same (tuple) origin, without building either.
+    pub(crate) fn same_origin_as(&self, other: &Url) -> bool {
+        let special = matches!(self.scheme(), "http" | "https" | "ws" | "wss" | "ftp");
+        special
+            && self.scheme() == other.scheme()
+            && self.host() == other.host()
+            && self.0.port_or_known_default() == other.0.port_or_known_default()
+    }
+
     /// The serialized origin (`http://localhost:3000`, or `null`).
     pub fn origin_text(&self) -> String {
         self.origin().serialize()
@@ -156,8 +185,9 @@ impl Url {
 
     /// Resolves a `Location` value against this URL (URL Standard "basic URL parser" with a base:
     /// absolute, scheme-relative, path-absolute, query, fragment or path-relative), then, as Fetch §4.4
-    /// step 3 says, keeps this URL's fragment when the `Location` has none.
-    pub(crate) fn resolve(&self, location: &str) -> Option<Url> {
+    /// step 3 says, keeps this URL's fragment when the `Location` has none. Public for the doors that must
+    /// tell where a recorded redirect pointed (the HAR judge pairs a hop with its entry).
+    pub fn resolve(&self, location: &str) -> Option<Url> {
         let mut target = self.0.join(location).ok()?;
         if target.fragment().is_none() && self.0.fragment().is_some() {
             target.set_fragment(self.0.fragment());

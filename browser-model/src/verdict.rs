@@ -80,6 +80,9 @@ pub struct Verdict {
     pub js_error: Option<String>,
     /// Where the browsers differ, or where the model assumed something it was not told.
     pub notes: Vec<String>,
+    /// Local Network Access, when a request of this `fetch()` needed the permission (a public page
+    /// reaching `localhost` or the local network): which permission, and each engine's lines if refused.
+    pub local_network_access: Option<crate::local_network::LocalNetworkAccess>,
 }
 
 /// The message `fetch()` rejects with for every CORS and network failure in Chromium.

@@ -266,18 +266,22 @@ pub(crate) fn site_of(page: (&str, &str, Option<u16>), url: (&str, &str, Option<
         return SecFetchSite::SameOrigin;
     }
     let ((page_scheme, page_host, _), (scheme, host, _)) = (page, url);
-    let is_ip = |h: &str| h.starts_with('[') || h.bytes().all(|b| b.is_ascii_digit() || b == b'.');
-    let site = |h: &'_ str| -> String {
-        if is_ip(h) {
-            return h.to_string();
-        }
-        let labels: Vec<&str> = h.rsplitn(3, '.').collect();
-        labels.into_iter().take(2).collect::<Vec<_>>().join(".")
-    };
     if page_scheme == scheme && site(page_host) == site(host) {
         SecFetchSite::SameSite
     } else {
         SecFetchSite::CrossSite
+    }
+}
+
+/// A host's site: an IP address itself, a name's last two labels.
+fn site(host: &str) -> &str {
+    let is_ip = host.starts_with('[') || host.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+    if is_ip {
+        return host;
+    }
+    match host.rmatch_indices('.').nth(1) {
+        Some((dot, _)) => &host[dot + 1..],
+        None => host,
     }
 }
 

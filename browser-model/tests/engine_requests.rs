@@ -155,7 +155,7 @@ fn walk(row: &Value) -> Vec<String> {
         let response = pairs(&answer["headers"])
             .into_iter()
             .fold(Response::new(text(&step["url"]), status), |r, (n, v)| r.header(n, v));
-        fetch.feed(Answer::Response(response));
+        fetch.feed(Answer::Response(&response));
     }
     let verdict = match fetch.step() {
         Step::Done(verdict) => verdict.clone(),

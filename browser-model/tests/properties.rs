@@ -72,6 +72,7 @@ fn request() -> impl Strategy<Value = Request> {
             mode,
             redirect,
             body: None,
+            target_address_space: None,
         },
     )
 }

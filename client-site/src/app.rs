@@ -40,3 +40,6 @@ fn panicked(panic: Box<dyn Any + Send + 'static>) -> Response {
         "The sandbox failed on this request (a bug: its terminal says where); reload the page to go on.",
     )
 }
+
+#[cfg(test)]
+mod tests;

@@ -8,7 +8,8 @@ use serde_json::{Value, json};
 use server::Exchange;
 
 use crate::judgement::Judgement;
-use browser_model::{CheckId, NotCors, Verdict};
+use browser_model::{CheckId, CorsError, LocalNetworkAccess, NotCors, ResponseType, Verdict};
+use serde::Serialize;
 
 /// `exchange` as `GET /sandbox/log` and the live feed show it: the API's record plus its judgement.
 pub fn view(exchange: &Exchange, judgement: &Judgement) -> Value {
@@ -65,33 +66,92 @@ fn rule_of(verdict: &Verdict) -> Option<String> {
     })
 }
 
-/// A verdict as JSON for the page.
+/// A verdict as the page, `check --json` and the lab read it: one shape, in one place.
+#[derive(Debug, Serialize)]
+pub struct VerdictView<'a> {
+    /// Whether the `fetch()` promise resolves.
+    pub allowed: bool,
+    /// `res.type` when it does.
+    pub response_type: Option<ResponseType>,
+    /// Whether a preflight was sent, and why.
+    pub preflight: bool,
+    pub preflight_reason: Option<&'a str>,
+    /// The DevTools `CorsError` of the check that failed.
+    pub failed_check: Option<CorsError>,
+    /// The rule in plain words.
+    pub rule: Option<String>,
+    /// Chromium's console line, and every line it prints in order (then "Failed to load resource: …").
+    pub chromium_message: Option<&'a str>,
+    pub chromium_messages: Vec<&'a str>,
+    /// Firefox's first line, and every line in order (a failed preflight adds "CORS request did not
+    /// succeed").
+    pub firefox_message: Option<&'a str>,
+    pub firefox_messages: &'a [String],
+    /// WebKit's first line, and every line in order.
+    pub webkit_message: Option<&'a str>,
+    pub webkit_messages: &'a [String],
+    /// The response headers JavaScript may read.
+    pub readable_headers: &'a [String],
+    /// What the promise rejects with in Chromium.
+    pub js_error: Option<&'a str>,
+    /// Local Network Access, when a request needed the permission.
+    pub local_network_access: Option<&'a LocalNetworkAccess>,
+    /// A block that is the server's error answer, not its CORS policy: said first where it is shown.
+    pub not_cors: Option<NotCorsView>,
+}
+
+/// [`NotCors`] as the page and the JSON read it: the status, whether it answered the preflight, the
+/// sentence that leads, and the usual causes.
+#[derive(Debug, Serialize)]
+pub struct NotCorsView {
+    pub status: u16,
+    pub preflight: bool,
+    pub headline: String,
+    pub causes: Vec<&'static str>,
+}
+
+impl NotCorsView {
+    /// The view of `not_cors`.
+    pub fn of(not_cors: NotCors) -> NotCorsView {
+        NotCorsView {
+            status: not_cors.status,
+            preflight: not_cors.preflight,
+            headline: not_cors.headline(),
+            causes: not_cors.causes(),
+        }
+    }
+}
+
+impl<'a> VerdictView<'a> {
+    /// The view of `verdict`.
+    pub fn of(verdict: &'a Verdict) -> VerdictView<'a> {
+        VerdictView {
+            allowed: verdict.allowed,
+            response_type: verdict.response_type,
+            preflight: verdict.preflight,
+            preflight_reason: verdict.preflight_reason.as_deref(),
+            failed_check: verdict.failed_check.as_ref().and_then(|f| f.devtools_enum),
+            rule: rule_of(verdict),
+            chromium_message: verdict.chromium_message.as_deref(),
+            chromium_messages: verdict
+                .chromium_message
+                .iter()
+                .chain(&verdict.chromium_network_message)
+                .map(String::as_str)
+                .collect(),
+            firefox_message: verdict.firefox_message.as_deref(),
+            firefox_messages: &verdict.firefox_messages,
+            webkit_message: verdict.webkit_message.as_deref(),
+            webkit_messages: &verdict.webkit_messages,
+            readable_headers: &verdict.readable_headers,
+            js_error: verdict.js_error.as_deref(),
+            local_network_access: verdict.local_network_access.as_ref(),
+            not_cors: NotCors::of(verdict).map(NotCorsView::of),
+        }
+    }
+}
+
+/// A verdict as JSON for the page ([`VerdictView`]).
 pub fn verdict_json(verdict: &Verdict) -> Value {
-    let rule = rule_of(verdict);
-    json!({
-        "allowed": verdict.allowed,
-        "response_type": verdict.response_type,
-        "preflight": verdict.preflight,
-        "preflight_reason": verdict.preflight_reason,
-        "failed_check": verdict.failed_check.as_ref().and_then(|f| f.devtools_enum),
-        "rule": rule,
-        "chromium_message": verdict.chromium_message,
-        // Every line, in order: the console line, then the network one ("Failed to load resource: …").
-        "chromium_messages": verdict.chromium_message.iter().chain(&verdict.chromium_network_message).collect::<Vec<_>>(),
-        "firefox_message": verdict.firefox_message,
-        // Every line Firefox prints, in order (a failed preflight adds "CORS request did not succeed").
-        "firefox_messages": verdict.firefox_messages,
-        "webkit_message": verdict.webkit_message,
-        "webkit_messages": verdict.webkit_messages,
-        "webkit_js_error": (!verdict.allowed).then_some("TypeError: Load failed"),
-        "readable_headers": verdict.readable_headers,
-        "js_error": verdict.js_error,
-        // A block that is the server's error answer, not its CORS policy: said first where it is shown.
-        "not_cors": NotCors::of(verdict).map(|n| json!({
-            "status": n.status,
-            "preflight": n.preflight,
-            "headline": n.headline(),
-            "causes": n.causes(),
-        })),
-    })
+    serde_json::to_value(VerdictView::of(verdict)).unwrap_or(Value::Null)
 }

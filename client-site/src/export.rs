@@ -1,6 +1,6 @@
-//! `GET /sandbox/export`: the policy in force as tower-http, express, nginx and Starlette configuration
-//! (`server::export`), for the request the lab's form describes, which the browser model turns into the
-//! probe: the method as `fetch()` normalises it and the headers that need the preflight's permission.
+//! `GET /sandbox/export`: the policy in force as each stack's configuration (`server::export`), for the
+//! request the lab's form describes, which the browser model turns into the probe: the method as `fetch()`
+//! normalises it and the headers that need the preflight's permission. `?stack=express` asks for one stack.
 
 use axum::Json;
 use axum::extract::{Query, State};
@@ -17,15 +17,29 @@ pub(crate) async fn get_export(
     Query(query): Query<Vec<(String, String)>>,
 ) -> Response {
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+    let stacks = match chosen_stacks(&query) {
+        Ok(stacks) => stacks,
+        Err(message) => return error(StatusCode::BAD_REQUEST, message),
+    };
     match export_probe(&query, &site.config.origin_for(host)) {
         Ok((probe, path)) => {
             let api = site.config.api_url_for(host);
             let url = format!("{}{path}", api.trim_end_matches("/api"));
             let policy = site.api.policy.snapshot().policy.clone();
-            Json(server::export::export(&policy, &probe, &url)).into_response()
+            Json(server::export::export_of(&stacks, &policy, &probe, &url)).into_response()
         }
         Err(message) => error(StatusCode::BAD_REQUEST, message),
     }
+}
+
+/// The stacks `?stack=` names (every one when it names none), or the sentence for a name the export does
+/// not know.
+fn chosen_stacks(query: &[(String, String)]) -> Result<Vec<&'static server::export::Stack>, String> {
+    let named: Vec<&str> = query.iter().filter(|(n, _)| n == "stack").map(|(_, v)| v.as_str()).collect();
+    if named.is_empty() {
+        return Ok(server::export::STACKS.iter().collect());
+    }
+    named.into_iter().map(server::export::stack).collect()
 }
 
 /// The lab's request from `/sandbox/export`'s query, and the API path it is for.
@@ -58,9 +72,7 @@ fn export_probe(
             _ => {}
         }
     }
-    let valid_token = |t: &str| {
-        !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
-    };
+    let valid_token = browser_model::http::is_token;
     if !valid_token(&method) {
         return Err(format!("method must be an HTTP method such as GET or PUT, not {method:?}."));
     }
@@ -88,7 +100,7 @@ fn export_probe(
     let reason = browser_model::preflight_needed(&request);
     let probe = server::export::Probe {
         origin,
-        method: browser_model::method::normalize(&method),
+        method: browser_model::http::normalize_method(&method),
         headers: page_headers,
         request_headers: reason.map(|r| r.unsafe_header_names()).unwrap_or_default(),
         credentials,

@@ -146,7 +146,7 @@ fn preflight_of(exchange: &Exchange, origin: &str, log: &ExchangeLog) -> Option<
             && x.request_header("access-control-request-method") == Some(exchange.method.as_str())
             // Every header the preflight asked about is on this request: not an older request's preflight.
             && x.request_header("access-control-request-headers").is_none_or(|names| {
-                names.split(',').map(str::trim).filter(|n| !n.is_empty()).all(|n| exchange.request_header(n).is_some())
+                browser_model::http::list_items(names).all(|n| exchange.request_header(n).is_some())
             })
     })
 }
@@ -156,7 +156,7 @@ fn preflight_of(exchange: &Exchange, origin: &str, log: &ExchangeLog) -> Option<
 fn author_headers(exchange: &Exchange, preflight: Option<&Exchange>) -> Vec<(String, String)> {
     let named: Vec<String> = preflight
         .and_then(|x| x.request_header("access-control-request-headers"))
-        .map(|names| names.split(',').map(|n| n.trim().to_ascii_lowercase()).collect())
+        .map(|names| browser_model::http::list_items(names).map(str::to_ascii_lowercase).collect())
         .unwrap_or_default();
     settable_headers(exchange)
         .filter(|(name, _)| !ADDED_BY_BROWSERS.contains(&name.as_str()) || named.iter().any(|n| n == name))

@@ -118,6 +118,7 @@ impl Attempt {
             redirect: self.redirect,
             // The page reports the headers its body implies; the body itself changes no verdict.
             body: None,
+            target_address_space: None,
         }
     }
 

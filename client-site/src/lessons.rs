@@ -11,8 +11,11 @@ use server::Exchange;
 use crate::lab::{Attempt, Joined};
 use browser_model::{CorsError, Mode, PreflightReason, ResponseType};
 
+mod attack;
 mod setup;
 
+use attack::ATTACK_PARTS;
+pub use attack::{ATTACKER_LESSON, AttackSeen};
 pub use setup::{Form, GET, Setup, SetupPolicy, Then};
 use setup::{preset, send};
 
@@ -33,6 +36,8 @@ pub struct Part {
     pub text: &'static str,
     /// Whether one attempt shows this part.
     pub seen_in: fn(&Observation<'_>) -> bool,
+    /// Where the lab says more: `(the page's fragment, the words to link)`.
+    pub link: Option<(&'static str, &'static str)>,
 }
 
 /// What the lab saw of one attempt, worked out once and read by every part's test.
@@ -120,6 +125,7 @@ pub const LESSONS: [Lesson; 13] = [
         how: "Choose the Permissive policy, method POST, body JSON, and send. The API's record shows an OPTIONS your code never wrote. Then try body text: no preflight.",
         title: "A JSON POST triggers a preflight",
         parts: &[Part {
+            link: None,
             text: "a POST with Content-Type: application/json makes the browser send an OPTIONS first",
             seen_in: |o| {
                 let json_post = o.attempt.method.eq_ignore_ascii_case("POST")
@@ -137,6 +143,7 @@ pub const LESSONS: [Lesson; 13] = [
         how: "Start from the article's policy with Allow-Origin *, method PUT and a header X-Api-Key: k1. Read the refusal, then allow PUT in Allow-Methods and X-Api-Key in Allow-Headers.",
         title: "Allow a method and a header",
         parts: &[Part {
+            link: None,
             text: "a request with a non-simple method and a custom header passes its preflight and is read",
             // Fetch §4.1 step 12: a method outside GET/HEAD/POST and an unsafe header, both allowed.
             seen_in: |o| {
@@ -160,6 +167,7 @@ pub const LESSONS: [Lesson; 13] = [
         how: "Choose “Mistake: CORS headers on the preflight only” and send a PUT: the OPTIONS passes, the PUT is blocked.",
         title: "The preflight passed but the request failed",
         parts: &[Part {
+            link: None,
             text: "a preflight passes and the actual response is still blocked",
             seen_in: |o| o.preflight.is_some() && o.failed_after_preflight(),
         }],
@@ -171,6 +179,7 @@ pub const LESSONS: [Lesson; 13] = [
         title: "Credentials need the exact origin and Allow-Credentials: true",
         parts: &[
             Part {
+                link: None,
                 text: "a credentialed request is refused because Allow-Origin is *",
                 seen_in: |o| {
                     o.attempt.credentials == browser_model::Credentials::Include
@@ -178,6 +187,7 @@ pub const LESSONS: [Lesson; 13] = [
                 },
             },
             Part {
+                link: None,
                 text: "a credentialed request is read, and its cookie reached the API",
                 seen_in: |o| {
                     o.attempt.credentials == browser_model::Credentials::Include
@@ -197,10 +207,12 @@ pub const LESSONS: [Lesson; 13] = [
         title: "Reading a custom response header needs Expose-Headers",
         parts: &[
             Part {
+                link: None,
                 text: "the API sends X-Request-Id but JavaScript cannot read it",
                 seen_in: |o| o.request_id_sent() && !o.request_id_read(),
             },
             Part {
+                link: None,
                 text: "JavaScript reads X-Request-Id",
                 seen_in: |o| o.request_id_sent() && o.request_id_read(),
             },
@@ -215,6 +227,7 @@ pub const LESSONS: [Lesson; 13] = [
         how: "Choose “Preflight cached for 10 minutes”, set Cache to the browser's default and send a PUT twice: the second has no OPTIONS in the API's record.",
         title: "The preflight cache: a change that seems ignored",
         parts: &[Part {
+            link: None,
             text: "a request that needs a preflight is sent without one, answered from the preflight cache",
             seen_in: |o| o.preflight_needed && o.preflight.is_none() && !o.actual.is_empty() && o.resolved,
         }],
@@ -226,10 +239,11 @@ pub const LESSONS: [Lesson; 13] = [
     },
     Lesson {
         id: "error-status",
-        how: "With Allow-Origin *, send /api/error?cors=no (blocked: the 500 is hidden), then /api/error?cors=yes (readable: status 500).",
+        how: "With Allow-Origin *, send /api/error?cors=no (blocked: the 500 is hidden), then /api/error?cors=yes (readable: status 500), then /api/account without logging in (readable: status 401). Take it home shows whether your own stack keeps the headers on its errors.",
         title: "An error without CORS headers hides the real status",
         parts: &[
             Part {
+                link: None,
                 text: "a 500 without CORS headers is blocked: JavaScript never learns it was a 500",
                 seen_in: |o| {
                     o.final_status() == Some(500)
@@ -238,8 +252,22 @@ pub const LESSONS: [Lesson; 13] = [
                 },
             },
             Part {
+                link: None,
                 text: "a 500 with CORS headers is readable: JavaScript sees status 500",
                 seen_in: |o| o.final_status() == Some(500) && o.resolved && o.attempt.js.status == Some(500),
+            },
+            Part {
+                link: Some((
+                    "#take-it-home",
+                    "Take it home: what your stack sends when a handler throws or a route refuses",
+                )),
+                text: "a refusal with CORS headers is readable: JavaScript sees 401 (GET /api/account before logging in)",
+                seen_in: |o| {
+                    o.path() == Some("/api/account")
+                        && o.final_status() == Some(401)
+                        && o.resolved
+                        && o.attempt.js.status == Some(401)
+                },
             },
         ],
         setup: Setup {
@@ -252,6 +280,7 @@ pub const LESSONS: [Lesson; 13] = [
         how: "With Allow-Origin *, send /api/redirect?to=cross. The second hop goes to another origin, and the browser sends Origin: null — which * allows.",
         title: "Redirects: every hop needs CORS headers, and a cross-origin hop sends Origin: null",
         parts: &[Part {
+            link: None,
             text: "the API receives Origin: null after a cross-origin redirect",
             seen_in: |o| o.actual.iter().skip(1).any(|x| x.origin() == Some("null")),
         }],
@@ -265,6 +294,7 @@ pub const LESSONS: [Lesson; 13] = [
         how: "Open http://localhost:API/api/cacheable in a new tab (no Origin: no Allow-Origin, cached for 60 s). Then send /api/cacheable here with Cache set to the browser's default: blocked, and the API never saw it. Add Vary: Origin and repeat with a fresh tab.",
         title: "A cached response without Vary: Origin",
         parts: &[Part {
+            link: None,
             text: "a cross-origin fetch of /api/cacheable is blocked without reaching the API (an HTTP-cache hit)",
             seen_in: |o| o.nothing_reached_the_api && !o.resolved && o.attempt.url.contains("/api/cacheable"),
         }],
@@ -281,6 +311,7 @@ pub const LESSONS: [Lesson; 13] = [
         how: "Under the article's policy, choose mode no-cors and send: fetch() resolves, but with status 0, no headers and no body.",
         title: "mode: 'no-cors' is not a fix",
         parts: &[Part {
+            link: None,
             text: "a no-cors request resolves with an opaque response: status 0, no headers, no body",
             seen_in: |o| {
                 o.attempt.mode == Mode::NoCors && o.attempt.js.response_type == Some(ResponseType::Opaque)
@@ -293,6 +324,7 @@ pub const LESSONS: [Lesson; 13] = [
         how: "Under the article's policy, send POST /api/counter with a text body: blocked, yet the API's record shows it ran (and the count went up).",
         title: "CORS is not CSRF protection",
         parts: &[Part {
+            link: None,
             text: "a POST to /api/counter is blocked, yet the API ran it",
             seen_in: |o| {
                 !o.resolved
@@ -309,6 +341,7 @@ pub const LESSONS: [Lesson; 13] = [
         // Each part is a difference the browser tests measure in Chromium 156, Firefox 153 and WebKitGTK 2.50.
         parts: &[
             Part {
+                link: None,
                 text: "a blocked request: JavaScript's error names the engine (Chromium: TypeError: Failed to fetch; Firefox: TypeError: NetworkError when attempting to fetch resource.; Safari and WebKit: TypeError: Load failed), and says nothing more in any of them",
                 seen_in: |o| {
                     let error = o.attempt.js.error.as_deref();
@@ -324,10 +357,12 @@ pub const LESSONS: [Lesson; 13] = [
                 },
             },
             Part {
+                link: None,
                 text: "a failed preflight: Chromium prints one console line, Firefox two or three (it adds \"CORS request did not succeed\"), WebKit two (\"Preflight response is not successful\" or the check that failed, then \"Fetch API cannot load … due to access control checks.\")",
                 seen_in: |o| !o.resolved && o.failed_in_preflight,
             },
             Part {
+                link: None,
                 text: "mode: 'no-cors' with a redirect mode other than follow: Chromium refuses it before sending (\"Fetch API cannot load …\"); Firefox and WebKit refuse it without a word",
                 seen_in: |o| {
                     !o.resolved
@@ -338,6 +373,7 @@ pub const LESSONS: [Lesson; 13] = [
             // Chromium, Firefox and WebKit let `Access-Control-Allow-Headers: *` cover Authorization; the
             // Fetch Standard does not (docs/cors-checks.md, "Where Chromium and Firefox deviate").
             Part {
+                link: None,
                 text: "Authorization passes under an Allow-Headers that names it: today's browsers let * cover it too, but the Fetch Standard says * must not, so name it (*, Authorization)",
                 seen_in: |o| {
                     o.sent_header("authorization")
@@ -356,22 +392,27 @@ pub const LESSONS: [Lesson; 13] = [
         // (its controls refuse foreign origins), so `seen_in` is never true and [`ATTACK_PARTS`] decide.
         parts: &[
             Part {
+                link: None,
                 text: "the secret read by another site under a policy that mirrors any Origin (reflect-origin-credentials)",
                 seen_in: |_| false,
             },
             Part {
+                link: None,
                 text: "the secret read with Origin: null under a policy that trusts null (trust-null)",
                 seen_in: |_| false,
             },
             Part {
+                link: None,
                 text: "the secret read past a broken allowlist: startsWith or an unanchored regex (allowlist-prefix, allowlist-regex)",
                 seen_in: |_| false,
             },
             Part {
+                link: None,
                 text: "the other site refused under an exact allowlist: the browser blocked its read (allowlist-correct)",
                 seen_in: |_| false,
             },
             Part {
+                link: None,
                 text: "the blocked write still ran: the other site's POST /api/counter answered 200 while the browser hid the answer",
                 seen_in: |_| false,
             },
@@ -380,49 +421,6 @@ pub const LESSONS: [Lesson; 13] = [
             "reflect-origin-credentials",
             Then::Attack { button: "steal-here", label: "Steal the account" },
         ),
-    },
-];
-
-/// The lesson the other site's requests tick (docs/lessons.md 13–16).
-pub const ATTACKER_LESSON: &str = "be-the-attacker";
-
-/// What the API's log shows of one request from another site to `/api/account` or `/api/counter`.
-pub struct AttackSeen<'a> {
-    pub exchange: &'a Exchange,
-    /// Whether the browser let the page read the answer (the model's verdict on the record).
-    pub readable: bool,
-    /// The origin matcher of the policy that answered it, when the log can tell.
-    pub matcher: Option<&'a server::OriginMatcher>,
-}
-
-impl AttackSeen<'_> {
-    fn account_read(&self) -> bool {
-        self.exchange.uri.path() == "/api/account" && self.exchange.status.as_u16() == 200 && self.readable
-    }
-}
-
-/// The attacker lesson's parts, in order: which record of the other site's shows each.
-const ATTACK_PARTS: [fn(&AttackSeen<'_>) -> bool; 5] = [
-    |a| a.account_read() && matches!(a.matcher, Some(server::OriginMatcher::Reflect)),
-    |a| {
-        a.account_read()
-            && a.exchange.origin() == Some("null")
-            && matches!(a.matcher, Some(server::OriginMatcher::Exact(list)) if list.iter().any(|o| o == "null"))
-    },
-    |a| {
-        use server::OriginMatcher::{Prefix, Regex, Substring, Suffix};
-        a.account_read() && matches!(a.matcher, Some(Prefix(_) | Suffix(_) | Substring(_) | Regex(_)))
-    },
-    |a| {
-        a.exchange.uri.path() == "/api/account"
-            && !a.readable
-            && matches!(a.matcher, Some(server::OriginMatcher::Exact(list)) if !list.iter().any(|o| o == "null"))
-    },
-    |a| {
-        a.exchange.uri.path() == "/api/counter"
-            && a.exchange.method == axum::http::Method::POST
-            && a.exchange.status.as_u16() == 200
-            && !a.readable
     },
 ];
 
@@ -480,7 +478,12 @@ impl LabProgress {
                     .parts
                     .iter()
                     .enumerate()
-                    .map(|(i, part)| json!({ "text": part.text, "seen": self.has_seen(lesson.id, i) }))
+                    .map(|(i, part)| {
+                        json!({
+                            "text": part.text, "seen": self.has_seen(lesson.id, i),
+                            "link": part.link.map(|(href, text)| json!({ "href": href, "text": text })),
+                        })
+                    })
                     .collect();
                 json!({
                     "id": lesson.id, "title": lesson.title, "how": lesson.how, "parts": parts,

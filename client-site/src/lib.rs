@@ -10,7 +10,8 @@
 //! - [`site`]: [`Site`], the state every request shares, and [`SiteConfig`], where the two origins are.
 //! - [`pages`]: the tutorial page (askama templates from `templates/`) and the embedded `static/` files.
 //! - [`control`]: the JSON control API under `/sandbox/`: policy, log, progress.
-//! - `export`: `GET /sandbox/export`, the policy as four stacks' configuration for the lab's request.
+//! - `export`: `GET /sandbox/export`, the policy as each stack's configuration (`?stack=` for one) for the
+//!   lab's request.
 //! - [`events`]: what the live feed announces ([`SiteEvent`]).
 //! - [`feed`]: `GET /sandbox/events`, the Server-Sent Events feed every open tab follows.
 //! - [`watcher`]: the task that turns each exchange into a verdict and ticks the tutorial.

@@ -155,6 +155,8 @@ struct LabPage {
     header_fields: &'static [(&'static str, &'static str)],
     /// The largest HAR the page may drop: [`crate::har::MAX_HAR_BYTES`].
     max_har_bytes: usize,
+    /// The export's stacks, for its picker: `server::export::STACKS`.
+    stacks: &'static [server::export::Stack],
 }
 
 async fn lab(State(site): State<Site>, headers: HeaderMap) -> Response {
@@ -165,6 +167,7 @@ async fn lab(State(site): State<Site>, headers: HeaderMap) -> Response {
         attacker_origin: site.config.attacker_origin_for(host),
         header_fields: &HEADER_FIELDS,
         max_har_bytes: crate::har::MAX_HAR_BYTES,
+        stacks: &server::export::STACKS,
     };
     render(page)
 }

@@ -264,7 +264,7 @@ fn write_policy_lines(
     }
 }
 
-/// The Fetch Standard's "redirect status": 301, 302, 303, 307 or 308.
+/// The Fetch Standard's "redirect status" (`browser_model::http`).
 fn is_redirect(status: StatusCode) -> bool {
-    matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308)
+    browser_model::http::is_redirect_status(status.as_u16())
 }

@@ -1,34 +1,67 @@
 //! Export: the policy in force as the configuration of the stacks people use, each with what it will send.
 //!
 //! For one request of the lab's (a [`Probe`]: the page's origin, the method, the request headers that
-//! need permission, credentials or not), [`export`] writes complete, runnable configuration for tower-http's
-//! `CorsLayer`, express with the `cors` package, nginx's `add_header` lines and Starlette's (FastAPI's)
-//! `CORSMiddleware` — and, for each, the headers that stack will send on the preflight and on the actual
-//! answer, predicted from the library's own source. Where the stack sends something else than the sandbox,
-//! each difference is listed with the reason; where it cannot express the policy at all, the export says so
-//! and why instead of emitting something close. Those differences are the lesson.
+//! need permission, credentials or not), [`export`] writes complete, runnable configuration for each of
+//! [`STACKS`] — axum with tower-http's `CorsLayer`, express with `cors`, Fastify with `@fastify/cors`, Hono's
+//! `cors`, nginx's `add_header` lines, a Caddyfile, Starlette's (FastAPI's) `CORSMiddleware`, Flask with
+//! Flask-CORS, Django with django-cors-headers and Go's net/http with rs/cors — and, for each, the headers
+//! that stack will send on the preflight and on the actual answer, predicted from the library's own
+//! source. Where the stack sends something else than the sandbox, each difference is listed with the
+//! reason; where it cannot express the policy at all, the export says so and why instead of emitting
+//! something close. Those differences are the lesson.
 //!
-//! The predictions are not trusted: tests/api/exports.rs runs every export for real (nginx from Debian,
-//! express and cors from npm, Starlette and uvicorn from PyPI, tower-http as `examples/tower_http_cors.rs`
-//! of this workspace) and checks that what each sends differs from what the sandbox sends in exactly the
-//! listed ways, header by header.
+//! Every export's code also has a route whose handler throws and one a login check refuses
+//! (`errors`): what those send, and the common mistake that takes the CORS headers off them, are
+//! predicted too — the most common "CORS error" is a crash or a refusal without CORS headers.
+//!
+//! The predictions are not trusted: tests/api/exports.rs runs every export for real (nginx, Caddy and Go
+//! from Debian, the Node stacks from npm, the Python stacks from PyPI, tower-http as
+//! `examples/tower_http_cors.rs` of this workspace) and checks that what each sends differs from what the
+//! sandbox sends in exactly the listed ways, header by header, and that the error routes and the mistakes
+//! send what is predicted.
 //!
 //! Values are compared as the browser reads them ([`same_value`]): the list headers (`Allow-Methods`,
 //! `Allow-Headers`, `Expose-Headers`, `Vary`) as sets of names, an empty list as no header; the others
 //! byte for byte.
+//!
+//! # Layout
+//!
+//! - `compare`: what the sandbox sends, and how two answers differ as the browser reads them.
+//! - `commands`: the `curl` and `cors-sandbox check` commands, quoted for a shell.
+//! - `refuse`: the refusals several stacks share; `errors`: the error routes and their mistakes.
+//! - `regex`: an allowlist's pattern in each engine's spelling; `node` and `python`: what those stacks share.
+//! - One file per stack.
 
+mod caddy;
+mod commands;
+mod compare;
+mod django;
+mod errors;
 mod express;
+mod fastify;
+mod flask;
+mod go;
+mod hono;
 mod nginx;
+mod node;
+mod python;
+mod refuse;
+mod regex;
 mod starlette;
 mod tower_http;
 
 use std::collections::BTreeMap;
 
-use axum::http::HeaderValue;
 use serde::Serialize;
 
-use crate::policy::{HeadersOn, Policy};
-use crate::store::{Answer, PolicyStore};
+use crate::policy::Policy;
+
+pub use commands::{check, curl, needs_preflight};
+pub use compare::{differences, same_value, sandbox_sends};
+pub use errors::{ErrorRoute, FAIL_PATH, Mistake, PRIVATE_PATH};
+use refuse::{
+    credentials_flag, method_accepted, not_empty, not_options, on_every_answer, preflight_succeeds,
+};
 
 /// The headers the exports are compared on: CORS's own, and `Vary`.
 pub const COMPARED: [&str; 7] = [
@@ -140,7 +173,7 @@ pub struct Difference {
 /// One stack's export.
 #[derive(Clone, Debug, Serialize)]
 pub struct StackExport {
-    /// `tower-http`, `express`, `nginx` or `starlette`.
+    /// The stack's id, one of [`STACKS`]' (`tower-http`, `express`, …).
     pub stack: &'static str,
     /// A heading for a person.
     pub title: &'static str,
@@ -156,6 +189,9 @@ pub struct StackExport {
     pub notes: Vec<String>,
     /// How what it sends differs from what the sandbox sends, for the probe.
     pub differences: Vec<Difference>,
+    /// What its route that throws and its route that refuses send the probe, and the mistake that takes
+    /// their CORS headers off.
+    pub errors: Vec<ErrorRoute>,
     /// What it sends, for the probe (the prediction the tests check).
     #[serde(skip)]
     pub sends: Option<Exchange>,
@@ -181,71 +217,150 @@ pub(crate) struct Written {
     pub notes: Vec<String>,
     /// Why a header differs from the sandbox's, for this stack.
     pub why: fn(&'static str, &str) -> String,
+    /// What the error routes send.
+    pub errors: Vec<ErrorRoute>,
+}
+
+/// A stack the export writes: how it is named, where its code goes, how it runs, and its writer.
+pub struct Stack {
+    /// The name `?stack=` takes, e.g. `express`.
+    pub id: &'static str,
+    /// A heading for a person.
+    pub title: &'static str,
+    /// The file the code goes in.
+    pub file: &'static str,
+    /// How to run it.
+    pub run: &'static str,
+    write: fn(&Policy, &Probe) -> Result<Written, String>,
+}
+
+/// Every stack, in the order the lab lists them.
+pub const STACKS: [Stack; 10] = [
+    Stack {
+        id: "tower-http",
+        title: "Rust: axum with tower-http's CorsLayer",
+        file: "src/main.rs",
+        run: "cargo run (with the dependencies in the file's first lines)",
+        write: tower_http::write,
+    },
+    Stack {
+        id: "express",
+        title: "Node: express with the cors package",
+        file: "server.js",
+        run: "npm install express@4 cors@2.8 && node server.js",
+        write: express::write,
+    },
+    Stack {
+        id: "fastify",
+        title: "Node: Fastify with @fastify/cors",
+        file: "server.js",
+        run: "npm install fastify@5 @fastify/cors@11 && node server.js",
+        write: fastify::write,
+    },
+    Stack {
+        id: "hono",
+        title: "Node: Hono with its cors middleware",
+        file: "server.js",
+        run: "npm install hono@4 @hono/node-server && node server.js",
+        write: hono::write,
+    },
+    Stack {
+        id: "nginx",
+        title: "nginx: add_header lines",
+        file: "/etc/nginx/conf.d/cors.conf",
+        run: "nginx -t && nginx -s reload",
+        write: nginx::write,
+    },
+    Stack {
+        id: "caddy",
+        title: "Caddy: header lines in a Caddyfile",
+        file: "Caddyfile",
+        run: "caddy run (or caddy reload) in the Caddyfile's folder",
+        write: caddy::write,
+    },
+    Stack {
+        id: "starlette",
+        title: "Python: Starlette's (and FastAPI's) CORSMiddleware",
+        file: "app.py",
+        run: "pip install starlette uvicorn && python app.py",
+        write: starlette::write,
+    },
+    Stack {
+        id: "flask",
+        title: "Python: Flask with Flask-CORS",
+        file: "app.py",
+        run: "pip install flask flask-cors && python app.py",
+        write: flask::write,
+    },
+    Stack {
+        id: "django",
+        title: "Python: Django with django-cors-headers",
+        file: "app.py",
+        run: "pip install django django-cors-headers uvicorn && python app.py",
+        write: django::write,
+    },
+    Stack {
+        id: "go",
+        title: "Go: net/http with rs/cors",
+        file: "main.go",
+        run: "go mod init example && go get github.com/rs/cors@v1.7.0 && go run .",
+        write: go::write,
+    },
+];
+
+/// The stack called `id`, or a sentence naming the ones there are.
+pub fn stack(id: &str) -> Result<&'static Stack, String> {
+    STACKS.iter().find(|s| s.id == id).ok_or_else(|| {
+        let known: Vec<&str> = STACKS.iter().map(|s| s.id).collect();
+        format!(
+            "The export knows no stack called {id:?}. Ask for one of {} (or leave stack out for all of them).",
+            known.join(", ")
+        )
+    })
 }
 
 /// Every stack's export of `policy` for `probe`, and the commands that verify `url` (a server's URL for
 /// the probe's path).
 pub fn export(policy: &Policy, probe: &Probe, url: &str) -> Export {
+    export_of(&STACKS.iter().collect::<Vec<_>>(), policy, probe, url)
+}
+
+/// The export of `stacks` only (`GET /sandbox/export?stack=…` asks for one).
+pub fn export_of(stacks: &[&Stack], policy: &Policy, probe: &Probe, url: &str) -> Export {
     let sandbox = sandbox_sends(policy, probe);
-    type Writer = fn(&Policy, &Probe) -> Result<Written, String>;
-    let stacks: [(&str, &str, &str, &str, Writer); 4] = [
-        (
-            "tower-http",
-            "Rust: axum with tower-http's CorsLayer",
-            "src/main.rs",
-            "cargo run (with the dependencies in the file's first lines)",
-            tower_http::write,
-        ),
-        (
-            "express",
-            "Node: express with the cors package",
-            "server.js",
-            "npm install express@4 cors@2.8 && node server.js",
-            express::write,
-        ),
-        (
-            "nginx",
-            "nginx: add_header lines",
-            "/etc/nginx/conf.d/cors.conf",
-            "nginx -t && nginx -s reload",
-            nginx::write,
-        ),
-        (
-            "starlette",
-            "Python: Starlette's (and FastAPI's) CORSMiddleware",
-            "app.py",
-            "pip install starlette uvicorn && python app.py",
-            starlette::write,
-        ),
-    ];
     let stacks = stacks
-        .into_iter()
-        .map(|(stack, title, file, run, write)| match write(policy, probe) {
-            Ok(written) => StackExport {
-                stack,
-                title,
-                file,
-                run,
-                differences: differences(&sandbox, &written.sends)
-                    .into_iter()
-                    .map(|d| Difference { why: (written.why)(d.answer, &d.header), ..d })
-                    .collect(),
-                code: Some(written.code),
-                unsupported: None,
-                notes: written.notes,
-                sends: Some(written.sends),
-            },
-            Err(why) => StackExport {
-                stack,
-                title,
-                file,
-                run,
-                code: None,
-                unsupported: Some(why),
-                notes: Vec::new(),
-                differences: Vec::new(),
-                sends: None,
-            },
+        .iter()
+        .map(|stack| {
+            let Stack { id, title, file, run, write } = **stack;
+            match write(policy, probe) {
+                Ok(written) => StackExport {
+                    stack: id,
+                    title,
+                    file,
+                    run,
+                    differences: differences(&sandbox, &written.sends)
+                        .into_iter()
+                        .map(|d| Difference { why: (written.why)(d.answer, &d.header), ..d })
+                        .collect(),
+                    code: Some(written.code),
+                    unsupported: None,
+                    notes: written.notes,
+                    errors: written.errors,
+                    sends: Some(written.sends),
+                },
+                Err(why) => StackExport {
+                    stack: id,
+                    title,
+                    file,
+                    run,
+                    code: None,
+                    unsupported: Some(why),
+                    notes: Vec::new(),
+                    differences: Vec::new(),
+                    errors: Vec::new(),
+                    sends: None,
+                },
+            }
         })
         .collect();
     Export {
@@ -263,229 +378,26 @@ pub fn tower_http_layer(policy: &Policy) -> Result<String, String> {
     tower_http::layer(policy).map(|layer| layer.module)
 }
 
-/// What the sandbox's API sends the probe, from the same snapshot code the API answers with.
-pub fn sandbox_sends(policy: &Policy, probe: &Probe) -> Exchange {
-    let snapshot = PolicyStore::new(policy.clone()).snapshot();
-    let origin = HeaderValue::from_str(&probe.origin).ok();
-    let mut preflight = Sent::status(policy.preflight_status);
-    let mut actual = Sent::status(200);
-    for (answer, sent) in [(Answer::Preflight, &mut preflight), (Answer::Actual, &mut actual)] {
-        if let Some(allowed) = snapshot.matched_allow_origin(answer, origin.as_ref()) {
-            sent.add("access-control-allow-origin", allowed.to_str().unwrap_or_default());
-        }
-        let lines = match answer {
-            Answer::Preflight => snapshot.preflight_headers(),
-            Answer::Actual => snapshot.actual_headers(),
-        };
-        for (name, value) in lines {
-            sent.add(name.as_str(), value.to_str().unwrap_or_default());
-        }
-    }
-    Exchange { preflight, actual }
-}
-
-/// Where `stack` differs from `sandbox`, header by header, as the browser reads the values (`why` left
-/// empty for the caller to fill).
-pub fn differences(sandbox: &Exchange, stack: &Exchange) -> Vec<Difference> {
-    let mut found = Vec::new();
-    for (answer, ours, theirs) in
-        [("preflight", &sandbox.preflight, &stack.preflight), ("actual", &sandbox.actual, &stack.actual)]
-    {
-        if ours.status != theirs.status {
-            found.push(Difference {
-                answer,
-                header: "status".to_owned(),
-                sandbox: Some(ours.status.to_string()),
-                stack: Some(theirs.status.to_string()),
-                why: String::new(),
-            });
-        }
-        for name in COMPARED {
-            let (a, b) = (ours.get(name), theirs.get(name));
-            if !same_value(name, a, b) {
-                found.push(Difference {
-                    answer,
-                    header: name.to_owned(),
-                    sandbox: a.map(str::to_owned),
-                    stack: b.map(str::to_owned),
-                    why: String::new(),
-                });
-            }
-        }
-    }
-    found
-}
-
-/// Whether two values of header `name` (`None`: absent) mean the same to the browser.
-///
-/// The list headers are read as lists (Fetch §4.8's "extracting header list values"): split at commas,
-/// trimmed, empty items dropped, order and repeats ignored, and header names (not methods) compared
-/// without case; an empty list is no header. The other headers are compared byte for byte.
-pub fn same_value(name: &str, a: Option<&str>, b: Option<&str>) -> bool {
-    let list = |value: Option<&str>, fold_case: bool| -> Vec<String> {
-        let mut items: Vec<String> = value
-            .unwrap_or_default()
-            .split(',')
-            .map(str::trim)
-            .filter(|item| !item.is_empty())
-            .map(|item| if fold_case { item.to_ascii_lowercase() } else { item.to_owned() })
-            .collect();
-        items.sort();
-        items.dedup();
-        items
-    };
-    match name {
-        "access-control-allow-methods" => list(a, false) == list(b, false),
-        "access-control-allow-headers" | "access-control-expose-headers" | "vary" => {
-            list(a, true) == list(b, true)
-        }
-        _ => a == b,
-    }
-}
-
-/// The probe as `curl` commands against `url`: the preflight (when the request needs one) and the request.
-pub fn curl(probe: &Probe, url: &str) -> Vec<String> {
-    let mut commands = Vec::new();
-    let origin = format!("-H {}", shell_quote(&format!("Origin: {}", probe.origin)));
-    if needs_preflight(probe) {
-        let mut preflight = format!(
-            "curl -si -X OPTIONS {} {origin} -H {}",
-            shell_quote(url),
-            shell_quote(&format!("Access-Control-Request-Method: {}", probe.method))
-        );
-        if !probe.request_headers.is_empty() {
-            preflight.push_str(&format!(
-                " -H {}",
-                shell_quote(&format!("Access-Control-Request-Headers: {}", probe.request_headers.join(",")))
-            ));
-        }
-        commands.push(preflight);
-    }
-    let mut actual = format!("curl -si -X {} {} {origin}", shell_quote(&probe.method), shell_quote(url));
-    for (name, value) in &probe.headers {
-        actual.push_str(&format!(" -H {}", shell_quote(&format!("{name}: {value}"))));
-    }
-    commands.push(actual);
-    commands
-}
-
-/// The `cors-sandbox check` command for the probe against `url`.
-pub fn check(probe: &Probe, url: &str) -> String {
-    let mut command =
-        format!("cors-sandbox check {} --origin {}", shell_quote(url), shell_quote(&probe.origin));
-    if probe.method != "GET" {
-        command.push_str(&format!(" -X {}", shell_quote(&probe.method)));
-    }
-    for (name, value) in &probe.headers {
-        command.push_str(&format!(" -H {}", shell_quote(&format!("{name}: {value}"))));
-    }
-    if probe.credentials {
-        command.push_str(" --credentials include");
-    }
-    command
-}
-
-/// Whether the probe's request needs a preflight: a method other than GET, HEAD and POST, or a header
-/// that needs permission (the caller worked the latter out with the browser model).
-pub fn needs_preflight(probe: &Probe) -> bool {
-    !matches!(probe.method.as_str(), "GET" | "HEAD" | "POST") || !probe.request_headers.is_empty()
-}
-
-/// `text` quoted for a POSIX shell: between single quotes, each of its own written `'\''`.
-fn shell_quote(text: &str) -> String {
-    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_./:@=".contains(&b)) {
-        return text.to_owned();
-    }
-    format!("'{}'", text.replace('\'', "'\\''"))
-}
-
 /// A string literal for JavaScript and Python alike: JSON's, which both read the same way.
 fn string_literal(text: &str) -> String {
     serde_json::to_string(text).unwrap_or_else(|_| format!("{text:?}"))
 }
 
-/// The items of a comma-separated header value, trimmed, empty ones dropped.
+/// A number of seconds as a language with unbounded integers writes it (Python's `int`): the digits of
+/// `value`, leading zeros dropped (`007` is 7, and a syntax error as a Python literal); `None` when `value`
+/// is not digits. A language with bounded integers checks the size itself.
+fn whole_number(value: &str) -> Option<String> {
+    let digits = value.trim();
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let trimmed = digits.trim_start_matches('0');
+    Some(if trimmed.is_empty() { "0".to_owned() } else { trimmed.to_owned() })
+}
+
+/// The items of a comma-separated header value, as the browser reads the list (`browser_model::http`).
 fn items(value: &str) -> Vec<&str> {
-    value.split(',').map(str::trim).filter(|item| !item.is_empty()).collect()
-}
-
-/// Refuses a policy whose `headers_on` keeps the CORS lines off one kind of answer, for a library that
-/// writes them on every answer.
-fn on_every_answer(policy: &Policy, library: &str) -> Result<(), String> {
-    match policy.headers_on {
-        HeadersOn::Both => Ok(()),
-        HeadersOn::Preflight | HeadersOn::Actual => Err(format!(
-            "This policy sends the CORS headers on {} answers only, the bug of a server whose OPTIONS handler and other handlers disagree. {library} writes them on every answer it handles, so it cannot reproduce the bug; export the fixed policy (headers on both) instead.",
-            if policy.headers_on == HeadersOn::Preflight { "preflight" } else { "actual" }
-        )),
-    }
-}
-
-/// Refuses a preflight status outside 2xx, for a library that always answers a preflight with success.
-fn preflight_succeeds(policy: &Policy, library: &str, answers: u16) -> Result<(), String> {
-    if (200..300).contains(&policy.preflight_status) {
-        return Ok(());
-    }
-    Err(format!(
-        "This policy answers preflights with {}, the bug of a server whose OPTIONS route fails. {library} answers every preflight it accepts with {answers}, so it cannot reproduce the bug; export the fixed policy (preflight status 204) instead.",
-        policy.preflight_status
-    ))
-}
-
-/// Refuses a probe whose actual request is an `OPTIONS`, for a library that answers every `OPTIONS` as a
-/// preflight.
-fn not_options(probe: &Probe, library: &str) -> Result<(), String> {
-    if probe.method != "OPTIONS" {
-        return Ok(());
-    }
-    Err(format!(
-        "This request's own method is OPTIONS. {library} answers every OPTIONS request as a preflight, so its answer to this one would not be the endpoint's; export it for another method."
-    ))
-}
-
-/// Refuses a method `server` rejects before any CORS code runs: `fetch()` sends `patch` as it was written
-/// (it upper-cases only DELETE, GET, HEAD, OPTIONS, POST and PUT), and `accepts` says whether `server` takes it.
-fn method_accepted(
-    probe: &Probe,
-    server: &str,
-    answer: &str,
-    accepts: fn(&str) -> bool,
-) -> Result<(), String> {
-    if accepts(&probe.method) {
-        return Ok(());
-    }
-    Err(format!(
-        "This request's method is {:?}, and {server} answers it {answer}. fetch() sends a method as it was written, but for DELETE, GET, HEAD, OPTIONS, POST and PUT, which it upper-cases: write {:?}.",
-        probe.method,
-        probe.method.to_ascii_uppercase()
-    ))
-}
-
-/// Refuses an `Access-Control-Allow-Credentials` other than `true`, for a library that sends `true` or nothing.
-fn credentials_flag(policy: &Policy, library: &str) -> Result<bool, String> {
-    match policy.allow_credentials.as_ref().map(|v| v.as_str()) {
-        None => Ok(false),
-        Some("true") => Ok(true),
-        Some(other) => Err(format!(
-            "This policy sends Access-Control-Allow-Credentials: {other:?}. {library} sends `true` or no header at all, and the browser accepts only `true`, exactly: export `true` or no header."
-        )),
-    }
-}
-
-/// Refuses an empty value, for a library that sends no header whose value is empty.
-fn not_empty(policy: &Policy, library: &str) -> Result<(), String> {
-    let fields =
-        [("Access-Control-Allow-Origin", &policy.allow_origin), ("Access-Control-Max-Age", &policy.max_age)];
-    for (name, value) in fields {
-        if value.as_ref().is_some_and(|v| v.as_str().trim().is_empty())
-            && !(name == "Access-Control-Allow-Origin" && policy.origin_matcher.is_some())
-        {
-            return Err(format!(
-                "This policy sends {name} with an empty value. {library} sends no header with an empty value, so it cannot send this one; the browser reads an empty value as a failure either way."
-            ));
-        }
-    }
-    Ok(())
+    browser_model::http::list_items(value).collect()
 }
 
 #[cfg(test)]

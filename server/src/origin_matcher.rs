@@ -119,6 +119,17 @@ fn only_regex_lite_has(source: &str) -> Option<&'static str> {
                 match bytes.get(i + 1) {
                     Some(b'A') => return Some("`\\A`, which JavaScript reads as the letter A (write `^`)"),
                     Some(b'z') => return Some("`\\z`, which JavaScript reads as the letter z (write `$`)"),
+                    // Without the u flag JavaScript reads `\u{3a}` as the text `u{3a}`; regex-lite as `:`.
+                    Some(b'u' | b'x') if bytes.get(i + 2) == Some(&b'{') => {
+                        return Some(
+                            "a code in braces such as `\\u{3a}`, which JavaScript without the u flag reads as letters (write `\\u003a` or `\\x3a`)",
+                        );
+                    }
+                    Some(b'U') => {
+                        return Some(
+                            "`\\U`, which JavaScript reads as the letter U (write `\\u` and four hex digits)",
+                        );
+                    }
                     _ => {}
                 }
                 i += 2;

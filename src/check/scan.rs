@@ -15,10 +15,12 @@
 //! only sends the requests and reads the answers' `Vary`. It never sends a method a preflight allowed:
 //! the preflight's answer is enough, and the actual request could change something.
 
-use browser_model::{Answer, Credentials, Fetch, Preflight, Request, Response, Sending, Step, Url, judge};
+use browser_model::{
+    AddressSpace, Answer, Credentials, Fetch, PageState, Permission, Request, Response, Sending, Step, Url,
+};
 use serde_json::{Value, json};
 
-use super::{CheckArgs, Client, page_origin, send, target_url};
+use super::{CheckArgs, Client, frameworks, page_origin, send, target_url};
 
 /// The method and header a preflight is asked for, so unlikely that only an echo allows them.
 const ODD_METHOD: &str = "CORS-SANDBOX-PROBE";
@@ -98,20 +100,18 @@ fn probes_for(origin: &Url) -> Vec<(&'static str, String)> {
 pub(super) async fn scan(args: &CheckArgs, client: &Client) -> Result<Scan, String> {
     let target = target_url(&args.url)?;
     let page = page_origin(&args.origin)?;
-    let method = browser_model::method::normalize(if args.method.is_empty() { "GET" } else { &args.method });
+    let method =
+        browser_model::http::normalize_method(if args.method.is_empty() { "GET" } else { &args.method });
     let mut probes = Vec::new();
     let mut reflected = Vec::new();
     let own = [("your origin", page.origin_text())];
     for (kind, origin) in own.into_iter().chain(probes_for(&page)) {
         let lines = vec![("Origin".to_string(), origin.clone())];
         let response = send(client, &target, &method, &lines, args.data.as_deref()).await?;
-        // Whether a page there reads the answer is the model's to say; the CORS check on an answer is the
-        // same for every method, so it is judged as a simple GET's.
-        let reads = |credentials| {
-            let request = Request::get(target.as_str()).credentials(credentials);
-            judge(&origin, &request, Preflight::NotSent, std::slice::from_ref(&response)).allowed
-        };
-        let (accepted, with_credentials) = (reads(Credentials::Omit), reads(Credentials::Include));
+        let (accepted, with_credentials) = (
+            reads(args, &origin, &target, Credentials::Omit, &response),
+            reads(args, &origin, &target, Credentials::Include, &response),
+        );
         let acao = header(&response, "access-control-allow-origin");
         if acao.is_some_and(|v| v == origin) {
             reflected.push((origin.clone(), varies_by_origin(&response)));
@@ -174,14 +174,14 @@ async fn odd_preflights(
     let header = Request::get(target.as_str()).header(ODD_HEADER, "1").credentials(Credentials::Include);
     let mut allowed = Vec::new();
     for (what, request) in [("any method", method), ("any header", header)] {
-        let mut fetch = Fetch::start(args.engine, origin, &request);
+        let mut fetch = Fetch::start_in(args.engine, origin, &request, &CORS_ALONE);
         let Step::Send(out) = fetch.step() else { continue };
         if out.sending != Sending::Preflight {
             continue;
         }
         let out = out.clone();
         let response = send(client, &out.url, &out.method, &out.headers(), None).await?;
-        fetch.feed(Answer::Response(response));
+        fetch.feed(Answer::Response(&response));
         // The stepper asks for the actual request only when the preflight passed; it is never sent.
         if matches!(fetch.step(), Step::Send(next) if next.sending == Sending::Request) {
             allowed.push(what);
@@ -207,6 +207,34 @@ async fn odd_preflights(
     }))
 }
 
+/// The page the probes come from, for the model: the scan asks what the server's CORS answer lets a page on
+/// another origin read, wherever the server runs. Local Network Access — a public page kept from reaching this
+/// machine or the local network — is another question (a server scanned on `localhost` is not there in
+/// production), so the page is taken to be on the server's own network, with the permission granted.
+const CORS_ALONE: PageState =
+    PageState { cookie: None, address_space: Some(AddressSpace::Loopback), permission: Permission::Granted };
+
+/// Whether a page on `origin` reads `response` to a request for `target`, as the browser model judges it: a
+/// simple GET's, since the CORS check on an answer is the same for every method.
+fn reads(
+    args: &CheckArgs,
+    origin: &str,
+    target: &Url,
+    credentials: Credentials,
+    response: &Response,
+) -> bool {
+    let request = Request::get(target.as_str()).credentials(credentials);
+    let mut fetch = Fetch::start_in(args.engine, origin, &request, &CORS_ALONE);
+    loop {
+        let answer = match fetch.step() {
+            Step::Done(verdict) => return verdict.allowed,
+            Step::Send(out) if out.sending == Sending::Request => Answer::Response(response),
+            Step::Send(_) => Answer::NotRecorded,
+        };
+        fetch.feed(answer);
+    }
+}
+
 fn header<'r>(response: &'r Response, name: &str) -> Option<&'r str> {
     response.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
 }
@@ -217,8 +245,8 @@ fn varies_by_origin(response: &Response) -> bool {
         .headers
         .iter()
         .filter(|(n, _)| n.eq_ignore_ascii_case("vary"))
-        .flat_map(|(_, v)| v.split(','))
-        .any(|name| name.trim().eq_ignore_ascii_case("origin") || name.trim() == "*")
+        .flat_map(|(_, v)| browser_model::http::list_items(v))
+        .any(|name| name.eq_ignore_ascii_case("origin") || name == "*")
 }
 
 impl Scan {
@@ -260,6 +288,9 @@ impl Scan {
                 "refused"
             };
             out.push_str(&format!("  {:<30} {:<36} {what}\n", p.kind, p.origin));
+        }
+        if self.probes.iter().any(|p| p.kind == "any origin" && p.with_credentials) {
+            out.push_str(&frameworks::reflected_with_credentials());
         }
         if self.findings.is_empty() {
             out.push_str("\nNothing found: only your origin reads the answer.\n");

@@ -167,13 +167,85 @@ async fn check_judges_an_https_server_and_refuses_mixed_content() {
     assert_eq!(code, 2, "{out}");
     assert!(out["error"].as_str().unwrap().contains("--cacert /nonexistent.pem: cannot read it"), "{out}");
 
-    // An https page cannot fetch http from another machine; this machine's http is allowed.
+    // An https page cannot fetch http from another machine: every engine blocks it as mixed content,
+    // before anything is sent (so the name need not even resolve).
     let (code, out) = check(&["http://api.example/data", "--origin", SECURE_PAGE]).await;
-    assert_eq!(code, 2, "{out}");
-    assert!(out["error"].as_str().unwrap().contains("mixed content"), "{out}");
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(out["exchanges"], Value::Array(Vec::new()), "nothing is sent: {out}");
+    assert_eq!(
+        out["firefox_message"], "Blocked loading mixed active content “http://api.example/data”",
+        "{out}"
+    );
+    assert!(out["chromium_message"].as_str().unwrap().starts_with("Mixed Content: The page at"), "{out}");
+    // This machine's http is potentially trustworthy to Chromium and Firefox; WebKit blocks it (measured,
+    // docs/local-network-access.md).
     let (plain, _) = fixed_server::server().await;
-    let (code, out) = check(&[&format!("http://127.0.0.1:{plain}/star"), "--origin", SECURE_PAGE]).await;
+    let loopback = format!("http://127.0.0.1:{plain}/star");
+    let (code, out) = check(&[&loopback, "--origin", SECURE_PAGE]).await;
     assert_eq!(code, 0, "loopback http is potentially trustworthy: {out}");
+    let (code, out) = check(&[&loopback, "--origin", SECURE_PAGE, "--engine", "webkit"]).await;
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(out["webkit_messages"][1], "Not allowed to request resource", "{out}");
+}
+
+/// Local Network Access: a public page (`https://app.example.com`, or any page said to be public) reaching
+/// this machine. Denied, Chromium refuses before anything is sent, with its line; granted, the request goes
+/// out as usual; prompting, the verdict is the allowed one and says what a refusal prints; a wrong
+/// `targetAddressSpace` is refused first (docs/local-network-access.md; lines in tests/fixtures/lna-lines.json).
+#[tokio::test]
+async fn check_knows_local_network_access() {
+    let (port, seen) = fixed_server::server().await;
+    let url = format!("http://127.0.0.1:{port}/star");
+    const PUBLIC_PAGE: &str = "https://app.example.com";
+    let denied_line = format!(
+        "Access to fetch at '{url}' from origin '{PUBLIC_PAGE}' has been blocked by CORS policy: Permission was denied for this request to access the `loopback` address space."
+    );
+
+    let before = seen.lock().unwrap().len();
+    let (code, out) = check(&[&url, "--origin", PUBLIC_PAGE, "--lna-permission", "denied"]).await;
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(out["chromium_message"], denied_line.as_str(), "{out}");
+    assert_eq!(out["failed_check"], "LocalNetworkAccessPermissionDenied", "{out}");
+    assert_eq!(seen.lock().unwrap().len(), before, "a refused request never reaches the server");
+    assert_eq!(out["local_network_access"]["permission"], "loopback-network", "{out}");
+
+    let (code, out) = check(&[&url, "--origin", PUBLIC_PAGE, "--lna-permission", "granted"]).await;
+    assert_eq!((code, &out["allowed"]), (0, &Value::Bool(true)), "{out}");
+    assert_eq!(seen.lock().unwrap().len(), before + 1, "granted, the request goes out");
+
+    let (code, out) = check(&[&url, "--origin", PUBLIC_PAGE]).await;
+    assert_eq!(code, 0, "prompting: allowed if the user allows it: {out}");
+    assert_eq!(out["local_network_access"]["state"], "prompt", "{out}");
+    assert_eq!(out["local_network_access"]["chromium_if_refused"][0], denied_line.as_str(), "{out}");
+
+    // A loopback page needs no permission; but Chromium checks a declared space first.
+    let (code, _) = check(&[&url, "--origin", "http://localhost:5555", "--lna-permission", "denied"]).await;
+    assert_eq!(code, 0);
+    let (code, out) =
+        check(&[&url, "--origin", "http://localhost:5555", "--target-address-space", "local"]).await;
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out["chromium_message"]
+            .as_str()
+            .unwrap()
+            .ends_with("Request had a target IP address space of `local` yet the resource is in address space `loopback`."),
+        "{out}"
+    );
+    // Said to be public (a page served with treat-as-public-address), a loopback page is gated too; WebKit
+    // has no Local Network Access.
+    let args = [
+        &url,
+        "--origin",
+        "http://127.0.0.1:18080",
+        "--page-address-space",
+        "public",
+        "--lna-permission",
+        "denied",
+    ];
+    let (code, _) = check(&args).await;
+    assert_eq!(code, 1);
+    let (code, out) = check(&[&args[..], &["--engine", "webkit"]].concat()).await;
+    assert_eq!(code, 0, "WebKit sends it: {out}");
 }
 
 /// A 500 without CORS headers is the server's error, not its CORS policy: `check` says so first, in its

@@ -19,6 +19,8 @@ mod engine_requests;
 mod exports;
 mod feed;
 mod har;
+#[path = "../support/missing.rs"]
+mod missing;
 mod origin_matchers;
 mod scan;
 mod slow_clients;

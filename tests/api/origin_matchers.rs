@@ -308,3 +308,30 @@ async fn check_scan_finds_what_each_broken_policy_lets_in() {
     }
     sandbox.stop().await;
 }
+
+/// When `--scan` finds any origin echoed with credentials, it names the framework settings that commonly
+/// do that (the lab's framework presets); an allowlist that echoes only `null` gets no such sentence.
+#[tokio::test]
+async fn check_scan_names_the_framework_settings_that_reflect_every_origin() {
+    let sandbox = spawn_sandbox().await;
+    let scan = |api: String, origin: String| async move {
+        tokio::task::spawn_blocking(move || {
+            let output = std::process::Command::new(env!("CARGO_BIN_EXE_cors-sandbox"))
+                .args(["check", &format!("{api}/api/account"), "--origin", &origin, "--scan"])
+                .output()
+                .unwrap();
+            String::from_utf8_lossy(&output.stdout).into_owned()
+        })
+        .await
+        .unwrap()
+    };
+    apply_preset(&sandbox, "django-allow-all-credentials").await;
+    let text = scan(sandbox.api.clone(), sandbox.site.clone()).await;
+    assert!(text.contains("most often one line of framework configuration"), "{text}");
+    assert!(text.contains("CORS_ALLOW_ALL_ORIGINS = True and CORS_ALLOW_CREDENTIALS = True"), "{text}");
+    assert!(text.contains("allow_origins=[\"*\"], allow_credentials=True"), "{text}");
+    apply_preset(&sandbox, "trust-null").await;
+    let text = scan(sandbox.api.clone(), sandbox.site.clone()).await;
+    assert!(!text.contains("framework configuration"), "{text}");
+    sandbox.stop().await;
+}

@@ -4,12 +4,11 @@
 //! axe-core comes from npm (`npm install --prefix target/axe axe-core@4.14.1`, which `.ci/run` does); the
 //! test injects it into the page. Without it the case prints a skip notice; under `CI=true` it fails.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use serde_json::json;
 
-use crate::harness::{Browser, is_ci};
+use crate::harness::{Browser, missing};
 use crate::sandbox::SandboxProcess;
 
 /// Where `npm install --prefix target/axe axe-core` puts it; `AXE_CORE` overrides.
@@ -25,16 +24,11 @@ fn axe_source() -> Result<Option<String>, String> {
     let path = axe_path();
     match std::fs::read_to_string(&path) {
         Ok(source) => Ok(Some(source)),
-        Err(e) if is_ci() => Err(format!(
-            "axe-core is not at {} ({e}); run `npm install --prefix target/axe axe-core@4.14.1` (CI=true: a missing tool is a failure)",
-            path.display()
-        )),
-        Err(_) => {
-            let _ = writeln!(
-                std::io::stderr(),
-                "\naxe-core check skipped: {} not found; run `npm install --prefix target/axe axe-core@4.14.1`\n",
-                path.display()
-            );
+        Err(e) => {
+            missing(
+                &format!("axe-core ({}: {e})", path.display()),
+                "npm install --prefix target/axe axe-core@4.14.1",
+            )?;
             Ok(None)
         }
     }

@@ -1,12 +1,13 @@
-//! "Take it home": the lab's export panel shows the policy in force as each stack's configuration, for the
-//! request in the form, with the stacks that cannot express it saying why, and the verifying commands.
+//! "Take it home": the lab's export panel shows the policy in force as the configuration of the stack chosen
+//! in its picker, for the request in the form, a stack that cannot express it saying why, and the verifying
+//! commands.
 
 use serde_json::json;
 
 use crate::harness::Browser;
 use crate::sandbox::SandboxProcess;
 
-pub async fn export_panel_shows_every_stack(
+pub async fn export_panel_shows_each_stack_from_its_picker(
     browser: &Browser,
     sandbox: &SandboxProcess,
 ) -> Result<(), String> {
@@ -16,22 +17,39 @@ pub async fn export_panel_shows_every_stack(
     browser
         .eval("const f = document.querySelector('#request-form').elements; f.path.value = '/api/echo'; f.method.value = 'PUT'; f.headers.value = 'X-Api-Key: k1'; f.credentials.value = 'include'; return true;")
         .await?;
-    browser.click("#export").await?;
-    browser
-        .wait_until("return document.querySelectorAll('#export-result .export-stack').length === 4;")
+    // The picker lists every stack the export writes, and shows the one chosen.
+    let options = browser
+        .eval("return [...document.querySelectorAll('#export-stack option')].map((o) => o.value);")
         .await?;
-    let shown = browser
-        .eval(
-            "return [...document.querySelectorAll('#export-result .export-stack')].map((d) => [d.dataset.stack, d.textContent]);",
-        )
-        .await?;
+    let known: Vec<&str> = server::export::STACKS.iter().map(|s| s.id).collect();
+    if options != json!(known) {
+        return Err(format!("the picker offers {options}, not {known:?}"));
+    }
+    let mut shown = Vec::new();
+    for (i, stack) in known.iter().enumerate() {
+        browser
+            .eval(&format!("document.querySelector('#export-stack').value = '{stack}'; return true;"))
+            .await?;
+        if i == 0 {
+            browser.click("#export").await?;
+        } else {
+            // Once a stack is shown, choosing another shows that one.
+            browser
+                .eval("document.querySelector('#export-stack').dispatchEvent(new Event('change')); return true;")
+                .await?;
+        }
+        browser
+            .wait_until(&format!(
+                "const shown = document.querySelectorAll('#export-result .export-stack'); return shown.length === 1 && shown[0].dataset.stack === '{stack}';"
+            ))
+            .await?;
+        let text = browser
+            .eval("return document.querySelector('#export-result .export-stack').textContent;")
+            .await?;
+        shown.push((stack.to_string(), text.as_str().unwrap_or_default().to_owned()));
+    }
     let text = |stack: &str| -> String {
-        shown
-            .as_array()
-            .and_then(|rows| rows.iter().find(|r| r[0] == stack))
-            .and_then(|r| r[1].as_str())
-            .unwrap_or_default()
-            .to_owned()
+        shown.iter().find(|(s, _)| s == stack).map(|(_, t)| t.clone()).unwrap_or_default()
     };
     // `*` with credentials: tower-http panics, Starlette would echo every origin; both say so.
     if !text("tower-http").contains("Cannot combine `Access-Control-Allow-Credentials: true`") {
@@ -45,6 +63,19 @@ pub async fn export_panel_shows_every_stack(
     }
     if !text("nginx").contains("add_header Access-Control-Allow-Origin \"*\" always;") {
         return Err(format!("nginx's export says {:?}", text("nginx")));
+    }
+    // Each stack that can express the policy says what its error routes send, and the mistake that takes
+    // the headers off.
+    for stack in ["express", "nginx"] {
+        let text = text(stack);
+        if !text.contains("When a handler throws or a route refuses") || !text.contains("/api/private") {
+            return Err(format!("{stack}'s export says nothing of its errors: {text:?}"));
+        }
+    }
+    if !text("nginx").contains(
+        "the request gets 502, with access-control-allow-credentials: true; access-control-allow-origin: *",
+    ) {
+        return Err(format!("nginx's error routes say {:?}", text("nginx")));
     }
     let commands = browser.text("#export-result").await?;
     let api = format!("{}/echo", sandbox.api_url);

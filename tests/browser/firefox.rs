@@ -5,7 +5,7 @@
 //! Without Firefox the Firefox cases print a skip notice; with `CI=true` a missing Firefox is a failure.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -21,7 +21,7 @@ use tokio::sync::oneshot;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-use crate::harness::{env_path, is_ci, is_executable, kill_group, make_temp_dir, remove_dir_retrying};
+use crate::harness::{env_path, is_executable, kill_group, make_temp_dir, missing, remove_dir_retrying};
 
 /// Where Debian puts Firefox ESR; `FIREFOX` overrides it.
 const DEFAULT_FIREFOX: &str = "/usr/bin/firefox-esr";
@@ -77,17 +77,7 @@ impl Firefox {
     pub async fn start() -> Result<Option<Firefox>, String> {
         let binary = env_path("FIREFOX", DEFAULT_FIREFOX);
         if !is_executable(&binary) {
-            if is_ci() {
-                return Err(format!(
-                    "Firefox tests cannot run: {} not found; {INSTALL_HINT} (CI=true: a missing browser is a failure, never a skip)",
-                    binary.display()
-                ));
-            }
-            let _ = writeln!(
-                std::io::stderr(),
-                "\nFirefox browser tests skipped: {} not found; {INSTALL_HINT}\n",
-                binary.display()
-            );
+            missing(&format!("Firefox ({})", binary.display()), INSTALL_HINT)?;
             return Ok(None);
         }
         Self::launch(&binary).await.map(Some)

@@ -127,6 +127,7 @@ fn walkthrough() -> Vec<Step> {
         Done("expose-headers"),
         Send(Form { path: "/api/error?cors=no", ..GET }),
         Send(Form { path: "/api/error?cors=yes", ..GET }),
+        Send(Form { path: "/api/account", ..GET }),
         Done("error-status"),
         Send(Form { path: "/api/redirect?to=cross", ..GET }),
         Done("redirect"),

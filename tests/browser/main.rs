@@ -9,6 +9,7 @@
 mod attacker;
 mod axe;
 mod check;
+mod compare;
 mod explanations;
 mod export;
 mod firefox;
@@ -17,12 +18,15 @@ mod har;
 mod harness;
 mod lab;
 mod lessons;
+#[path = "../support/missing.rs"]
+mod missing;
 mod redirects;
 mod robust;
 mod sandbox;
 mod setup;
 mod share;
 mod webkit;
+mod wpt;
 
 use std::time::Duration;
 
@@ -69,8 +73,8 @@ async fn the_tutorial_in_chromium() {
         ("under load on /api, every tab ends on the final policy", |b, s| Box::pin(no_tab_left_behind(b, s))),
         ("cors-sandbox check says what Chromium does", |b, _| Box::pin(check::equals_chromium(b))),
         ("a share link round-trips, asking first", |b, s| Box::pin(share::share_link_round_trips(b, s))),
-        ("the export panel shows every stack for the form's request", |b, s| {
-            Box::pin(export::export_panel_shows_every_stack(b, s))
+        ("the export panel shows each stack from its picker", |b, s| {
+            Box::pin(export::export_panel_shows_each_stack_from_its_picker(b, s))
         }),
         ("lab: a HAR chosen or dropped shows its verdicts", |b, s| {
             Box::pin(har::a_chosen_or_dropped_har_shows_its_verdicts(b, s))
@@ -114,20 +118,37 @@ async fn the_tutorial_in_chromium() {
         // Last: it starts and stops sandboxes of its own, and leaves Chromium on the shared lab page.
         ("a stopped sandbox is said on the page", |b, s| Box::pin(robust::a_stopped_sandbox_is_said(b, s))),
     ];
+    let names: Vec<&str> = cases.iter().map(|(name, _)| *name).collect();
+    let chosen = chosen_cases(&names);
     for (name, case) in cases {
+        if !chosen.contains(&name) {
+            continue;
+        }
         if let Err(e) = browser.run_case(name, case(&browser, &sandbox)).await {
             failures.push(format!("{name}: {e}"));
         }
     }
-    // The same lab scenarios in Firefox, with Chromium's tab still open on the lab page.
-    let firefox = match firefox::Firefox::start().await {
-        Ok(firefox) => firefox,
-        Err(e) => {
-            failures.push(format!("starting Firefox: {e}"));
-            None
-        }
+    let stopped = sandbox.stop();
+    browser.quit().await.expect("quit Chromium");
+    assert!(failures.is_empty(), "{} case(s) failed:\n{}", failures.len(), failures.join("\n\n"));
+    // The page still holds the live feed open: the sandbox must end it, not wait out its grace period
+    // (two minutes here, so only a sandbox that ended the feed prints this line in time).
+    let printed = stopped.expect("the sandbox stops on SIGTERM");
+    assert_eq!(printed, ["Stopped: every connection closed."], "what the sandbox printed when it stopped");
+}
+
+/// The same lab scenarios, the other site and `check` in a real headless Firefox ESR, over WebDriver BiDi.
+/// Alone: `cargo test --test browser firefox`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_lab_in_firefox() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let Some(firefox) = firefox::Firefox::start().await.expect("start Firefox") else {
+        return; // skipped: the notice is printed by Firefox::start
     };
-    if let Some(firefox) = &firefox {
+    let sandbox = SandboxProcess::start().await;
+    let mut failures = Vec::new();
+    {
+        let firefox = &firefox;
         match firefox_lab::run_all(firefox, &sandbox).await {
             Ok((scenarios, agreements, problems)) => {
                 println!("lab scenarios in Firefox: {scenarios}, agreements with Firefox: {agreements}");
@@ -150,6 +171,18 @@ async fn the_tutorial_in_chromium() {
             failures.push(format!("cors-sandbox check says what Firefox does: {e}"));
         }
     }
+    let _ = sandbox.stop();
+    firefox.quit().await.expect("quit Firefox");
+    assert!(failures.is_empty(), "{} part(s) failed:\n{}", failures.len(), failures.join("\n\n"));
+}
+
+/// The same lab scenarios in WebKit (WebKitGTK's MiniBrowser under Xvfb, driving itself from a runner
+/// page). Alone: `cargo test --test browser webkit`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_lab_in_webkit() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let sandbox = SandboxProcess::start().await;
+    let mut failures: Vec<String> = Vec::new();
     // The same lab scenarios in WebKit (WebKitGTK's MiniBrowser), which drives itself.
     match webkit::run_all(&sandbox).await {
         Ok(Some((scenarios, agreements, problems))) => {
@@ -161,16 +194,40 @@ async fn the_tutorial_in_chromium() {
         Ok(None) => {}
         Err(e) => failures.push(format!("lab in WebKit: {e}")),
     }
-    let stopped = sandbox.stop();
-    if let Some(firefox) = firefox {
-        firefox.quit().await.expect("quit Firefox");
+    let _ = sandbox.stop();
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// The Chromium cases `BROWSER_CASES` names (comma-separated; a trailing `*` is a prefix), and those they
+/// need first: a tutorial step needs the steps before it, and "all done" needs every step and lesson. All
+/// of them when it is unset.
+fn chosen_cases<'a>(names: &[&'a str]) -> Vec<&'a str> {
+    let Ok(wanted) = std::env::var("BROWSER_CASES") else {
+        return names.to_vec();
+    };
+    let matches = |name: &str| {
+        wanted.split(',').map(str::trim).filter(|w| !w.is_empty()).any(|w| match w.strip_suffix('*') {
+            Some(prefix) => name.starts_with(prefix),
+            None => name == w,
+        })
+    };
+    let needs = |name: &str| -> Vec<&'a str> {
+        let step = |n: &str| n.starts_with("step ");
+        if step(name) {
+            names.iter().copied().filter(|n| step(n) && *n < name).collect()
+        } else if name.starts_with("all done") {
+            names.iter().copied().filter(|n| step(n) || n.starts_with("lab: every lesson from")).collect()
+        } else {
+            Vec::new()
+        }
+    };
+    let mut chosen: Vec<&'a str> = Vec::new();
+    for name in names.iter().copied().filter(|n| matches(n)) {
+        chosen.extend(needs(name));
+        chosen.push(name);
     }
-    browser.quit().await.expect("quit Chromium");
-    assert!(failures.is_empty(), "{} case(s) failed:\n{}", failures.len(), failures.join("\n\n"));
-    // The page still holds the live feed open: the sandbox must end it, not wait out its grace period
-    // (two minutes here, so only a sandbox that ended the feed prints this line in time).
-    let printed = stopped.expect("the sandbox stops on SIGTERM");
-    assert_eq!(printed, ["Stopped: every connection closed."], "what the sandbox printed when it stopped");
+    assert!(!chosen.is_empty(), "BROWSER_CASES={wanted:?} names none of the cases: {names:?}");
+    names.iter().copied().filter(|n| chosen.contains(n)).collect()
 }
 
 /// `cors-sandbox check` against real Chromium and Firefox on redirects: the same `fetch()` from a page, then
@@ -180,6 +237,15 @@ async fn the_tutorial_in_chromium() {
 async fn check_follows_redirects_as_the_browsers_do() {
     let _turn = ONE_AT_A_TIME.lock().await;
     redirects::run().await;
+}
+
+/// `cors-sandbox check` against real Chromium and Firefox on the Web Platform Tests' `fetch/api/cors/` subtests,
+/// served by stand-ins for WPT's handlers (tests/browser/wpt.rs, tests/fixtures/wpt-cors.json). One case alone:
+/// `WPT_CASES=star-04 cargo test --test browser wpt`; every case: `WPT_CASES=all`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_agrees_with_the_browsers_on_wpt_cors() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    wpt::run().await;
 }
 
 type CaseFn = for<'a> fn(

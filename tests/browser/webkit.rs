@@ -30,7 +30,7 @@ use axum::routing::{get, post};
 use serde_json::{Value, json};
 
 use crate::check;
-use crate::harness::{is_ci, is_executable};
+use crate::harness::{is_executable, missing};
 use crate::lab::{self, SCENARIOS};
 use crate::sandbox::SandboxProcess;
 
@@ -59,13 +59,10 @@ struct Runner {
 /// WebKit is not installed (a notice is printed; with `CI=true` that is an error instead).
 pub async fn run_all(sandbox: &SandboxProcess) -> Result<Option<(usize, usize, Vec<String>)>, String> {
     if !is_executable(std::path::Path::new(MINIBROWSER)) || !is_executable(std::path::Path::new(XVFB_RUN)) {
-        let why = format!(
-            "WebKit is not installed ({MINIBROWSER} and {XVFB_RUN}: apt-get install -y webkit2gtk-driver xvfb)"
-        );
-        if is_ci() {
-            return Err(format!("{why}; CI=true: a missing browser is a failure, never a skip"));
-        }
-        eprintln!("skipping the WebKit tests: {why}");
+        missing(
+            &format!("WebKit ({MINIBROWSER} and {XVFB_RUN})"),
+            "apt-get install -y webkit2gtk-driver xvfb",
+        )?;
         return Ok(None);
     }
     let port: u16 = sandbox.site.rsplit(':').next().and_then(|p| p.parse().ok()).ok_or("no client port")?;

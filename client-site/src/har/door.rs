@@ -10,7 +10,9 @@
 //! walks both ways, as the live log's `judgement` does. Chromium's file settles it when it can: its
 //! `_error` says whether the request failed, and only one of the two walks fails.
 
-use browser_model::{Answer, Credentials, Engine, Fetch, Response, ResponseType, Sending, Step, Verdict};
+use browser_model::{
+    Answer, Credentials, Engine, Fetch, PageState, Permission, Response, ResponseType, Sending, Step, Verdict,
+};
 
 use super::entries::Item;
 use super::file::Entry;
@@ -145,7 +147,9 @@ impl Door<'_, '_> {
     fn walk(&mut self, group: &Group, input: &Input, credentials: Credentials) -> (Verdict, Vec<Exchange>) {
         let mut request = input.request.clone();
         request.credentials = credentials;
-        let mut fetch = Fetch::start(self.engine, &input.page_origin, &request);
+        // What was recorded went out: Local Network Access did not refuse it (as `browser_model::judge`).
+        let state = PageState { permission: Permission::Granted, ..PageState::default() };
+        let mut fetch = Fetch::start_in(self.engine, &input.page_origin, &request, &state);
         let mut exchanges = Vec::new();
         loop {
             let out = match fetch.step() {
@@ -155,27 +159,28 @@ impl Door<'_, '_> {
             let url = out.url.as_str().split('#').next().unwrap_or_default().to_string();
             // The request entry of this hop: where a preflight before it is looked for.
             let hop = group.hops.get(out.hop as usize).copied();
-            let (entry, answer, answered) = if out.sending == Sending::Preflight {
+            let (entry, recorded) = if out.sending == Sending::Preflight {
                 let anchor = hop.or(group.hops.last().copied()).unwrap_or_default();
                 let method = out.access_control_request_method().unwrap_or_default();
-                let found = self.preflights.find(self.items, anchor, &url, method, out.origin.as_deref());
-                match found {
-                    Some(i) => (Some(i), answer_of(self.items[i].entry), "recorded"),
+                match self.preflights.find(self.items, anchor, &url, method, out.origin.as_deref()) {
+                    Some(i) => (Some(i), recorded(self.items[i].entry)),
                     // The request went and was answered: the browser's preflight cache let it (as `judge`).
                     None if hop.is_some_and(|i| self.items[i].entry.status().is_some()) => {
-                        (None, Answer::FromPreflightCache, "from the preflight cache")
+                        (None, Recorded::FromPreflightCache)
                     }
-                    None => (None, Answer::NotRecorded, "not recorded"),
+                    None => (None, Recorded::Nothing),
                 }
             } else {
                 match hop.filter(|&i| self.items[i].key == url) {
-                    Some(i) => (Some(i), answer_of(self.items[i].entry), "recorded"),
-                    None => (None, Answer::NotRecorded, "not recorded"),
+                    Some(i) => (Some(i), recorded(self.items[i].entry)),
+                    None => (None, Recorded::Nothing),
                 }
             };
-            let answered = match &answer {
-                Answer::NetworkError(_) => "no answer",
-                _ => answered,
+            let (answer, answered) = match &recorded {
+                Recorded::Answer(response) => (Answer::Response(response), "recorded"),
+                Recorded::NoAnswer(error) => (Answer::NetworkError(*error), "no answer"),
+                Recorded::FromPreflightCache => (Answer::FromPreflightCache, "from the preflight cache"),
+                Recorded::Nothing => (Answer::NotRecorded, "not recorded"),
             };
             exchanges.push(Exchange {
                 sending: out.sending,
@@ -193,13 +198,24 @@ impl Door<'_, '_> {
     }
 }
 
-/// The answer an entry recorded: its status and headers, or no answer (status 0) with Chromium's
-/// `net::ERR_*` when it names a network error.
-fn answer_of(entry: &Entry<'_>) -> Answer {
+/// What the file holds for one request of the walk.
+enum Recorded {
+    /// An answer: its status and header lines.
+    Answer(Response),
+    /// An entry with no answer (status 0), with Chromium's `net::ERR_*` when it names a network error.
+    NoAnswer(Option<&'static str>),
+    /// No entry, for a preflight whose request was answered.
+    FromPreflightCache,
+    /// No entry at all.
+    Nothing,
+}
+
+/// What `entry` recorded.
+fn recorded(entry: &Entry<'_>) -> Recorded {
     let Some(status) = entry.status() else {
-        return Answer::NetworkError(net_error(entry.response.error.as_deref()));
+        return Recorded::NoAnswer(net_error(entry.response.error.as_deref()));
     };
-    Answer::Response(Response {
+    Recorded::Answer(Response {
         url: entry.request.url.to_string(),
         status,
         headers: entry.response.headers.iter().map(|h| (h.name.to_string(), h.value.to_string())).collect(),

@@ -50,10 +50,11 @@ pub(crate) fn fetches(items: &[Item<'_, '_>]) -> Vec<Group> {
     groups
 }
 
-/// Where a 3xx entry pointed: `redirectURL`, or its `Location`, resolved against its URL.
+/// Where a redirect entry pointed: `redirectURL`, or its `Location`, resolved against its URL as the
+/// browser resolves it (`browser_model::Url::resolve`).
 fn redirect_target(item: &Item<'_, '_>) -> Option<String> {
     let entry = item.entry;
-    if !entry.status().is_some_and(|s| (300..400).contains(&s)) {
+    if !entry.status().is_some_and(browser_model::http::is_redirect_status) {
         return None;
     }
     let written = entry
@@ -62,8 +63,7 @@ fn redirect_target(item: &Item<'_, '_>) -> Option<String> {
         .as_deref()
         .filter(|u| !u.is_empty())
         .or_else(|| entry.response_header("location"))?;
-    let base = Url::parse(&entry.request.url).ok()?;
-    let resolved = url::Url::parse(base.as_str()).ok()?.join(written).ok()?;
+    let resolved = Url::parse(&entry.request.url).ok()?.resolve(written)?;
     Some(resolved.as_str().split('#').next().unwrap_or_default().to_string())
 }
 

@@ -12,6 +12,7 @@
 //!   each name the preflight asked for (a sanitized export strips `Authorization`; the preflight still
 //!   names it).
 
+use browser_model::http::list_items;
 use browser_model::{Credentials, Mode, Request, Url};
 
 use super::entries::Item;
@@ -105,7 +106,7 @@ pub(crate) fn input(
     let mode = mode_of(first, &mut assumed);
     let mut headers = author_headers(first, preflight);
     if let Some(names) = preflight.and_then(|p| p.request_header("access-control-request-headers")) {
-        for name in names.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        for name in list_items(names) {
             if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
                 assumed.push(format!(
                     "The preflight asked for {name}, which the file does not show on the request (a sanitized export removes Authorization and Cookie): the page set it."
@@ -164,7 +165,7 @@ fn credentials_of(entry: &Entry<'_>) -> Option<Credentials> {
 fn author_headers(entry: &Entry<'_>, preflight: Option<&Entry<'_>>) -> Vec<(String, String)> {
     let named =
         preflight.and_then(|p| p.request_header("access-control-request-headers")).unwrap_or_default();
-    let is_named = |name: &str| named.split(',').any(|n| n.trim().eq_ignore_ascii_case(name));
+    let is_named = |name: &str| list_items(named).any(|n| n.eq_ignore_ascii_case(name));
     entry
         .request
         .headers

@@ -99,12 +99,7 @@ impl Judged {
             "firefox_messages": verdict.firefox_messages,
             "webkit_messages": verdict.webkit_messages,
             "reason": self.reason(),
-            "not_cors": self.not_cors().map(|n| json!({
-                "status": n.status,
-                "preflight": n.preflight,
-                "headline": n.headline(),
-                "causes": n.causes(),
-            })),
+            "not_cors": self.not_cors().map(explain::NotCorsView::of),
             "credentials": match self.credentials {
                 Some(Credentials::Include) => "include",
                 Some(_) => "not-included",

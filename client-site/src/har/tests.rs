@@ -346,3 +346,20 @@ fn a_preflight_belongs_to_the_request_before_it_from_the_same_origin() {
         [(1, Skip::LonePreflight)]
     );
 }
+
+#[test]
+fn a_relative_location_leads_to_its_hop() {
+    let cors = [("Origin", PAGE), ("Sec-Fetch-Dest", "empty")];
+    let allow = [
+        ("Access-Control-Allow-Origin", PAGE),
+        ("Access-Control-Allow-Credentials", "true"),
+        ("Location", "../final?x=1"),
+    ];
+    let hop = entry("GET", "http://api.test/a/start", &cors, 302, &allow, json!({}));
+    let other = entry("GET", "http://api.test/final?x=1", &cors, 200, &allow[..2], json!({}));
+    let last = entry("GET", "http://api.test/final?x=1", &cors, 200, &allow[..2], json!({}));
+    let report = judged(&har("Firefox", vec![hop, other, last]));
+    assert_eq!(report.requests[0].entries, [0, 1], "the nearest entry for the resolved Location");
+    assert_eq!(report.requests[0].allowed(), Some(true));
+    assert_eq!(report.requests[1].entries, [2]);
+}

@@ -10,59 +10,20 @@
 //! A falsy `origin` turns the middleware off, and an `origin` function that refuses skips it altogether,
 //! so the export writes allowlists as lists and regular expressions, never as functions.
 
-use crate::origin_matcher::OriginMatcher;
 use crate::policy::Policy;
 
+use super::errors::{ErrorRoute, Mistake, actual_status, bare, fails, refuses};
+use super::node::{node_accepts, origin_option, vary_with_origin};
 use super::{
-    Exchange, Probe, Sent, Written, credentials_flag, items, method_accepted, not_empty, not_options,
-    on_every_answer, string_literal,
+    Exchange, Probe, Sent, Written, credentials_flag, items, not_empty, not_options, on_every_answer,
+    string_literal,
 };
 
 const LIBRARY: &str = "express's cors package";
 
-/// The methods Node's HTTP parser accepts (`http.METHODS`); any other gets a 400 before express runs.
-const NODE_METHODS: [&str; 34] = [
-    "ACL",
-    "BIND",
-    "CHECKOUT",
-    "CONNECT",
-    "COPY",
-    "DELETE",
-    "GET",
-    "HEAD",
-    "LINK",
-    "LOCK",
-    "M-SEARCH",
-    "MERGE",
-    "MKACTIVITY",
-    "MKCALENDAR",
-    "MKCOL",
-    "MOVE",
-    "NOTIFY",
-    "OPTIONS",
-    "PATCH",
-    "POST",
-    "PROPFIND",
-    "PROPPATCH",
-    "PURGE",
-    "PUT",
-    "QUERY",
-    "REBIND",
-    "REPORT",
-    "SEARCH",
-    "SOURCE",
-    "SUBSCRIBE",
-    "TRACE",
-    "UNBIND",
-    "UNLINK",
-    "UNLOCK",
-];
-
 pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
     not_options(probe, LIBRARY)?;
-    method_accepted(probe, "Node's HTTP parser", "with 400 Bad Request before any CORS code runs", |m| {
-        NODE_METHODS.contains(&m)
-    })?;
+    node_accepts(probe)?;
     on_every_answer(policy, LIBRARY)?;
     if (300..400).contains(&policy.preflight_status) {
         return Err(format!(
@@ -72,35 +33,8 @@ pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
     }
     not_empty(policy, LIBRARY)?;
     let credentials = credentials_flag(policy, LIBRARY)?;
-    let origin = match (&policy.origin_matcher, &policy.allow_origin) {
-        (Some(matcher), _) => match matcher {
-            OriginMatcher::Reflect => "true".to_owned(),
-            OriginMatcher::Exact(origins) => {
-                let list: Vec<String> = origins.iter().map(|o| string_literal(o)).collect();
-                format!("[{}]", list.join(", "))
-            }
-            OriginMatcher::Prefix(text) => format!("/^{}/", regex_escape(text)),
-            OriginMatcher::Suffix(text) => format!("/{}$/", regex_escape(text)),
-            OriginMatcher::Substring(text) => format!("/{}/", regex_escape(text)),
-            OriginMatcher::Regex(pattern) => format!("new RegExp({})", string_literal(pattern.as_str())),
-        },
-        (None, Some(value)) => string_literal(value.as_str()),
-        (None, None) => {
-            return Err(format!(
-                "This policy sends no Access-Control-Allow-Origin at all. {LIBRARY} always sends one when it is on (`*` by default) and nothing at all when its origin option is false; export a policy that names an origin."
-            ));
-        }
-    };
+    let origin = origin_option(policy, LIBRARY)?;
 
-    let mut code = String::from(
-        "// A server that sends the sandbox's CORS policy with express and the cors package.\n// npm install express@4 cors@2.8   then   node server.js\nconst express = require(\"express\");\nconst cors = require(\"cors\");\n\nconst app = express();\n",
-    );
-    if let Some(vary) = &policy.vary {
-        code.push_str(&format!(
-            "// The policy's Vary, on every answer (cors adds Origin to it where it needs to).\napp.use((req, res, next) => {{\n  res.append(\"Vary\", {});\n  next();\n}});\n",
-            string_literal(vary.as_str())
-        ));
-    }
     let mut options = vec![format!("origin: {origin}")];
     if credentials {
         options.push("credentials: true".to_owned());
@@ -112,29 +46,110 @@ pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
     };
     options.push(format!("methods: {}", list_or_none(&policy.allow_methods)));
     options.push(format!("allowedHeaders: {}", list_or_none(&policy.allow_headers)));
-    if let Some(expose) = &policy.expose_headers {
+    if let Some(expose) = policy.expose_headers.as_ref().filter(|v| !items(v.as_str()).is_empty()) {
         options.push(format!("exposedHeaders: {}", string_literal(expose.as_str())));
     }
     if let Some(max_age) = &policy.max_age {
         options.push(format!("maxAge: {}", string_literal(max_age.as_str())));
     }
     options.push(format!("optionsSuccessStatus: {}", policy.preflight_status));
-    code.push_str("app.use(\n  cors({\n");
-    for option in options {
-        code.push_str(&format!("    {option},\n"));
-    }
-    code.push_str("  }),\n);\n\napp.all(\"/api\", (req, res) => res.send(\"Hello\"));\n\nconst port = process.env.PORT || 8080;\napp.listen(port, \"127.0.0.1\", () => console.log(`listening on http://127.0.0.1:${port}`));\n");
+    let code = |login_first: bool| -> String {
+        let mut code = String::from(
+            "// A server that sends the sandbox's CORS policy with express and the cors package.\n// npm install express@4 cors@2.8   then   node server.js\nconst express = require(\"express\");\nconst cors = require(\"cors\");\n\nconst app = express();\n",
+        );
+        // An empty Vary is no Vary to the browser: the export writes none (res.append would send an empty line).
+        if let Some(vary) = policy.vary.as_ref().filter(|v| !items(v.as_str()).is_empty()) {
+            code.push_str(&format!(
+            "// The policy's Vary, on every answer (cors adds Origin to it where it needs to).\napp.use((req, res, next) => {{\n  res.append(\"Vary\", {});\n  next();\n}});\n",
+            string_literal(vary.as_str())
+        ));
+        }
+        if login_first {
+            code.push_str(LOGIN_FIRST);
+        }
+        code.push_str("app.use(\n  cors({\n");
+        for option in &options {
+            code.push_str(&format!("    {option},\n"));
+        }
+        code.push_str("  }),\n);\n\napp.all(\"/api\", (req, res) => res.send(\"Hello\"));\n");
+        code.push_str(if login_first { ERROR_ROUTES_LOGIN_FIRST } else { ERROR_ROUTES });
+        code.push_str("\nconst port = process.env.PORT || 8080;\napp.listen(port, \"127.0.0.1\", () => console.log(`listening on http://127.0.0.1:${port}`));\n");
+        code
+    };
 
+    let sends = sends(policy, probe);
     Ok(Written {
-        code,
-        sends: sends(policy, probe),
+        code: code(false),
+        errors: errors(&sends, policy.vary.as_ref().map(|v| v.as_str()), code(true)),
+        sends,
         notes: vec![
             "cors answers every OPTIONS request as a preflight, and sends Access-Control-Expose-Headers on it too (the browser reads it only on the actual answer).".to_owned(),
             "Left out, `methods` defaults to GET,HEAD,PUT,PATCH,POST,DELETE and `allowedHeaders` mirrors what the preflight asks for: the export always sets both, to the policy's own.".to_owned(),
             "A list, a RegExp or `origin: true` echoes the request's Origin when it matches and sends no Access-Control-Allow-Origin when it does not; a list can never be sent as one header.".to_owned(),
+            "Empty values: an empty list is written `[]`, which cors sends as no header, and an empty Vary is left out; an empty Access-Control-Allow-Origin or Max-Age is refused, since cors sends neither.".to_owned(),
         ],
         why,
     })
+}
+
+/// Two routes that show an error keeping its CORS headers, after cors(): one that throws and one a login
+/// check refuses.
+const ERROR_ROUTES: &str = "
+// Two routes that show an error keeping its CORS headers, because they come after cors() (delete them):
+// a handler that throws, which express's own error handler answers 500 with the headers cors() set,
+app.all(\"/api/fail\", () => {
+  throw new Error(\"the handler failed\");
+});
+// and a route behind a login check, which answers 401 (the preflight never gets here: cors() answered it).
+function requireLogin(req, res, next) {
+  // This example has no users: it refuses every request.
+  res.status(401).send(\"Log in first\");
+}
+app.all(\"/api/private\", requireLogin, (req, res) => res.send(\"Hello\"));
+";
+
+/// The mistake: the login check before cors(), so that it answers the preflight (which never carries
+/// credentials) with a bare 401.
+const LOGIN_FIRST: &str = "// The mistake: a login check before cors().
+function requireLogin(req, res, next) {
+  // This example has no users: it refuses every request.
+  res.status(401).send(\"Log in first\");
+}
+app.use(\"/api/private\", requireLogin);
+";
+
+/// The error routes of the mistaken code: the login check is already in place.
+const ERROR_ROUTES_LOGIN_FIRST: &str = "
+app.all(\"/api/fail\", () => {
+  throw new Error(\"the handler failed\");
+});
+app.all(\"/api/private\", (req, res) => res.send(\"Hello\"));
+";
+
+/// What the error routes send: cors() ran before either, so both keep its headers (express 4's final
+/// handler, finalhandler 1.3, removes only Content-Encoding, -Language and -Range before its 500 page).
+fn errors(sends: &Exchange, vary: Option<&str>, login_first: String) -> Vec<ErrorRoute> {
+    // The policy's Vary middleware runs before the login check, even when that comes before cors().
+    let mut refused = bare(401);
+    if let Some(vary) = vary.filter(|v| !items(v).is_empty()) {
+        refused.add("vary", vary);
+    }
+    vec![
+        fails(
+            actual_status(sends, 500),
+            "The handler's exception reaches express's own error handler, which answers 500 and keeps the headers cors() had already set (it removes only Content-Encoding, Content-Language and Content-Range): the browser shows the 500.".to_owned(),
+            None,
+        ),
+        refuses(
+            actual_status(sends, 401),
+            "cors() comes first, so it answers the preflight itself, and the login check's 401 carries its headers: the browser shows the 401.".to_owned(),
+            Some(Mistake {
+                what: "A login check placed before cors() (app.use(requireLogin) above app.use(cors())) answers the preflight, which never carries credentials, with a bare 401: the browser reports a CORS error and never sends the request.".to_owned(),
+                sends: Exchange { preflight: refused.clone(), actual: refused },
+                code: login_first,
+            }),
+        ),
+    ]
 }
 
 /// What express and cors send the probe.
@@ -147,29 +162,10 @@ fn sends(policy: &Policy, probe: &Probe) -> Exchange {
         (None, Some(value)) => (Some(value.as_str().to_owned()), value.as_str() != "*"),
         (None, None) => (None, false),
     };
-    let mut vary: Vec<String> = policy
-        .vary
-        .as_ref()
-        .map(|v| items(v.as_str()).join(", "))
-        .into_iter()
-        .filter(|v| !v.is_empty())
-        .collect();
-    // The `vary` package writes `*` alone when the list holds it.
-    if policy.vary.as_ref().is_some_and(|v| items(v.as_str()).contains(&"*")) {
-        vary = vec!["*".to_owned()];
-    }
-    // The `vary` package adds Origin unless the list already names it (or is `*`).
-    if varies
-        && !policy
-            .vary
-            .as_ref()
-            .is_some_and(|v| items(v.as_str()).iter().any(|n| n.eq_ignore_ascii_case("origin") || *n == "*"))
-    {
-        vary.push("Origin".to_owned());
-    }
+    let vary = vary_with_origin(policy, varies);
     for sent in [&mut preflight, &mut actual] {
-        if !vary.is_empty() {
-            sent.add("vary", &vary.join(", "));
+        if let Some(vary) = &vary {
+            sent.add("vary", vary);
         }
         if let Some(origin) = &allow_origin {
             sent.add("access-control-allow-origin", origin);
@@ -197,23 +193,10 @@ fn sends(policy: &Policy, probe: &Probe) -> Exchange {
 
 fn why(answer: &'static str, header: &str) -> String {
     match (answer, header) {
-        (_, "vary") => "cors adds Vary: Origin whenever its origin option is anything but `*` (a fixed origin included), and the vary package writes a list holding `*` as `*` alone. Vary: Origin is the fix of the Vary lesson.".to_owned(),
+        (_, "vary") => "cors adds Vary: Origin whenever its origin option is anything but `*` (a fixed origin included), through the vary package, which then writes a list holding `*` as `*` alone. Vary: Origin is the fix of the Vary lesson.".to_owned(),
         ("preflight", "access-control-expose-headers") => {
             "cors sends Access-Control-Expose-Headers on preflights too; the browser ignores it there.".to_owned()
         }
         _ => format!("cors sends its own {header} here."),
     }
-}
-
-/// `text` escaped for a JavaScript regular-expression literal: every character that means something in
-/// a pattern, and `/`, behind a backslash.
-fn regex_escape(text: &str) -> String {
-    let mut escaped = String::new();
-    for c in text.chars() {
-        if "\\^$.*+?()[]{}|/".contains(c) {
-            escaped.push('\\');
-        }
-        escaped.push(c);
-    }
-    escaped
 }

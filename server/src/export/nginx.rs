@@ -3,19 +3,23 @@
 //! nginx sends what it is told, so every policy the sandbox can send has an nginx export but for a few
 //! characters its configuration language cannot carry. Two things are easy to get wrong, and the export
 //! gets them right: without `always`, `add_header` applies only to 200, 201, 204, 206, 301, 302, 303, 304,
-//! 307 and 308 answers, so a 404 or a 500 goes out with no CORS headers (the error lesson); and an
-//! `add_header` inside an `if` replaces every `add_header` of the enclosing block, so the preflight's
-//! block repeats the lines it needs. A header whose value is empty is not sent at all.
+//! 307 and 308 answers, so a 401 or a 502 goes out with no CORS headers (the error lesson); and
+//! `add_header` is inherited only by a block with none of its own, so the lines sit at the server's level,
+//! once, and a line meant for one kind of answer takes its value from a `map` on `$cors_preflight`. A
+//! header whose value is empty is not sent at all.
 
 use crate::HeadersOn;
 use crate::origin_matcher::OriginMatcher;
 use crate::policy::Policy;
 
-use super::{Probe, Written, method_accepted, sandbox_sends};
+use super::errors::{ErrorRoute, Mistake, actual_status, bare, fails, refuses};
+use super::regex::{Engine, has_named_group, translate};
+use super::{Exchange, Probe, Sent, Written, method_accepted, sandbox_sends};
 
 pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
     // nginx's request-line parser takes capital letters, `_` and `-` only.
-    method_accepted(probe, "nginx", "with 400 Bad Request before any CORS code runs", |m| {
+    // Its 400 then carries the server's CORS lines (`always`), so the page reads a 400, not the endpoint.
+    method_accepted(probe, "nginx", "with 400 Bad Request before any location runs", |m| {
         m.bytes().all(|b| b.is_ascii_uppercase() || b == b'_' || b == b'-')
     })?;
     if matches!(policy.preflight_status, 408 | 444 | 494..=497 | 499) {
@@ -89,7 +93,7 @@ pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
                 OriginMatcher::Substring(text) => vec![escape(text)],
                 OriginMatcher::Regex(pattern) => {
                     let source = pattern.as_str();
-                    if source.contains("(?<") {
+                    if has_named_group(source) {
                         return Err(format!(
                             "The pattern {source} has a named group. In nginx a named group becomes a variable, and a name such as host is one of nginx's own, so nginx refuses to start; use a plain group, (…), instead."
                         ));
@@ -99,7 +103,8 @@ pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
                             "The pattern {source} holds a quote or a backslash escape that nginx's configuration would rewrite before PCRE sees it; this export does not write it."
                         ));
                     }
-                    vec![source.to_owned()]
+                    // PCRE2 has no `\u003a`: the same character as `\x{003a}`.
+                    vec![translate(source, Engine::Pcre)]
                 }
                 OriginMatcher::Reflect => unreachable!("handled above"),
             };
@@ -119,72 +124,130 @@ pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
         }
     };
 
-    let line = |name: &str, value: &str| format!("add_header {name} {value} always;");
-    // As the sandbox does, and so that the preflight's block always has a line of its own: an `if` block
-    // with no add_header inherits the location's.
-    let mut preflight_lines = vec![line("Cache-Control", "\"no-store\"")];
-    let mut actual_lines = vec![line("Cache-Control", "\"no-store\"")];
-    let empty = |value: &crate::HeaderText| value.as_str().trim().is_empty();
+    // Every line is at the server's level, so that every location (the error routes' too) inherits it; a
+    // line for one kind of answer only takes its value from a map on $cors_preflight, empty (not sent)
+    // on the other kind.
     let on_preflight = matches!(policy.headers_on, HeadersOn::Both | HeadersOn::Preflight);
     let on_actual = matches!(policy.headers_on, HeadersOn::Both | HeadersOn::Actual);
-    if let Some(origin) = &allow_origin {
-        if on_preflight {
-            preflight_lines.push(line("Access-Control-Allow-Origin", origin));
-        }
-        if on_actual {
-            actual_lines.push(line("Access-Control-Allow-Origin", origin));
-        }
+    let empty = |value: &crate::HeaderText| value.as_str().trim().is_empty();
+    let mut lines = vec![("Cache-Control".to_owned(), "\"no-store\"".to_owned())];
+    let mut wanted: Vec<(&str, String, bool, bool)> = Vec::new();
+    if let Some(origin) = allow_origin {
+        wanted.push(("Access-Control-Allow-Origin", origin, on_preflight, on_actual));
     }
     for (name, value, preflight, actual) in [
-        ("Access-Control-Allow-Credentials", &policy.allow_credentials, true, true),
-        ("Access-Control-Allow-Methods", &policy.allow_methods, true, false),
-        ("Access-Control-Allow-Headers", &policy.allow_headers, true, false),
-        ("Access-Control-Max-Age", &policy.max_age, true, false),
-        ("Access-Control-Expose-Headers", &policy.expose_headers, false, true),
+        ("Access-Control-Allow-Credentials", &policy.allow_credentials, on_preflight, on_actual),
+        ("Access-Control-Allow-Methods", &policy.allow_methods, on_preflight, false),
+        ("Access-Control-Allow-Headers", &policy.allow_headers, on_preflight, false),
+        ("Access-Control-Max-Age", &policy.max_age, on_preflight, false),
+        ("Access-Control-Expose-Headers", &policy.expose_headers, false, on_actual),
+        ("Vary", &policy.vary, true, true),
     ] {
         let Some(value) = value.as_ref().filter(|v| !empty(v)) else { continue };
-        if preflight && on_preflight {
-            preflight_lines.push(line(name, &quote(value.as_str())));
-        }
-        if actual && on_actual {
-            actual_lines.push(line(name, &quote(value.as_str())));
-        }
+        wanted.push((name, quote(value.as_str()), preflight, actual));
     }
-    if let Some(vary) = policy.vary.as_ref().filter(|v| !empty(v)) {
-        preflight_lines.push(line("Vary", &quote(vary.as_str())));
-        actual_lines.push(line("Vary", &quote(vary.as_str())));
+    for (name, value, preflight, actual) in wanted {
+        if preflight && actual {
+            lines.push((name.to_owned(), value));
+            continue;
+        }
+        if !preflight && !actual {
+            continue;
+        }
+        let variable = format!(
+            "$cors_{}",
+            name.trim_start_matches("Access-Control-").to_ascii_lowercase().replace('-', "_")
+        );
+        let (on, off) = if preflight { ("1", "0") } else { ("0", "1") };
+        maps.push_str(&format!(
+            "# {name} on {} only.\nmap $cors_preflight {variable} {{\n    {on} {value};\n    {off} \"\";\n}}\n",
+            if preflight { "preflights" } else { "actual answers" }
+        ));
+        lines.push((name.to_owned(), variable));
     }
 
-    let mut code = String::from(
-        "# The sandbox's CORS policy as nginx configuration: put this file in /etc/nginx/conf.d/ (it is read\n# inside nginx.conf's http block), then `nginx -t && nginx -s reload`.\n# `always` puts a header on every status: without it, nginx leaves it off 4xx and 5xx answers.\n",
-    );
-    code.push_str(&maps);
-    code.push_str(
-        "\nserver {\n    listen 127.0.0.1:8080;\n\n    location = /api {\n        if ($cors_preflight) {\n",
-    );
-    code.push_str(
-        "            # An add_header in here replaces the location's own, so the preflight's lines are all here.\n",
-    );
-    for l in &preflight_lines {
-        code.push_str(&format!("            {l}\n"));
-    }
-    code.push_str(&format!("            return {};\n        }}\n", policy.preflight_status));
-    for l in &actual_lines {
-        code.push_str(&format!("        {l}\n"));
-    }
-    code.push_str("        default_type text/plain;\n        return 200 \"Hello\";\n    }\n}\n");
-
+    let server = |always: &str| -> String {
+        let mut code = String::from(
+            "# The sandbox's CORS policy as nginx configuration: put this file in /etc/nginx/conf.d/ (it is read\n# inside nginx.conf's http block), then `nginx -t && nginx -s reload`.\n# `always` puts a header on every status: without it, nginx leaves it off 4xx and 5xx answers.\n",
+        );
+        code.push_str(&maps);
+        code.push_str("\nserver {\n    listen 127.0.0.1:8080;\n\n    # On every answer of this server, errors included (`always`). A location with an add_header of its own\n    # would lose all of these: add_header is inherited only by a block that has none.\n");
+        for (name, value) in &lines {
+            code.push_str(&format!("    add_header {name} {value}{always};\n"));
+        }
+        code.push_str(&format!(
+            "\n    # A preflight is answered here, before any location.\n    if ($cors_preflight) {{\n        return {};\n    }}\n",
+            policy.preflight_status
+        ));
+        code.push_str(LOCATIONS);
+        code
+    };
+    let sends = sandbox_sends(policy, probe);
     Ok(Written {
-        code,
+        code: server(" always"),
+        errors: errors(&sends, policy.preflight_status, server("")),
         // nginx sends the lines as written: exactly what the sandbox sends.
-        sends: sandbox_sends(policy, probe),
+        sends,
         notes: vec![
-            "Every add_header line ends in `always`: without it nginx sends the header only on 200, 201, 204, 206, 301, 302, 303, 304, 307 and 308 answers, so a 404 or a 500 reaches the browser with no CORS headers and looks like a CORS failure.".to_owned(),
-            "An add_header inside `if` (or a nested location) replaces all the add_header lines around it, so the preflight's block repeats what it needs.".to_owned(),
-            "nginx does not send a header whose value is empty: that is how the map leaves Access-Control-Allow-Origin off for an origin it refuses.".to_owned(),
+            "Every add_header line ends in `always`: without it nginx sends the header only on 200, 201, 204, 206, 301, 302, 303, 304, 307 and 308 answers, so a 401, a 404 or a 502 reaches the browser with no CORS headers and looks like a CORS failure.".to_owned(),
+            "The lines are at the server's level, and every location inherits them — unless it has an add_header of its own, which replaces them all.".to_owned(),
+            "Empty values: nginx does not send a header whose value is empty, so an empty list is no line at all (an empty Allow-Origin, Credentials or Max-Age is refused). That is also how the maps leave a header off the answers it is not for, and Access-Control-Allow-Origin off for an origin the allowlist refuses.".to_owned(),
         ],
         why: |_, header| format!("nginx sends its own {header} here."),
     })
+}
+
+/// The locations: the endpoint, and the two that show an error keeping its CORS headers.
+const LOCATIONS: &str = "
+    location = /api {
+        default_type text/plain;
+        return 200 \"Hello\";
+    }
+
+    # Two routes that show an error keeping its CORS headers (delete them): the application behind nginx is
+    # down, and nginx answers 502 Bad Gateway,
+    location = /api/fail {
+        proxy_pass http://127.0.0.1:9;
+    }
+    # and a route nginx refuses with 401.
+    location = /api/private {
+        return 401 \"Log in first\";
+    }
+}
+";
+
+/// The statuses nginx puts an add_header line without `always` on.
+const WITHOUT_ALWAYS: [u16; 10] = [200, 201, 204, 206, 301, 302, 303, 304, 307, 308];
+
+/// What the error routes send: the server's lines, `always`, on the 502 and the 401; the preflight is
+/// answered before any location, as on /api.
+fn errors(sends: &Exchange, preflight_status: u16, without_always: String) -> Vec<ErrorRoute> {
+    let mistake = |status: u16| {
+        Mistake {
+        what: "Without `always`, nginx puts add_header lines only on 200, 201, 204, 206, 301, 302, 303, 304, 307 and 308 answers: this error goes out with no CORS header, and the browser reports a CORS error instead of its status.".to_owned(),
+        sends: Exchange {
+            preflight: if WITHOUT_ALWAYS.contains(&preflight_status) {
+                sends.preflight.clone()
+            } else {
+                Sent::status(preflight_status)
+            },
+            actual: bare(status),
+        },
+        code: without_always.clone(),
+    }
+    };
+    vec![
+        fails(
+            actual_status(sends, 502),
+            "The application behind nginx is down: nginx answers 502 Bad Gateway, and `always` keeps the server's CORS lines on it, so the browser shows the 502.".to_owned(),
+            Some(mistake(502)),
+        ),
+        refuses(
+            actual_status(sends, 401),
+            "nginx answers the preflight before any location, and `always` keeps the CORS lines on the 401, so the browser shows the 401.".to_owned(),
+            Some(mistake(401)),
+        ),
+    ]
 }
 
 /// A value in double quotes (the caller has refused `"`, `\` and `$`).

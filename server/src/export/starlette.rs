@@ -16,9 +16,12 @@
 use crate::origin_matcher::OriginMatcher;
 use crate::policy::Policy;
 
+use super::errors::{ErrorRoute, Mistake, actual_status, bare, fails, refuses};
+use super::python::{is_origin, py_escape};
+use super::regex::{Engine, translate};
 use super::{
     Exchange, Probe, Sent, Written, credentials_flag, items, method_accepted, not_empty, not_options,
-    on_every_answer, preflight_succeeds, string_literal,
+    on_every_answer, preflight_succeeds, string_literal, whole_number,
 };
 
 const LIBRARY: &str = "Starlette's CORSMiddleware";
@@ -59,7 +62,7 @@ pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
             OriginMatcher::Suffix(text) => Origins::Regex(format!(".*{}", py_escape(text))),
             OriginMatcher::Substring(text) => Origins::Regex(format!(".*{}.*", py_escape(text))),
             OriginMatcher::Regex(pattern) => {
-                Origins::Regex(format!(".*(?:{}).*", python_syntax(pattern.as_str())))
+                Origins::Regex(format!(".*(?:{}).*", translate(pattern.as_str(), Engine::Python)))
             }
         },
         (None, Some(value)) if value.as_str() == "*" => {
@@ -91,7 +94,7 @@ pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
         .map(|v| items(v.as_str()).into_iter().map(str::to_owned).collect())
         .unwrap_or_default();
     let max_age = match &policy.max_age {
-        Some(value) => Some(value.as_str().trim().parse::<u32>().map_err(|_| {
+        Some(value) => Some(whole_number(value.as_str()).ok_or_else(|| {
             format!("Access-Control-Max-Age: {value} is not a number of seconds, and {LIBRARY}'s max_age takes an int. Send a number.")
         })?),
         None => None,
@@ -115,7 +118,8 @@ pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
     if !expose.is_empty() {
         options.push(format!("expose_headers={}", list(&expose)));
     }
-    if let Some(seconds) = max_age {
+    // A Python int has no upper bound: 4294967296 is written, and sent, as it is.
+    if let Some(seconds) = &max_age {
         options.push(format!("max_age={seconds}"));
     }
     let mut route_methods: Vec<String> =
@@ -123,26 +127,45 @@ pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
     if !route_methods.contains(&probe.method) && probe.method != "OPTIONS" {
         route_methods.push(probe.method.clone());
     }
-    let vary = match &policy.vary {
+    let vary = match policy.vary.as_ref().filter(|v| !items(v.as_str()).is_empty()) {
         Some(vary) => format!(", headers={{\"Vary\": {}}}", string_literal(vary.as_str())),
         None => String::new(),
     };
-    let mut code = String::from(
-        "# A server that sends the sandbox's CORS policy with Starlette's CORSMiddleware (FastAPI's is the same class:\n# app.add_middleware(CORSMiddleware, ...) with the same arguments).\n# pip install starlette uvicorn   then   python app.py\nimport os\n\nimport uvicorn\nfrom starlette.applications import Starlette\nfrom starlette.middleware import Middleware\nfrom starlette.middleware.cors import CORSMiddleware\nfrom starlette.responses import PlainTextResponse\nfrom starlette.routing import Route\n\n\n",
-    );
-    code.push_str(&format!(
-        "async def hello(request):\n    return PlainTextResponse(\"Hello\"{vary})\n\n\napp = Starlette(\n    routes=[Route(\"/api\", hello, methods={})],\n    middleware=[\n        Middleware(\n            CORSMiddleware,\n",
-        list(&route_methods)
-    ));
-    for option in options {
-        code.push_str(&format!("            {option},\n"));
-    }
-    code.push_str("        )\n    ],\n)\n\nif __name__ == \"__main__\":\n    uvicorn.run(app, host=\"127.0.0.1\", port=int(os.environ.get(\"PORT\", \"8080\")))\n");
+    let code = |app: App| -> String {
+        let mut code = String::from(
+            "# A server that sends the sandbox's CORS policy with Starlette's CORSMiddleware (FastAPI's is the same class:\n# app.add_middleware(CORSMiddleware, ...) with the same arguments).\n# pip install starlette uvicorn   then   python app.py\nimport os\n\nimport uvicorn\nfrom starlette.applications import Starlette\nfrom starlette.middleware import Middleware\nfrom starlette.middleware.base import BaseHTTPMiddleware\nfrom starlette.middleware.cors import CORSMiddleware\nfrom starlette.responses import PlainTextResponse\nfrom starlette.routing import Route\n\n\n",
+        );
+        code.push_str(&format!(
+            "async def hello(request):\n    return PlainTextResponse(\"Hello\"{vary})\n\n\n"
+        ));
+        code.push_str(ERROR_ROUTES);
+        let methods = list(&route_methods);
+        code.push_str(&format!(
+            "app = Starlette(\n    routes=[\n        Route(\"/api\", hello, methods={methods}),\n        Route(\"/api/fail\", fail, methods={methods}),\n        Route(\"/api/private\", hello, methods={methods}),\n    ],\n    middleware=[\n"
+        ));
+        if app == App::LoginFirst {
+            code.push_str("        # The mistake: the login check outside CORSMiddleware.\n        Middleware(RequireLogin),\n");
+        }
+        code.push_str("        Middleware(\n            CORSMiddleware,\n");
+        for option in &options {
+            code.push_str(&format!("            {option},\n"));
+        }
+        code.push_str("        ),\n");
+        if app != App::LoginFirst {
+            code.push_str("        # Inside CORSMiddleware, so that their answers carry its headers.\n        Middleware(RequireLogin),\n");
+        }
+        if app != App::NoCatch {
+            code.push_str("        Middleware(AnswerErrors),\n");
+        }
+        code.push_str("    ],\n)\n\nif __name__ == \"__main__\":\n    uvicorn.run(app, host=\"127.0.0.1\", port=int(os.environ.get(\"PORT\", \"8080\")))\n");
+        code
+    };
 
     let mut notes = vec![
         "Starlette answers a preflight it accepts with 200 OK and one it refuses with 400 \"Disallowed CORS …\" (with its headers; the browser fails any preflight that is not 2xx).".to_owned(),
         "Starlette always sends Access-Control-Max-Age (600 seconds unless max_age says otherwise), a Vary of four request headers on preflights, and Vary: Origin on every other answer.".to_owned(),
         "Its Access-Control-Allow-Headers always lists the CORS-safelisted names (Accept, Accept-Language, Content-Language, Content-Type) with yours.".to_owned(),
+        "Empty values: Starlette always sends Access-Control-Allow-Methods, so an empty list of methods goes out as an empty line (the browser reads it as no method); an empty Expose-Headers or Vary is left out.".to_owned(),
     ];
     if policy.allow_methods.is_none() {
         notes.push("The policy allows no method by name; Starlette needs a list (its default is GET only), so the export allows GET, HEAD and POST, the three a browser sends without asking.".to_owned());
@@ -150,12 +173,82 @@ pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
     if matches!(origins, Origins::Regex(_)) {
         notes.push("allow_origin_regex must match the whole Origin (Python's re.fullmatch), so the export wraps the check in .* where it looks for a part.".to_owned());
     }
+    let sends = sends(policy, probe, &origins, credentials, &methods, &headers, &expose, max_age.clone());
     Ok(Written {
-        code,
-        sends: sends(policy, probe, &origins, credentials, &methods, &headers, &expose, max_age),
+        code: code(App::Exported),
+        errors: errors(&sends, code(App::NoCatch), code(App::LoginFirst)),
+        sends,
         notes,
         why,
     })
+}
+
+/// The app as exported, or with one of the mistakes that take the CORS headers off an error.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum App {
+    Exported,
+    /// Without AnswerErrors: Starlette's ServerErrorMiddleware, outside every user middleware, answers.
+    NoCatch,
+    /// RequireLogin listed before CORSMiddleware, outside it.
+    LoginFirst,
+}
+
+/// The handler that throws, the login check, and the middleware that answers an exception inside
+/// CORSMiddleware.
+const ERROR_ROUTES: &str =
+    "# Two routes that show an error keeping its CORS headers (delete them): a handler that throws,
+async def fail(request):
+    raise RuntimeError(\"the handler failed\")
+
+
+# and a route a login check refuses with 401.
+class RequireLogin(BaseHTTPMiddleware):
+    async def dispatch(self, request, call_next):
+        if request.url.path == \"/api/private\":
+            # This example has no users: it refuses every request.
+            return PlainTextResponse(\"Log in first\", status_code=401)
+        return await call_next(request)
+
+
+# Starlette answers an unhandled exception in ServerErrorMiddleware, which sits outside every middleware of
+# yours, CORSMiddleware included: its 500 has no CORS headers. This answers it inside CORSMiddleware instead
+# (an exception handler for 500 or Exception would not: Starlette gives those to ServerErrorMiddleware too).
+class AnswerErrors(BaseHTTPMiddleware):
+    async def dispatch(self, request, call_next):
+        try:
+            return await call_next(request)
+        except Exception:
+            return PlainTextResponse(\"Internal Server Error\", status_code=500)
+
+
+";
+
+/// What the error routes send. Their answers are made inside CORSMiddleware, which adds its actual-answer
+/// headers and `Vary: Origin` to them (the endpoint's own Vary is the endpoint's); the preflight never gets
+/// past CORSMiddleware.
+fn errors(sends: &Exchange, no_catch: String, login_first: String) -> Vec<ErrorRoute> {
+    let mut on_error = sends.clone();
+    on_error.actual.headers.insert("vary".to_owned(), "Origin".to_owned());
+    vec![
+        fails(
+            actual_status(&on_error, 500),
+            "AnswerErrors turns the exception into a 500 inside CORSMiddleware, which adds its headers to it: the browser shows the 500.".to_owned(),
+            Some(Mistake {
+                what: "Without AnswerErrors, Starlette's ServerErrorMiddleware answers the exception, outside CORSMiddleware: the 500 has no CORS headers, and the browser reports a CORS error. (An exception handler for 500 or Exception runs there too.)".to_owned(),
+                sends: Exchange { preflight: sends.preflight.clone(), actual: bare(500) },
+                code: no_catch,
+            }),
+        ),
+        refuses(
+            actual_status(&on_error, 401),
+            "CORSMiddleware is listed first, so it answers the preflight itself and adds its headers to the login check's 401: the browser shows the 401.".to_owned(),
+            Some(Mistake {
+                what: "A login check listed before CORSMiddleware runs outside it: it answers the preflight, which never carries credentials, with a bare 401, and the browser reports a CORS error.".to_owned(),
+                sends: Exchange { preflight: bare(401), actual: bare(401) },
+                code: login_first,
+            }),
+        ),
+    ]
 }
 
 /// What Starlette sends the probe, step by step as `CORSMiddleware` decides.
@@ -168,7 +261,7 @@ fn sends(
     methods: &[String],
     headers: &[String],
     expose: &[String],
-    max_age: Option<u32>,
+    max_age: Option<String>,
 ) -> Exchange {
     let all_origins = matches!(origins, Origins::All);
     let all_headers = headers.iter().any(|h| h == "*");
@@ -191,7 +284,7 @@ fn sends(
         preflight.add("access-control-allow-origin", "*");
     }
     preflight.add("access-control-allow-methods", &methods.join(", "));
-    preflight.add("access-control-max-age", &max_age.unwrap_or(600).to_string());
+    preflight.add("access-control-max-age", max_age.as_deref().unwrap_or("600"));
     let mut allow_headers: Vec<String> = SAFELISTED.iter().map(|h| (*h).to_owned()).collect();
     allow_headers.extend(headers.iter().cloned());
     if !all_headers {
@@ -253,47 +346,4 @@ fn why(answer: &'static str, header: &str) -> String {
         (_, "access-control-allow-methods") => "Starlette always sends a list of methods: the export's, or all of them for `*`.".to_owned(),
         _ => format!("Starlette sends its own {header} here."),
     }
-}
-
-/// A JavaScript pattern in Python's syntax: named groups are `(?P<name>…)` there.
-fn python_syntax(pattern: &str) -> String {
-    let mut out = String::new();
-    let mut rest = pattern;
-    while let Some(at) = rest.find("(?<") {
-        let after = &rest[at + 3..];
-        out.push_str(&rest[..at]);
-        if after.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
-            out.push_str("(?P<");
-        } else {
-            out.push_str("(?<");
-        }
-        rest = after;
-    }
-    out.push_str(rest);
-    out
-}
-
-/// Whether `value` could be an `Origin` header: `null`, or `scheme://host[:port]` with no path.
-fn is_origin(value: &str) -> bool {
-    if value == "null" {
-        return true;
-    }
-    let Some((scheme, rest)) = value.split_once("://") else { return false };
-    !scheme.is_empty()
-        && !rest.is_empty()
-        && !rest.contains('/')
-        && !value.contains(',')
-        && !value.contains(char::is_whitespace)
-}
-
-/// `text` as a Python regular expression that matches it literally (as `re.escape` writes it).
-fn py_escape(text: &str) -> String {
-    let mut escaped = String::new();
-    for c in text.chars() {
-        if !(c.is_ascii_alphanumeric() || c == '_') {
-            escaped.push('\\');
-        }
-        escaped.push(c);
-    }
-    escaped
 }

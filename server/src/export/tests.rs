@@ -13,7 +13,7 @@ fn probe(origin: &str, method: &str, headers: &[(&str, &str)], credentials: bool
     Probe::with_unsafe_headers(origin, method, headers, credentials)
 }
 
-fn stack<'a>(export: &'a Export, name: &str) -> &'a StackExport {
+fn stack_of<'a>(export: &'a Export, name: &str) -> &'a StackExport {
     export.stacks.iter().find(|s| s.stack == name).expect("every stack is exported")
 }
 
@@ -43,11 +43,11 @@ fn any_origin_is_sent_the_same_by_nginx_and_express_and_differently_by_starlette
         &probe("http://localhost:3000", "GET", &[], false),
         URL,
     );
-    assert_eq!(diff_lines(stack(&export, "nginx")), Vec::<String>::new());
-    assert_eq!(diff_lines(stack(&export, "express")), Vec::<String>::new());
-    assert_eq!(diff_lines(stack(&export, "tower-http")), ["preflight status: 204 -> 200"]);
+    assert_eq!(diff_lines(stack_of(&export, "nginx")), Vec::<String>::new());
+    assert_eq!(diff_lines(stack_of(&export, "express")), Vec::<String>::new());
+    assert_eq!(diff_lines(stack_of(&export, "tower-http")), ["preflight status: 204 -> 200"]);
     assert_eq!(
-        diff_lines(stack(&export, "starlette")),
+        diff_lines(stack_of(&export, "starlette")),
         [
             "preflight status: 204 -> 200",
             "preflight access-control-allow-methods: none -> GET, HEAD, POST",
@@ -59,7 +59,11 @@ fn any_origin_is_sent_the_same_by_nginx_and_express_and_differently_by_starlette
     );
     for s in &export.stacks {
         assert!(s.differences.iter().all(|d| !d.why.is_empty()), "{}: every difference says why", s.stack);
-        let star = if s.stack == "tower-http" { ".allow_origin(Any)" } else { "\"*\"" };
+        let star = match s.stack {
+            "tower-http" => ".allow_origin(Any)",
+            "django" => "CORS_ALLOW_ALL_ORIGINS=True",
+            _ => "\"*\"",
+        };
         assert!(s.code.as_deref().is_some_and(|c| c.contains(star)), "{}: the code sends *", s.stack);
     }
 }
@@ -71,17 +75,17 @@ fn a_wildcard_with_credentials_is_refused_by_tower_http_and_starlette_with_the_r
         &probe("http://localhost:3000", "GET", &[], true),
         URL,
     );
-    let tower = stack(&export, "tower-http");
+    let tower = stack_of(&export, "tower-http");
     assert!(tower.code.is_none());
     assert!(tower.unsupported.as_deref().unwrap().contains(
         "Cannot combine `Access-Control-Allow-Credentials: true` with `Access-Control-Allow-Origin: *`"
     ));
-    let starlette = stack(&export, "starlette");
+    let starlette = stack_of(&export, "starlette");
     assert!(starlette.code.is_none());
     assert!(starlette.unsupported.as_deref().unwrap().contains("echoes every request's Origin"));
     // express and nginx send what they are told, and so what the browser refuses.
-    assert_eq!(diff_lines(stack(&export, "express")), Vec::<String>::new());
-    assert_eq!(diff_lines(stack(&export, "nginx")), Vec::<String>::new());
+    assert_eq!(diff_lines(stack_of(&export, "express")), Vec::<String>::new());
+    assert_eq!(diff_lines(stack_of(&export, "nginx")), Vec::<String>::new());
 }
 
 #[test]
@@ -89,10 +93,10 @@ fn a_fixed_origin_gets_vary_origin_from_express_and_is_echoed_only_when_it_match
     let fixed = policy(json!({"allow_origin": "https://yoursite.com"}));
     let export = export(&fixed, &probe("http://localhost:3000", "GET", &[], false), URL);
     assert_eq!(
-        diff_lines(stack(&export, "express")),
+        diff_lines(stack_of(&export, "express")),
         ["preflight vary: none -> Origin", "actual vary: none -> Origin"]
     );
-    let starlette = diff_lines(stack(&export, "starlette"));
+    let starlette = diff_lines(stack_of(&export, "starlette"));
     assert!(
         starlette.contains(&"actual access-control-allow-origin: https://yoursite.com -> none".to_owned())
     );
@@ -105,19 +109,21 @@ fn an_allowlist_is_a_list_a_regexp_a_map_and_a_regex_never_a_function() {
         policy(json!({"origin_matcher": {"kind": "exact", "origins": ["http://localhost:3000", "null"]},
         "allow_credentials": "true", "vary": "Origin"}));
     let export = export(&list, &probe("http://localhost:4000", "GET", &[], true), URL);
-    let code = |name| stack(&export, name).code.clone().expect("supported");
+    let code = |name| stack_of(&export, name).code.clone().expect("supported");
     assert!(code("express").contains("origin: [\"http://localhost:3000\", \"null\"]"));
     assert!(code("tower-http").contains("AllowOrigin::list([HeaderValue::from_static(\"http://localhost:3000\"), HeaderValue::from_static(\"null\")])"));
     assert!(code("nginx").contains("\"~^http\\:\\/\\/localhost\\:3000$\" $http_origin;"));
     assert!(code("starlette").contains("allow_origins=[\"http://localhost:3000\", \"null\"]"));
-    assert_eq!(diff_lines(stack(&export, "express")), Vec::<String>::new());
+    assert_eq!(diff_lines(stack_of(&export, "express")), Vec::<String>::new());
 
     let prefix = policy(json!({"origin_matcher": {"kind": "prefix", "value": "http://localhost"}}));
     let export =
         super::export(&prefix, &probe("http://localhost.evil.localhost:4000", "GET", &[], false), URL);
-    assert!(stack(&export, "express").code.as_deref().unwrap().contains("origin: /^http:\\/\\/localhost/"));
     assert!(
-        stack(&export, "starlette")
+        stack_of(&export, "express").code.as_deref().unwrap().contains("origin: /^http:\\/\\/localhost/")
+    );
+    assert!(
+        stack_of(&export, "starlette")
             .code
             .as_deref()
             .unwrap()
@@ -142,9 +148,9 @@ fn a_policy_that_reproduces_a_server_bug_is_exported_only_to_nginx() {
         json!({"allow_origin": "*", "preflight_status": 500}),
     ] {
         let export = export(&policy(broken.clone()), &probe("http://localhost:3000", "PUT", &[], false), URL);
-        assert!(stack(&export, "tower-http").unsupported.is_some(), "{broken}");
-        assert!(stack(&export, "starlette").unsupported.is_some(), "{broken}");
-        assert_eq!(diff_lines(stack(&export, "nginx")), Vec::<String>::new(), "{broken}");
+        assert!(stack_of(&export, "tower-http").unsupported.is_some(), "{broken}");
+        assert!(stack_of(&export, "starlette").unsupported.is_some(), "{broken}");
+        assert_eq!(diff_lines(stack_of(&export, "nginx")), Vec::<String>::new(), "{broken}");
     }
     let preflight_only = export(
         &policy(json!({"allow_origin": "*", "headers_on": "preflight"})),
@@ -152,7 +158,11 @@ fn a_policy_that_reproduces_a_server_bug_is_exported_only_to_nginx() {
         URL,
     );
     assert!(
-        stack(&preflight_only, "express").unsupported.as_deref().unwrap().contains("preflight answers only")
+        stack_of(&preflight_only, "express")
+            .unsupported
+            .as_deref()
+            .unwrap()
+            .contains("preflight answers only")
     );
 }
 
@@ -207,5 +217,57 @@ fn a_method_cannot_break_out_of_the_commands() {
     );
     for command in [&commands[1], &check(&probe, URL)] {
         assert!(command.contains(quoted), "{command}");
+    }
+}
+
+#[test]
+fn an_unknown_stack_is_refused_with_the_names_of_the_known_ones() {
+    let why = stack("rails").err().expect("no such stack");
+    assert!(
+        why.starts_with("The export knows no stack called \"rails\". Ask for one of tower-http, express,")
+    );
+    assert!(why.contains(", go (or leave stack out for all of them)."), "{why}");
+    assert_eq!(stack("django").map(|s| s.id), Ok("django"));
+}
+
+/// Every stack that can express a policy has the two error routes in its code, and predicts both.
+#[test]
+fn every_export_has_a_route_that_throws_and_one_that_refuses() {
+    let export = export(
+        &policy(json!({"allow_origin": "http://localhost:3000", "allow_methods": "PUT"})),
+        &probe("http://localhost:3000", "PUT", &[], false),
+        URL,
+    );
+    for s in &export.stacks {
+        let code = s.code.as_deref().unwrap_or_else(|| panic!("{} expresses it", s.stack));
+        let paths: Vec<&str> = s.errors.iter().map(|e| e.path).collect();
+        assert_eq!(paths, [FAIL_PATH, PRIVATE_PATH], "{}", s.stack);
+        assert!(code.contains("api/fail") && code.contains("api/private"), "{}", s.stack);
+        for route in &s.errors {
+            assert!(!route.why.is_empty(), "{} {}", s.stack, route.path);
+            if let Some(mistake) = &route.mistake {
+                assert_ne!(mistake.code, code, "{} {}: the mistake changes the code", s.stack, route.path);
+            }
+        }
+    }
+}
+
+/// A backtick ends a Caddyfile's raw string and a Go raw string: a pattern holding one is refused there,
+/// never written.
+#[test]
+fn a_backtick_never_ends_a_raw_string() {
+    let probe = probe("http://localhost:3000", "GET", &[], false);
+    for matcher in
+        [json!({"kind": "prefix", "value": "http://a`b"}), json!({"kind": "regex", "pattern": "^a`b"})]
+    {
+        let export = export(&policy(json!({"origin_matcher": matcher})), &probe, URL);
+        let caddy = stack_of(&export, "caddy");
+        assert!(caddy.unsupported.as_deref().is_some_and(|w| w.contains("backtick")), "{matcher}");
+        // Go writes a prefix as a quoted string, where a backtick is a character, and refuses a pattern.
+        let go = stack_of(&export, "go");
+        match &go.code {
+            Some(code) => assert!(code.contains("strings.HasPrefix(origin, \"http://a`b\")"), "{code}"),
+            None => assert!(go.unsupported.as_deref().is_some_and(|w| w.contains("backtick")), "{matcher}"),
+        }
     }
 }

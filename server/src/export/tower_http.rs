@@ -13,8 +13,10 @@ use std::collections::BTreeSet;
 use crate::origin_matcher::OriginMatcher;
 use crate::policy::Policy;
 
+use super::errors::{ErrorRoute, Mistake, actual_status, bare, fails, refuses};
 use super::{
-    Exchange, Probe, Sent, Written, credentials_flag, items, not_options, on_every_answer, preflight_succeeds,
+    Exchange, Probe, Sent, Written, credentials_flag, items, not_options, on_every_answer,
+    preflight_succeeds, whole_number,
 };
 
 /// The file's first lines: what it is and what it needs.
@@ -24,19 +26,47 @@ const HEADER: &str = "//! A server that sends the sandbox's CORS policy with tow
 //!   [dependencies]
 //!   axum = \"0.8\"
 //!   tokio = { version = \"1\", features = [\"full\"] }
-//!   tower-http = { version = \"0.6\", features = [\"cors\"] }
+//!   tower-http = { version = \"0.6\", features = [\"cors\", \"catch-panic\"] }
 ";
 
-/// The server around the layer.
+/// The server around the layer: the endpoint, and two routes that show an error keeping its CORS headers.
+/// `{LAYERS}` is where the layers go: [`LAYERS`], or the mistake [`PANIC_OUTSIDE`].
 const MAIN: &str = "
+/// This example has no users: the login check refuses every request.
+async fn private() -> (StatusCode, &'static str) {
+    (StatusCode::UNAUTHORIZED, \"Log in first\")
+}
+
+async fn fail() -> &'static str {
+    panic!(\"the handler failed\")
+}
+
 #[tokio::main]
 async fn main() {
-    let app = Router::new().route(\"/api\", any(|| async { \"Hello\" })).layer(cors());
+    let app = Router::new()
+        .route(\"/api\", any(|| async { \"Hello\" }))
+        // Two routes that show an error keeping its CORS headers (delete them): a handler that panics,
+        .route(\"/api/fail\", any(fail))
+        // and a route a login check refuses with 401.
+        .route(\"/api/private\", any(private))
+{LAYERS};
     let port = std::env::var(\"PORT\").unwrap_or_else(|_| \"8080\".to_owned());
     let listener = tokio::net::TcpListener::bind(format!(\"127.0.0.1:{port}\")).await.expect(\"a free port\");
     axum::serve(listener, app).await.expect(\"the server runs\");
 }
 ";
+
+/// The layers as exported: a panic becomes a 500 inside the CORS layer, which adds its headers to it.
+pub const LAYERS: &str =
+    "        // A panic becomes a 500 here, inside the CORS layer, which adds its headers to it. (Without
+        // CatchPanicLayer a panic closes the connection with no answer at all.)
+        .layer(CatchPanicLayer::new())
+        .layer(cors())";
+
+/// The mistake: CatchPanicLayer outside the CORS layer, whose headers never reach its 500.
+pub const PANIC_OUTSIDE: &str = "        // The mistake: CatchPanicLayer outside the CORS layer.
+        .layer(cors())
+        .layer(CatchPanicLayer::new())";
 
 pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
     not_options(probe, "tower-http's CorsLayer")?;
@@ -46,16 +76,18 @@ pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
         code.push_str("//!   regex-lite = \"0.1\"\n");
     }
     code.push('\n');
-    code.push_str("use axum::Router;\nuse axum::routing::any;\n");
+    code.push_str("use axum::Router;\nuse axum::http::StatusCode;\nuse axum::routing::any;\nuse tower_http::catch_panic::CatchPanicLayer;\n");
     code.push_str(&layer.module);
-    code.push_str(MAIN);
+    let sends = sends(policy, probe);
     Ok(Written {
-        code,
-        sends: sends(policy, probe),
+        errors: errors(&sends, code.clone() + &MAIN.replace("{LAYERS}", PANIC_OUTSIDE)),
+        code: code + &MAIN.replace("{LAYERS}", LAYERS),
+        sends,
         notes: vec![
             "tower-http answers every OPTIONS request as a preflight, with 200 and an empty body (the sandbox answers 204); the browser accepts any 2xx.".to_owned(),
             "tower-http's Vary defaults to origin, access-control-request-method and access-control-request-headers: the export sets it to the policy's own.".to_owned(),
             "tower-http refuses to build a layer that combines credentials with a `*`: it panics, where the sandbox sends what the browser refuses.".to_owned(),
+            "Empty values: an empty list is left out (no allow_methods, allow_headers or expose_headers call, and `.vary([])`), so tower-http sends no such header, which the browser reads as the empty list.".to_owned(),
         ],
         why,
     })
@@ -213,9 +245,14 @@ pub fn layer(policy: &Policy) -> Result<Layer, String> {
         }
     }
     if let Some(max_age) = &policy.max_age {
-        let Ok(seconds) = max_age.as_str().trim().parse::<u64>() else {
+        let Some(digits) = whole_number(max_age.as_str()) else {
             return Err(format!(
                 "Access-Control-Max-Age: {max_age} is not a number of seconds, and tower-http's max_age takes a Duration. The browser ignores a value it cannot read (it caches the preflight for 5 seconds); send a number."
+            ));
+        };
+        let Ok(seconds) = digits.parse::<u64>() else {
+            return Err(format!(
+                "Access-Control-Max-Age: {max_age} is more seconds than a Duration holds (Duration::from_secs takes a u64, at most 18446744073709551615). Browsers cap the cache at hours anyway (Chromium at 2 hours, Firefox at 24); send a smaller number."
             ));
         };
         uses.insert("use std::time::Duration;");
@@ -298,6 +335,26 @@ fn sends(policy: &Policy, probe: &Probe) -> Exchange {
         actual.add("access-control-expose-headers", value.as_str().trim());
     }
     Exchange { preflight, actual }
+}
+
+/// What the error routes send: the CORS layer wraps both answers, and answers the preflight itself.
+fn errors(sends: &Exchange, panic_outside: String) -> Vec<ErrorRoute> {
+    vec![
+        fails(
+            actual_status(sends, 500),
+            "CatchPanicLayer, inside the CORS layer, turns the panic into a 500, and the CORS layer adds its headers to it: the browser shows the 500. Without CatchPanicLayer the panic closes the connection with no answer at all, which the browser reports as a network error.".to_owned(),
+            Some(Mistake {
+                what: "CatchPanicLayer added after the CORS layer (so outside it) catches the panic of the CORS layer's own future: its 500 has no CORS headers, and the browser reports a CORS error.".to_owned(),
+                sends: Exchange { preflight: sends.preflight.clone(), actual: bare(500) },
+                code: panic_outside,
+            }),
+        ),
+        refuses(
+            actual_status(sends, 401),
+            "The CORS layer wraps the whole router: it answers the preflight itself and adds its headers to the handler's 401, so the browser shows the 401.".to_owned(),
+            None,
+        ),
+    ]
 }
 
 fn why(answer: &'static str, header: &str) -> String {

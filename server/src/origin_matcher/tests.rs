@@ -250,6 +250,10 @@ fn bad_json_is_refused_with_a_sentence_naming_what_is_wrong() {
         (json!({ "kind": "regex", "pattern": "(?i)^http" }), "inline flag `(?i)`"),
         (json!({ "kind": "regex", "pattern": r"\Ahttp" }), "`\\A`"),
         (json!({ "kind": "regex", "pattern": "[[:digit:]]" }), "a POSIX class"),
+        // JavaScript without the u flag reads these as letters; regex-lite as characters by their code.
+        (json!({ "kind": "regex", "pattern": r"^http\u{3a}" }), "a code in braces"),
+        (json!({ "kind": "regex", "pattern": r"^http\x{3a}" }), "a code in braces"),
+        (json!({ "kind": "regex", "pattern": r"^http\U0000003a" }), "`\\U`"),
     ];
     for (json, expected) in cases {
         let why = refusal(json.clone());
