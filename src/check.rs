@@ -42,7 +42,7 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 const BODY_CAP: usize = 1 << 20;
 
 /// What the command line asked for.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct CheckArgs {
     pub url: String,
     pub origin: String,

@@ -1,5 +1,6 @@
 //! The `cors-sandbox` command: binds both ports, prints where to go, serves until Ctrl-C or SIGTERM.
 
+use std::io::Write as _;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -51,6 +52,20 @@ enum Command {
     /// verdict, each check, and each engine's console lines. With --har FILE, judges every fetch() and
     /// XHR a DevTools recording holds instead. Exit status 0 allowed, 1 blocked, 2 could not judge.
     Check(CheckCli),
+    /// Explain a console line from Chromium, Firefox or WebKit: the engine, the failing check (DevTools'
+    /// CorsError name, or the candidates when the words cannot tell), what it means, the fix, a lab link
+    /// that sets up the same failure, and the check command for your server. The line is the argument, or
+    /// standard input. Exit status 0 explained, 2 not a line the sandbox knows.
+    Explain(ExplainCli),
+}
+
+#[derive(clap::Args, Debug)]
+struct ExplainCli {
+    /// The console line (quote it); without it, standard input is read.
+    line: Option<std::ffi::OsString>,
+    /// Print one JSON object instead of the text for a person.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -185,11 +200,32 @@ fn print(code: u8, json: bool, text: &str) -> ExitCode {
     ExitCode::from(code)
 }
 
+/// `cors-sandbox explain …`: the lab link points at this sandbox's page (`--client-port`, `--host`).
+fn explain(explain_cli: ExplainCli, cli: &Cli) -> ExitCode {
+    let (code, text) = match cors_sandbox::explain::read_line(explain_cli.line) {
+        Ok(line) => {
+            let lab = format!("http://{}:{}", display_name(&cli.host), cli.client_port);
+            cors_sandbox::explain::run(&line, &lab, explain_cli.json)
+        }
+        Err(why) if explain_cli.json => (2, serde_json::json!({ "error": why }).to_string()),
+        Err(why) => (2, format!("cors-sandbox explain: {why}")),
+    };
+    // A closed pipe (`| head`) is the reader's choice, not an error worth a panic.
+    let _ = if code == 2 && !explain_cli.json {
+        writeln!(std::io::stderr(), "{text}")
+    } else {
+        writeln!(std::io::stdout(), "{text}")
+    };
+    ExitCode::from(code)
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let mut cli = Cli::parse();
-    if let Some(Command::Check(check_cli)) = cli.command.take() {
-        return check(check_cli).await;
+    match cli.command.take() {
+        Some(Command::Check(check_cli)) => return check(check_cli).await,
+        Some(Command::Explain(explain_cli)) => return explain(explain_cli, &cli),
+        None => {}
     }
     // `RUST_LOG=info` (or `debug`, `trace`, `error`) shows more; warnings and errors by default.
     let level = std::env::var("RUST_LOG").ok().and_then(|v| v.parse().ok()).unwrap_or(tracing::Level::WARN);

@@ -211,6 +211,7 @@ function offerShared() {
   const form = scenario?.form ?? {};
   const policy = scenario?.policy;
   $('#shared').hidden = false;
+  $('#shared-apply').hidden = false;
   if (!policy || typeof policy !== 'object') {
     $('#shared-what').textContent = 'This share link is damaged (it is cut short, or was edited): nothing was changed.';
     $('#shared-apply').hidden = true;
@@ -219,17 +220,23 @@ function offerShared() {
   const acao = policy.origin_matcher ? `an origin matcher (${policy.origin_matcher.kind})` : `Access-Control-Allow-Origin: ${policy.allow_origin ?? '(none)'}`;
   $('#shared-what').textContent =
     `This link sets the API's policy to ${acao}, with ${Object.entries(policy).filter(([k, v]) => v !== null && k !== 'allow_origin' && k !== 'origin_matcher').length} other settings, and fills the request with ${form.method || 'GET'} ${form.path || '/api'}. Your current policy stays until you apply it.`;
-  $('#shared-apply').addEventListener('click', async () => {
+  // `onclick`, not addEventListener: a second link opened on this page replaces the first one's action.
+  $('#shared-apply').onclick = async () => {
     await setScenario(form, policy);
     $('#shared').hidden = true;
     history.replaceState(null, '', '/lab');
-  });
-  $('#shared-ignore').addEventListener('click', () => {
+  };
+  $('#shared-ignore').onclick = () => {
     $('#shared').hidden = true;
     history.replaceState(null, '', '/lab');
-  });
+  };
 }
 offerShared();
+// A share link followed from this very page (the explain box's) changes only the fragment.
+window.addEventListener('hashchange', () => {
+  offerShared();
+  if (!$('#shared').hidden) $('#shared').scrollIntoView();
+});
 
 // Puts a scenario in the lab: the request form's fields given in `form` (the others stay as they are), then
 // the whole `policy`, with PUT /sandbox/policy as a named policy is. Share links and the lessons' "Set this

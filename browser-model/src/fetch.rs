@@ -36,6 +36,7 @@
 //! Firefox with the page's own `Origin`, WebKit asking for the headers the request started with — where
 //! Chromium preflights only when the request as it now stands needs one.
 
+mod before_sending;
 mod main_fetch;
 mod outgoing;
 mod walk;

@@ -42,7 +42,9 @@
 //! - `redirect` — what a redirect does to the request (§4.4).
 //! - `exposure` — which response headers JS may read.
 //! - `failure` — why a fetch failed, in Chromium's DevTools names.
-//! - `messages` — the console lines, word for word.
+//! - `sentences` — every console sentence of the three engines, once, as a `template` with holes.
+//! - `messages` — the console lines, word for word, written from `sentences`.
+//! - `explain` — [`explain_line`]: a pasted console line read back with the same sentences.
 //! - `verdict` — [`Verdict`], [`Check`], [`FailedCheck`].
 //! - `not_cors` — [`NotCors`]: a block that is the server's error answer, not its CORS policy.
 //! - `names` — the stable names: [`CheckId`], [`CorsError`] (DevTools'), [`ResponseType`] (`res.type`).
@@ -70,6 +72,7 @@ mod allow_list;
 mod chain;
 mod cors_check;
 mod engine;
+mod explain;
 mod exposure;
 mod failure;
 mod fetch;
@@ -90,6 +93,8 @@ mod request;
 mod request_init;
 mod safelist;
 mod samples;
+mod sentences;
+mod template;
 mod url;
 mod verdict;
 mod wire;
@@ -97,6 +102,9 @@ mod wire;
 pub use address_space::{AddressSpace, Permission};
 pub use allow_list::header_names as allowed_header_names;
 pub use engine::Engine;
+pub use explain::{
+    Candidate, Cause, Extracted, LineExplanation, MAX_INPUT, NotRecognised, Role, Stage, explain_line,
+};
 pub use fetch::{Answer, CookieJar, Fetch, Outgoing, Sending, Step, is_potentially_trustworthy};
 pub use judge::{judge, judge_as};
 pub use local_network::{LocalNetworkAccess, PageState};

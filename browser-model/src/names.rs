@@ -128,8 +128,11 @@ named! {
         CorsDisabledScheme => "CorsDisabledScheme",
         DisallowedByMode => "DisallowedByMode",
         NoCorsRedirectModeNotFollow => "NoCorsRedirectModeNotFollow",
+        /// Local Network Access refused (docs/console-messages.md rows 32 and 40).
         LocalNetworkAccessPermissionDenied => "LocalNetworkAccessPermissionDenied",
+        /// Local Network Access from a page that is not a secure context (row 33).
         InsecureLocalNetwork => "InsecureLocalNetwork",
+        /// `targetAddressSpace` that is not the target's address space (row 34).
         InvalidLocalNetworkAccess => "InvalidLocalNetworkAccess",
     }
 }

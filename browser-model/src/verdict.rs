@@ -86,7 +86,7 @@ pub struct Verdict {
 }
 
 /// The message `fetch()` rejects with for every CORS and network failure in Chromium.
-pub(crate) const FAILED_TO_FETCH: &str = "TypeError: Failed to fetch";
+pub(crate) const FAILED_TO_FETCH: &str = crate::sentences::CHROMIUM_JS_ERROR.0;
 
 /// Collects checks and notes while the model runs.
 #[derive(Debug, Clone, Default)]

@@ -1,4 +1,4 @@
-//! docs/browser-error-messages.md §2, rows 7–18 and 29: the preflight — the whole Chromium 156
+//! docs/console-messages.md §2, rows 7–18 and 29: the preflight — the whole Chromium 156
 //! line, the DevTools enum and Firefox 153's lines.
 
 mod common;

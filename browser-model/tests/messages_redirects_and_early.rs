@@ -1,4 +1,4 @@
-//! docs/browser-error-messages.md §2, rows 19–27 that apply to `fetch()`: redirects, the early
+//! docs/console-messages.md §2, rows 19–27 that apply to `fetch()`: redirects, the early
 //! `Fetch API cannot load` failures and plain network errors. (Row 23 is XHR/`<img>` only.)
 
 mod common;

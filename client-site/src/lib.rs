@@ -24,6 +24,7 @@
 //! - [`verdicts`]: the judgement of each exchange, made once and kept beside the log.
 //! - [`explain`]: an exchange as the browser saw it: the verdict in the page's words.
 //! - [`har`]: a DevTools HAR judged request by request (`check --har` and the lab's drop, `POST /sandbox/har`).
+//! - [`pasted_line`]: a pasted console line explained, the lab scenario that prints it, and the check command.
 //! - [`presets`]: named policies: the common ones, a correct credentialed setup, the classic mistakes.
 //! - [`progress`]: the tutorial's steps, ticked by what the sandbox observes.
 
@@ -41,6 +42,7 @@ pub mod judgement;
 pub mod lab;
 pub mod lessons;
 pub mod pages;
+pub mod pasted_line;
 pub mod presets;
 pub mod progress;
 pub mod site;

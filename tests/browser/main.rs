@@ -5,11 +5,13 @@
 //! the console line Chromium wrote, character for character, and the page's prediction of it.
 //!
 //! Without Chromium the test prints a skip notice and passes; with `CI=true` a missing Chromium fails.
+//! `BROWSER_CASES=explain,axe cargo test --test browser tutorial` runs only the cases named so.
 
 mod attacker;
 mod axe;
 mod check;
 mod compare;
+mod explain;
 mod explanations;
 mod export;
 mod firefox;
@@ -58,7 +60,7 @@ async fn the_tutorial_in_chromium() {
     };
     let sandbox = SandboxProcess::start().await;
     let mut failures = Vec::new();
-    let cases: [(&str, CaseFn); 33] = [
+    let cases: [(&str, CaseFn); 34] = [
         ("the page loads cleanly and stays on this machine", |b, s| Box::pin(page_loads_cleanly(b, s))),
         ("step 1: the article's request is blocked", |b, s| Box::pin(step1_blocked(b, s))),
         ("step 2: the console line ticks the step", |b, s| Box::pin(step2_console(b, s))),
@@ -73,6 +75,9 @@ async fn the_tutorial_in_chromium() {
         ("under load on /api, every tab ends on the final policy", |b, s| Box::pin(no_tab_left_behind(b, s))),
         ("cors-sandbox check says what Chromium does", |b, _| Box::pin(check::equals_chromium(b))),
         ("a share link round-trips, asking first", |b, s| Box::pin(share::share_link_round_trips(b, s))),
+        ("a pasted console line is explained, and its lab link prints it again", |b, s| {
+            Box::pin(explain::a_pasted_line_is_explained_and_printed_again(b, s))
+        }),
         ("the export panel shows each stack from its picker", |b, s| {
             Box::pin(export::export_panel_shows_each_stack_from_its_picker(b, s))
         }),

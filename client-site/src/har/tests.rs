@@ -1,5 +1,5 @@
 //! The HAR door on small hand-built files, one behaviour each; the real exports are compared with what
-//! the browsers did in `tests/har_fixtures.rs`.
+//! the browsers did in `client-site/tests/har_fixtures.rs`.
 
 use serde_json::{Value, json};
 
