@@ -387,7 +387,7 @@ fn for_a_person(args: &CheckArgs, verdict: &Verdict, exchanges: &[Exchange]) -> 
         out.push_str(&format!("< {}\n", x.response.status));
         for (n, v) in x.response.headers.iter().filter(|(n, _)| {
             let n = n.to_ascii_lowercase();
-            n.starts_with("access-control-") || n == "vary" || n == "location"
+            browser_model::http::is_cors_response_header(n.as_str())
         }) {
             out.push_str(&format!("<   {n}: {v}\n"));
         }

@@ -46,7 +46,7 @@ export function apiView(exchanges, js) {
       [x.preflight ? 'Preflight' : 'Request', `${x.method} ${x.path}`],
       ['Origin', x.origin ?? '(none)'],
       ['Status', String(x.status)],
-      ...corsHeaders(x.response_headers).map(([name, value]) => [name, value === '' ? '(empty)' : value]),
+      ...corsHeaders(x).map(([name, value]) => [name, value === '' ? '(empty)' : value]),
     ]));
     if (!x.response_headers.some(([name]) => name === 'access-control-allow-origin')) {
       nodes.push(para('No Access-Control-Allow-Origin header was sent.'));
@@ -60,11 +60,10 @@ export function apiView(exchanges, js) {
   return nodes;
 }
 
-/// The response headers CORS is about: the `Access-Control-*` ones; `Vary`, which keeps a cache from
-/// handing one origin's answer to another; and `Location`, because the browser checks every hop of a
-/// redirect again.
-export function corsHeaders(headers) {
-  return headers.filter(([name]) => name.startsWith('access-control-') || name === 'vary' || name === 'location');
+/// The response headers CORS is about (`Access-Control-*`, `Vary`, `Location`), as the sandbox chose them
+/// from the API's record (browser_model::http::is_cors_response_header).
+export function corsHeaders(exchange) {
+  return exchange.cors_response_headers ?? [];
 }
 
 /// `url` as the learner wrote it: without the trace id the lab adds to find the API's records of it

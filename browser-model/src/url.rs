@@ -109,6 +109,11 @@ impl Url {
         }
     }
 
+    /// The path alone, without query or fragment (`/` at least, for an http(s) URL).
+    pub fn path(&self) -> &str {
+        self.0.path()
+    }
+
     /// The canonical text, fragment included, as the console lines print it.
     pub fn as_str(&self) -> &str {
         self.0.as_str()

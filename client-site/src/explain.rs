@@ -21,6 +21,14 @@ pub fn view(exchange: &Exchange, judgement: &Judgement) -> Value {
 /// The API's record of `exchange` alone, with a note when CORS did not apply to it.
 pub fn record_view(exchange: &Exchange) -> Value {
     let mut view = serde_json::to_value(exchange).unwrap_or_else(|_| json!({}));
+    // The lines the page shows of the answer (`browser_model::http::is_cors_response_header`).
+    let shown: Vec<Value> = exchange
+        .response_headers
+        .iter()
+        .filter(|(name, _)| browser_model::http::is_cors_response_header(name))
+        .map(|(name, value)| json!([name, value]))
+        .collect();
+    view["cors_response_headers"] = Value::Array(shown);
     if exchange.origin().is_none() && !exchange.preflight {
         view["note"] = json!(
             "No Origin header: this request did not come from a cross-origin page (curl, a script, the address bar), so CORS does not apply and whoever sent it reads the answer."

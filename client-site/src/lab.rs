@@ -148,7 +148,7 @@ impl Attempt {
         let ours = |x: &Exchange| {
             x.seq > self.after_seq
                 && x.trace().is_none()
-                && x.uri.path() == path
+                && x.uri.path() == path.as_str()
                 && x.origin() == Some(page_origin)
                 && x.method.as_str().eq_ignore_ascii_case(&self.method)
         };
@@ -173,11 +173,9 @@ impl Attempt {
     }
 }
 
-/// The path of an absolute URL, without query or fragment.
-fn path_of(url: &str) -> &str {
-    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let path = after_scheme.find('/').map_or("/", |i| &after_scheme[i..]);
-    path.split(['?', '#']).next().unwrap_or("/")
+/// The path of an absolute URL, without query or fragment (`/` when it does not parse).
+fn path_of(url: &str) -> String {
+    browser_model::Url::parse(url).map_or_else(|_| "/".to_string(), |url| url.path().to_string())
 }
 
 /// The three views of one attempt, and whether the model agrees with the browser.

@@ -366,10 +366,9 @@ pub fn lab_value(value: &str, user_origin: Option<&str>, lab_origin: &str) -> St
     value.split(", ").map(one).collect::<Vec<_>>().join(", ")
 }
 
-/// `scheme://host[:port]` of a URL's text.
-fn origin_of(url: &str) -> &str {
-    let after = url.find("://").map_or(0, |i| i + 3);
-    url[after..].find(['/', '?', '#']).map_or(url, |end| &url[..after + end])
+/// The serialized origin of a URL's text (the text itself when it does not parse).
+fn origin_of(url: &str) -> String {
+    browser_model::Url::parse(url).map_or_else(|_| url.to_string(), |url| url.origin_text())
 }
 
 #[cfg(test)]
