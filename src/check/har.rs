@@ -131,11 +131,11 @@ fn request_for_a_person(request: &Judged, report: &Report) -> String {
         let status = exchange.status.map_or_else(|| exchange.answered.to_string(), |s| s.to_string());
         let entry = exchange.entry.map(|e| format!(" [entry {e}]")).unwrap_or_default();
         out.push_str(&format!("    > {} {}{entry}\n", shown(&exchange.method), shown(&exchange.url)));
-        for (name, value) in relevant(&exchange.request_headers, report, REQUEST_HEADERS) {
+        for (name, value) in relevant(&exchange.request_headers, report, shown_request_header) {
             out.push_str(&format!("    >   {}: {}\n", shown(name), shown(value)));
         }
         out.push_str(&format!("    < {status}\n"));
-        for (name, value) in relevant(&exchange.response_headers, report, RESPONSE_HEADERS) {
+        for (name, value) in relevant(&exchange.response_headers, report, shown_response_header) {
             out.push_str(&format!("    <   {}: {}\n", shown(name), shown(value)));
         }
     }
@@ -158,19 +158,31 @@ fn request_for_a_person(request: &Judged, report: &Report) -> String {
     out
 }
 
-const REQUEST_HEADERS: &[&str] = &["origin", "access-control-request-", "cookie", "authorization"];
-const RESPONSE_HEADERS: &[&str] = &["access-control-", "vary", "location", "set-cookie"];
+/// The request headers shown: what the page's origin and its preflight asked, and the credentials it sent.
+fn shown_request_header(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    name == "origin"
+        || name.starts_with("access-control-request-")
+        || name == "cookie"
+        || name == "authorization"
+}
 
-/// The header lines that matter to CORS, secrets redacted unless `--show-secrets`.
+/// The response headers shown: those CORS is about (`browser_model::http`, as `check` shows them), and
+/// the cookie the answer set.
+fn shown_response_header(name: &str) -> bool {
+    browser_model::http::is_cors_response_header(name) || name.eq_ignore_ascii_case("set-cookie")
+}
+
+/// The header lines `shows` picks, secrets redacted unless `--show-secrets`.
 fn relevant<'r>(
     headers: &'r [(String, String)],
     report: &Report,
-    names: &'r [&str],
+    shows: fn(&str) -> bool,
 ) -> impl Iterator<Item = (&'r str, &'r str)> {
     let show = report.shows_secrets();
     headers
         .iter()
-        .filter(move |(n, _)| names.iter().any(|p| n.to_ascii_lowercase().starts_with(p)))
+        .filter(move |(n, _)| shows(n))
         .map(move |(n, v)| (n.as_str(), har::shown_value(n, v, show)))
 }
 
