@@ -87,6 +87,11 @@ export function whyView(verdict, js) {
       : 'The answer was readable.')];
   }
   const nodes = [para(verdict.rule ?? '', verdict.allowed ? 'ok' : 'blocked')];
+  // A 4xx or 5xx without CORS headers is the server's error, not its CORS policy: that comes first
+  // (browser_model::NotCors, the same words as `cors-sandbox check` and the HAR judge).
+  if (verdict.not_cors) {
+    nodes.unshift(para(`${verdict.not_cors.headline} Usual causes: ${verdict.not_cors.causes.join('; ')}.`, 'warn'));
+  }
   // This browser's own lines first, the other engines' under a fold each.
   // The engines and their lines as the model gives them; WebKit's as WebKitGTK's WebCore prints them
   // (Safari shares WebCore's words but not its network stack).

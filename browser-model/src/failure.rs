@@ -202,6 +202,16 @@ impl Failure {
         )
     }
 
+    /// The status of the answer the failed check looked at, when it looked at one.
+    pub(crate) fn status(&self) -> Option<u16> {
+        match self {
+            Failure::Access { status, .. }
+            | Failure::PreflightInvalidStatus { status }
+            | Failure::PreflightDisallowedRedirect { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
     /// Whether the request failed while the browser was handling a preflight.
     pub(crate) fn is_preflight(&self) -> bool {
         self.has_preflight_prefix()

@@ -46,6 +46,7 @@
 //! - `messages` — the console lines, word for word, written from `sentences`.
 //! - `explain` — [`explain_line`]: a pasted console line read back with the same sentences.
 //! - `verdict` — [`Verdict`], [`Check`], [`FailedCheck`].
+//! - `not_cors` — [`NotCors`]: a block that is the server's error answer, not its CORS policy.
 //! - `names` — the stable names: [`CheckId`], [`CorsError`] (DevTools'), [`ResponseType`] (`res.type`).
 //! - `origin`, `url`, `headers` — the page's origin, [`Url`] (the URL Standard, by the `url` crate),
 //!   header-list helpers.
@@ -82,6 +83,7 @@ mod local_network;
 mod messages;
 mod method;
 mod names;
+mod not_cors;
 mod origin;
 mod preflight;
 mod preflight_cache;
@@ -107,6 +109,7 @@ pub use fetch::{Answer, CookieJar, Fetch, Outgoing, Sending, Step, is_potentiall
 pub use judge::{judge, judge_as, judge_from_http_cache, judge_in};
 pub use local_network::{LocalNetworkAccess, PageState};
 pub use names::{CheckId, CorsError, ResponseType};
+pub use not_cors::NotCors;
 pub use preflight::{PreflightReason, preflight_needed};
 pub use request::{Credentials, Mode, Preflight, RedirectMode, Request, Response};
 pub use safelist::{UnsafeHeader, is_forbidden_request_header};

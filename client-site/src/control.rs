@@ -14,6 +14,7 @@
 //! | `GET /sandbox/presets` | named policies, with the page's origin filled in |
 //! | `GET /sandbox/export[?origin=…&method=…&header=Name:%20value&credentials=include&path=…]` | the policy as tower-http, express, nginx and Starlette configuration, what each sends that request and how it differs from the sandbox, and the `curl` and `cors-sandbox check` commands (`server::export`) |
 //! | `POST /sandbox/attempts` | the lab's report of one request; answers its three views and the verdict |
+//! | `POST /sandbox/har` | a DevTools HAR judged request by request (`crate::har::route`) |
 //! | `POST /sandbox/explain` | `{"text": …}`: a console line explained, with a lab link that sets it up (`pasted_line`); 422 when it is no line the model knows |
 //!
 //! Every refusal is a 4xx with `{"error": "<a sentence saying what was wrong and what to do>"}`, and

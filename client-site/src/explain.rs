@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use server::Exchange;
 
 use crate::judgement::Judgement;
-use browser_model::{CheckId, CorsError, Engine, LocalNetworkAccess, ResponseType, Verdict};
+use browser_model::{CheckId, CorsError, Engine, LocalNetworkAccess, NotCors, ResponseType, Verdict};
 use serde::Serialize;
 
 /// `exchange` as `GET /sandbox/log` and the live feed show it: the API's record plus its judgement.
@@ -106,6 +106,8 @@ pub struct VerdictView<'a> {
     pub local_network_access: Option<&'a LocalNetworkAccess>,
     /// Each engine's lines, in the engines' order, with the engine's word and name: what the page lists.
     pub engines: Vec<EngineLines<'a>>,
+    /// A block that is the server's error answer, not its CORS policy: said first where it is shown.
+    pub not_cors: Option<NotCorsView>,
 }
 
 /// One engine's console lines for a verdict.
@@ -114,6 +116,28 @@ pub struct EngineLines<'a> {
     pub engine: Engine,
     pub name: &'static str,
     pub lines: Vec<&'a str>,
+}
+
+/// [`NotCors`] as the page and the JSON read it: the status, whether it answered the preflight, the
+/// sentence that leads, and the usual causes.
+#[derive(Debug, Serialize)]
+pub struct NotCorsView {
+    pub status: u16,
+    pub preflight: bool,
+    pub headline: String,
+    pub causes: Vec<&'static str>,
+}
+
+impl NotCorsView {
+    /// The view of `not_cors`.
+    pub fn of(not_cors: NotCors) -> NotCorsView {
+        NotCorsView {
+            status: not_cors.status,
+            preflight: not_cors.preflight,
+            headline: not_cors.headline(),
+            causes: not_cors.causes(),
+        }
+    }
 }
 
 impl<'a> VerdictView<'a> {
@@ -139,6 +163,7 @@ impl<'a> VerdictView<'a> {
                 .into_iter()
                 .map(|engine| EngineLines { engine, name: engine.name(), lines: lines_of(verdict, engine) })
                 .collect(),
+            not_cors: NotCors::of(verdict).map(NotCorsView::of),
         }
     }
 }

@@ -25,6 +25,7 @@
 //! - [`judgement`]: one verdict per exchange, from what its record proves — never a guess.
 //! - [`verdicts`]: the judgement of each exchange, made once and kept beside the log.
 //! - [`explain`]: an exchange as the browser saw it: the verdict in the page's words.
+//! - [`har`]: a DevTools HAR judged request by request (`check --har` and the lab's drop, `POST /sandbox/har`).
 //! - [`pasted_line`]: a pasted console line explained, the lab scenario that prints it, and the check command.
 //! - [`presets`]: named policies: the common ones, a correct credentialed setup, the classic mistakes.
 //! - [`progress`]: the tutorial's steps, ticked by what the sandbox observes.
@@ -38,6 +39,7 @@ pub mod explain;
 mod export;
 pub mod feed;
 pub mod guard;
+pub mod har;
 pub mod judgement;
 pub mod lab;
 pub mod lessons;

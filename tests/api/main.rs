@@ -10,6 +10,7 @@
 //! - `explain`: `cors-sandbox explain`, the lab's explain box, and what its lab links set up;
 //! - `engine_requests`: the measured fixtures of docs/requests.md, and the scripted server that replays them;
 //! - `slow_clients`: clients that send too slowly.
+//! - `check`, `scan`, `har`: `cors-sandbox check` against a fixed-answer server, its `--scan`, and `--har`.
 
 mod api_origin;
 mod check;
@@ -19,9 +20,11 @@ mod engine_requests;
 mod explain;
 mod exports;
 mod feed;
+mod har;
 #[path = "../support/missing.rs"]
 mod missing;
 mod origin_matchers;
+mod scan;
 mod slow_clients;
 mod verdicts;
 

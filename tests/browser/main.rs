@@ -16,6 +16,7 @@ mod explanations;
 mod export;
 mod firefox;
 mod firefox_lab;
+mod har;
 mod harness;
 mod lab;
 mod lessons;
@@ -61,7 +62,7 @@ async fn the_tutorial_in_chromium() {
     };
     let sandbox = SandboxProcess::start().await;
     let mut failures = Vec::new();
-    let cases: [(&str, CaseFn); 33] = [
+    let cases: [(&str, CaseFn); 34] = [
         ("the page loads cleanly and stays on this machine", |b, s| Box::pin(page_loads_cleanly(b, s))),
         ("step 1: the article's request is blocked", |b, s| Box::pin(step1_blocked(b, s))),
         ("step 2: the console line ticks the step", |b, s| Box::pin(step2_console(b, s))),
@@ -81,6 +82,9 @@ async fn the_tutorial_in_chromium() {
         }),
         ("the export panel shows each stack from its picker", |b, s| {
             Box::pin(export::export_panel_shows_each_stack_from_its_picker(b, s))
+        }),
+        ("lab: a HAR chosen or dropped shows its verdicts", |b, s| {
+            Box::pin(har::a_chosen_or_dropped_har_shows_its_verdicts(b, s))
         }),
         ("the other site's page loads and says what it is", |b, s| {
             Box::pin(async move { attacker::page_loads(&attacker::Engine::Chromium(b), s).await })
