@@ -161,7 +161,11 @@ impl<'a> VerdictView<'a> {
             local_network_access: verdict.local_network_access.as_ref(),
             engines: Engine::ALL
                 .into_iter()
-                .map(|engine| EngineLines { engine, name: engine.name(), lines: lines_of(verdict, engine) })
+                .map(|engine| EngineLines {
+                    engine,
+                    name: engine.shown_name(),
+                    lines: lines_of(verdict, engine),
+                })
                 .collect(),
             not_cors: NotCors::of(verdict).map(NotCorsView::of),
         }

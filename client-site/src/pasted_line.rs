@@ -42,7 +42,7 @@ pub fn explain(text: &str, lab: &Lab) -> Result<Value, Value> {
     let e = &explained.extracted;
     Ok(json!({
         "engine": explained.engine,
-        "engine_name": explained.engine.name(),
+        "engine_name": explained.engine.shown_name(),
         "line": explained.line,
         "sentence": explained.sentence,
         "role": match explained.role { Role::Names => "names-the-check", Role::Companion => "companion" },
