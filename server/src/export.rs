@@ -56,7 +56,7 @@ use serde::Serialize;
 
 use crate::policy::Policy;
 
-pub use commands::{check, curl, needs_preflight};
+pub use commands::{check, curl, needs_preflight, shell_quote};
 pub use compare::{differences, same_value, sandbox_sends};
 pub use errors::{ErrorRoute, FAIL_PATH, Mistake, PRIVATE_PATH};
 use refuse::{
