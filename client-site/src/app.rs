@@ -10,13 +10,14 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::error::error;
 use crate::site::Site;
-use crate::{control, feed, guard, pages};
+use crate::{control, feed, guard, pages, paste};
 
 /// The client site's router: pages, static files and the control API, behind the guard.
 pub fn app(site: Site) -> Router {
     Router::new()
         .merge(pages::routes())
         .merge(control::routes())
+        .merge(paste::route::routes())
         .route("/sandbox/events", axum::routing::get(feed::feed))
         // A bug in a handler is a logged 500 with a sentence; the site goes on serving.
         .layer(CatchPanicLayer::custom(panicked))

@@ -8,7 +8,8 @@
 //! - `feed`: the live feed, the tutorial's steps, and shutdown;
 //! - `cli`: the binary itself;
 //! - `engine_requests`: the measured fixtures of docs/requests.md, and the scripted server that replays them;
-//! - `slow_clients`: clients that send too slowly.
+//! - `slow_clients`: clients that send too slowly;
+//! - `paste`: the lab's "Paste a request" endpoint, its refusals, and that nothing pasted is run.
 
 mod api_origin;
 mod check;
@@ -18,6 +19,7 @@ mod engine_requests;
 mod exports;
 mod feed;
 mod origin_matchers;
+mod paste;
 mod slow_clients;
 mod verdicts;
 
