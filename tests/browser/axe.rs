@@ -76,3 +76,20 @@ pub async fn no_violations(browser: &Browser, sandbox: &SandboxProcess) -> Resul
     browser.cdp("Emulation.setEmulatedMedia", emulate("")).await?;
     if problems.is_empty() { Ok(()) } else { Err(problems.join("\n")) }
 }
+
+/// axe-core's WCAG 2.1 A and AA violations inside `selector` on the page as it is now (after a script
+/// filled it): `None` when there are none, or when axe-core is not installed (outside CI).
+pub async fn violations_in(browser: &Browser, selector: &str) -> Result<Option<String>, String> {
+    let Some(axe) = axe_source()? else {
+        return Ok(None);
+    };
+    browser.eval(&format!("{axe}\nreturn typeof axe;")).await?;
+    let violations = browser
+        .eval(&format!(
+            "return axe.run(document.querySelector({}), {{ runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }})
+               .then((r) => r.violations.map((v) => ({{ id: v.id, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ')) }})));",
+            json!(selector)
+        ))
+        .await?;
+    Ok((violations != json!([])).then(|| violations.to_string()))
+}

@@ -5,6 +5,7 @@
 //! the console line Chromium wrote, character for character, and the page's prediction of it.
 //!
 //! Without Chromium the test prints a skip notice and passes; with `CI=true` a missing Chromium fails.
+//! `BROWSER_CASES=explain,axe cargo test --test browser tutorial` runs only the cases named so.
 
 mod attacker;
 mod axe;
@@ -17,6 +18,7 @@ mod firefox_lab;
 mod harness;
 mod lab;
 mod lessons;
+mod paste;
 mod redirects;
 mod robust;
 mod sandbox;
@@ -55,7 +57,7 @@ async fn the_tutorial_in_chromium() {
     };
     let sandbox = SandboxProcess::start().await;
     let mut failures = Vec::new();
-    let cases: [(&str, CaseFn); 32] = [
+    let cases: [(&str, CaseFn); 33] = [
         ("the page loads cleanly and stays on this machine", |b, s| Box::pin(page_loads_cleanly(b, s))),
         ("step 1: the article's request is blocked", |b, s| Box::pin(step1_blocked(b, s))),
         ("step 2: the console line ticks the step", |b, s| Box::pin(step2_console(b, s))),
@@ -70,6 +72,9 @@ async fn the_tutorial_in_chromium() {
         ("under load on /api, every tab ends on the final policy", |b, s| Box::pin(no_tab_left_behind(b, s))),
         ("cors-sandbox check says what Chromium does", |b, _| Box::pin(check::equals_chromium(b))),
         ("a share link round-trips, asking first", |b, s| Box::pin(share::share_link_round_trips(b, s))),
+        ("lab: a pasted request fills the form, and Send sends it", |b, s| {
+            Box::pin(paste::a_pasted_request_fills_the_form_and_is_sent(b, s))
+        }),
         ("the export panel shows each stack from its picker", |b, s| {
             Box::pin(export::export_panel_shows_each_stack_from_its_picker(b, s))
         }),
@@ -112,13 +117,20 @@ async fn the_tutorial_in_chromium() {
         // Last: it starts and stops sandboxes of its own, and leaves Chromium on the shared lab page.
         ("a stopped sandbox is said on the page", |b, s| Box::pin(robust::a_stopped_sandbox_is_said(b, s))),
     ];
+    // `BROWSER_CASES=share,explain` runs only the cases whose names contain one of the words, and no
+    // Firefox or WebKit part (for working on one case; CI runs them all).
+    let only: Option<Vec<String>> =
+        std::env::var("BROWSER_CASES").ok().map(|v| v.split(',').map(str::to_owned).collect());
     for (name, case) in cases {
+        if only.as_ref().is_some_and(|words| !words.iter().any(|w| name.contains(w.as_str()))) {
+            continue;
+        }
         if let Err(e) = browser.run_case(name, case(&browser, &sandbox)).await {
             failures.push(format!("{name}: {e}"));
         }
     }
     // The same lab scenarios in Firefox, with Chromium's tab still open on the lab page.
-    let firefox = match firefox::Firefox::start().await {
+    let firefox = match if only.is_some() { Ok(None) } else { firefox::Firefox::start().await } {
         Ok(firefox) => firefox,
         Err(e) => {
             failures.push(format!("starting Firefox: {e}"));
@@ -149,7 +161,7 @@ async fn the_tutorial_in_chromium() {
         }
     }
     // The same lab scenarios in WebKit (WebKitGTK's MiniBrowser), which drives itself.
-    match webkit::run_all(&sandbox).await {
+    match if only.is_some() { Ok(None) } else { webkit::run_all(&sandbox).await } {
         Ok(Some((scenarios, agreements, problems))) => {
             println!("lab scenarios in WebKit: {scenarios}, agreements with WebKit: {agreements}");
             if !problems.is_empty() {
