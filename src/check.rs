@@ -14,7 +14,9 @@
 //! `--cacert`. A page on `https:` cannot fetch an `http:` URL that is not this machine's: the browser
 //! blocks it as mixed content before any CORS check, and `check` says so (status 2).
 
+pub mod har;
 mod head;
+mod scan;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -40,7 +42,7 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 const BODY_CAP: usize = 1 << 20;
 
 /// What the command line asked for.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct CheckArgs {
     pub url: String,
     pub origin: String,
@@ -98,65 +100,6 @@ impl Client {
     }
 }
 
-/// One `Origin` an attacker would try, and what the server made of it.
-#[derive(Debug, Clone)]
-struct Probe {
-    kind: &'static str,
-    origin: String,
-    /// The server sent this origin back (or `*`): a page there may read the answer.
-    accepted: bool,
-    /// … with `Access-Control-Allow-Credentials: true` and the origin itself: with the user's cookies.
-    with_credentials: bool,
-}
-
-/// The `Origin`s CORS scanners (CORScanner, Corsy) try, built from the legitimate `origin`.
-fn probes_for(origin: &Url) -> Vec<(&'static str, String)> {
-    let port =
-        if origin.authority() == origin.host() { String::new() } else { format!(":{}", origin.port()) };
-    let host = origin.host();
-    let scheme = origin.scheme();
-    let other = if origin.is_secure() { "http" } else { "https" };
-    let mut probes = vec![
-        ("any origin", "https://evil.example".to_string()),
-        ("null", "null".to_string()),
-        ("prefix: your host, then more", format!("{scheme}://{host}.evil.example")),
-        ("suffix: more, then your host", format!("{scheme}://evil{host}{port}")),
-        ("a subdomain of your host", format!("{scheme}://evil.{host}{port}")),
-        ("the other scheme", format!("{other}://{host}{port}")),
-        (
-            "substring: part of your host",
-            format!("{scheme}://{}.example", &host[..host.len().saturating_sub(1)]),
-        ),
-    ];
-    // An unescaped dot in a regex (`api.example.com` also matches `apixexample.com`).
-    if let Some(dot) = host.rfind('.') {
-        probes.push(("unescaped dot", format!("{scheme}://{}x{}{port}", &host[..dot], &host[dot + 1..])));
-    }
-    probes
-}
-
-/// Sends the actual request once per probe, as a page on that origin would (credentials included).
-async fn scan(args: &CheckArgs, client: &Client) -> Result<Vec<Probe>, String> {
-    let target = target_url(&args.url)?;
-    let page = page_origin(&args.origin)?;
-    let method =
-        browser_model::http::normalize_method(if args.method.is_empty() { "GET" } else { &args.method });
-    let mut found = Vec::new();
-    for (kind, origin) in probes_for(&page) {
-        let lines = vec![("Origin".to_string(), origin.clone())];
-        let response = send(client, &target, &method, &lines, args.data.as_deref()).await?;
-        let get = |name: &str| {
-            response.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
-        };
-        let acao = get("access-control-allow-origin");
-        let accepted = acao == Some(origin.as_str()) || acao == Some("*");
-        let with_credentials =
-            acao == Some(origin.as_str()) && get("access-control-allow-credentials") == Some("true");
-        found.push(Probe { kind, origin, accepted, with_credentials });
-    }
-    Ok(found)
-}
-
 /// One request sent and the answer received.
 #[derive(Debug, Clone)]
 struct Exchange {
@@ -172,28 +115,25 @@ struct Exchange {
 pub async fn run(args: &CheckArgs) -> (u8, String) {
     let judged = match Client::new(args.cacert.as_deref()) {
         Ok(client) => match judge(args, &client).await {
-            Ok(judged) if args.scan => scan(args, &client).await.map(|probes| (judged, Some(probes))),
+            Ok(judged) if args.scan => scan::scan(args, &client).await.map(|found| (judged, Some(found))),
             Ok(judged) => Ok((judged, None)),
             Err(why) => Err(why),
         },
         Err(why) => Err(why),
     };
     match judged {
-        Ok(((verdict, exchanges), probes)) => {
+        Ok(((verdict, exchanges), found)) => {
             let code = if verdict.allowed { 0 } else { 1 };
             let text = if args.json {
                 let mut out: Value = serde_json::from_str(&as_json(&verdict, &exchanges)).unwrap_or_default();
-                if let Some(probes) = &probes {
-                    out["scan"] = json!(probes
-                        .iter()
-                        .map(|p| json!({ "kind": p.kind, "origin": p.origin, "accepted": p.accepted, "with_credentials": p.with_credentials }))
-                        .collect::<Vec<_>>());
+                if let Some(found) = &found {
+                    found.add_to(&mut out);
                 }
                 out.to_string()
             } else {
                 let mut text = for_a_person(args, &verdict, &exchanges);
-                if let Some(probes) = &probes {
-                    text.push_str(&scan_for_a_person(probes));
+                if let Some(found) = &found {
+                    text.push_str(&found.for_a_person());
                 }
                 text
             };
@@ -391,6 +331,14 @@ fn as_json(verdict: &Verdict, exchanges: &[Exchange]) -> String {
 fn for_a_person(args: &CheckArgs, verdict: &Verdict, exchanges: &[Exchange]) -> String {
     let view = client_site::explain::verdict_json(verdict);
     let mut out = String::new();
+    // A 4xx or 5xx without CORS headers is not a CORS problem: say so before anything else.
+    if let Some(not_cors) = browser_model::NotCors::of(verdict) {
+        out.push_str(&format!(
+            "{}\nUsual causes: {}.\n\n",
+            not_cors.headline(),
+            not_cors.causes().join("; ")
+        ));
+    }
     let outcome = if verdict.allowed {
         "ALLOWED: the page may read the answer"
     } else {
@@ -439,7 +387,7 @@ fn for_a_person(args: &CheckArgs, verdict: &Verdict, exchanges: &[Exchange]) -> 
         out.push_str(&format!("< {}\n", x.response.status));
         for (n, v) in x.response.headers.iter().filter(|(n, _)| {
             let n = n.to_ascii_lowercase();
-            n.starts_with("access-control-") || n == "vary" || n == "location"
+            browser_model::http::is_cors_response_header(n.as_str())
         }) {
             out.push_str(&format!("<   {n}: {v}\n"));
         }
@@ -464,24 +412,6 @@ fn for_a_person(args: &CheckArgs, verdict: &Verdict, exchanges: &[Exchange]) -> 
                 out.push_str(&format!("  {line}\n"));
             }
         }
-    }
-    out
-}
-
-fn scan_for_a_person(probes: &[Probe]) -> String {
-    let mut out = String::from("\nThe Origins an attacker would try:\n");
-    for p in probes {
-        let what = if p.with_credentials {
-            "ACCEPTED with credentials: a page there reads what your users' cookies unlock"
-        } else if p.accepted {
-            "accepted, without credentials: a page there reads what needs no cookie"
-        } else {
-            "refused"
-        };
-        out.push_str(&format!("  {:<30} {:<36} {what}\n", p.kind, p.origin));
-    }
-    if probes.iter().any(|p| p.kind == "any origin" && p.with_credentials) {
-        out.push_str(&frameworks::reflected_with_credentials());
     }
     out
 }

@@ -7,12 +7,14 @@
 //! ## Layout
 //!
 //! - `src/main.rs`: the command line — flags, binding both ports, the start-up banner, Ctrl-C.
+//! - `check` and `explain`: the `cors-sandbox check` and `cors-sandbox explain` commands.
 //! - this file: [`run`], the entry point the binary and the tests share.
 //! - `server/`: the API origin: its policy, the headers it writes, the exchanges it records.
 //! - `client-site/`: the learner's origin: the page, the controls, the live feed, the browser model.
 //! - `templates/` and `static/`: the page's HTML, JavaScript, CSS and icon, embedded in the binary.
 
 pub mod check;
+pub mod explain;
 
 use std::future::Future;
 use std::time::Duration;

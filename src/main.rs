@@ -1,5 +1,6 @@
 //! The `cors-sandbox` command: binds both ports, prints where to go, serves until Ctrl-C or SIGTERM.
 
+use std::io::Write as _;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -48,18 +49,41 @@ struct Cli {
 enum Command {
     /// Judge a real server as a browser would, without a browser: sends what fetch() from a page at
     /// --origin would send (the preflight too), follows redirects as fetch() does, and prints the
-    /// verdict, each check, and each engine's console lines. Exit status 0 allowed, 1 blocked, 2 could
-    /// not judge.
+    /// verdict, each check, and each engine's console lines. With --har FILE, judges every fetch() and
+    /// XHR a DevTools recording holds instead. Exit status 0 allowed, 1 blocked, 2 could not judge.
     Check(CheckCli),
+    /// Explain a console line from Chromium, Firefox or WebKit: the engine, the failing check (DevTools'
+    /// CorsError name, or the candidates when the words cannot tell), what it means, the fix, a lab link
+    /// that sets up the same failure, and the check command for your server. The line is the argument, or
+    /// standard input. Exit status 0 explained, 2 not a line the sandbox knows.
+    Explain(ExplainCli),
+}
+
+#[derive(clap::Args, Debug)]
+struct ExplainCli {
+    /// The console line (quote it); without it, standard input is read.
+    line: Option<std::ffi::OsString>,
+    /// Print one JSON object instead of the text for a person.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(clap::Args, Debug)]
 struct CheckCli {
     /// The URL the page fetches (http:// or https://).
-    url: String,
-    /// The page's origin, e.g. http://localhost:3000.
-    #[arg(long)]
-    origin: String,
+    #[arg(required_unless_present = "har")]
+    url: Option<String>,
+    /// The page's origin, e.g. http://localhost:3000. With --har: for the requests whose entries do not
+    /// show their page.
+    #[arg(long, required_unless_present = "har")]
+    origin: Option<String>,
+    /// Judge every fetch() and XHR in a HAR file exported from DevTools (`-` reads standard input)
+    /// instead of sending anything.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["url", "headers", "data", "scan", "cacert", "cookie_host"])]
+    har: Option<String>,
+    /// With --har: print Cookie, Authorization and Set-Cookie values instead of redacting them.
+    #[arg(long, requires = "har")]
+    show_secrets: bool,
     /// The method, as the page writes it.
     #[arg(short = 'X', long = "request", default_value = "GET")]
     method: String,
@@ -123,6 +147,20 @@ where
 
 /// `cors-sandbox check …`: prints the verdict; the exit status is the verdict's.
 async fn check(cli: CheckCli) -> ExitCode {
+    if let Some(file) = cli.har {
+        let args = cors_sandbox::check::har::HarArgs {
+            file,
+            origin: cli.origin,
+            json: cli.json,
+            show_secrets: cli.show_secrets,
+        };
+        let (code, text) = cors_sandbox::check::har::run(&args);
+        return print(code, args.json, &text);
+    }
+    let (Some(url), Some(origin)) = (cli.url, cli.origin) else {
+        eprintln!("cors-sandbox check: give the URL and --origin, or --har FILE.");
+        return ExitCode::from(2);
+    };
     let mut headers = Vec::new();
     for line in &cli.headers {
         let Some((name, value)) = line.split_once(':') else {
@@ -132,8 +170,8 @@ async fn check(cli: CheckCli) -> ExitCode {
         headers.push((name.trim().to_owned(), value.trim().to_owned()));
     }
     let args = cors_sandbox::check::CheckArgs {
-        url: cli.url,
-        origin: cli.origin,
+        url,
+        origin,
         method: cli.method,
         headers,
         data: cli.data,
@@ -149,7 +187,12 @@ async fn check(cli: CheckCli) -> ExitCode {
         target_address_space: cli.target_address_space,
     };
     let (code, text) = cors_sandbox::check::run(&args).await;
-    if code == 2 && !args.json {
+    print(code, args.json, &text)
+}
+
+/// Prints `check`'s text: on standard error when it could not judge (status 2), unless it is JSON.
+fn print(code: u8, json: bool, text: &str) -> ExitCode {
+    if code == 2 && !json {
         eprintln!("{text}");
     } else {
         println!("{text}");
@@ -157,11 +200,32 @@ async fn check(cli: CheckCli) -> ExitCode {
     ExitCode::from(code)
 }
 
+/// `cors-sandbox explain …`: the lab link points at this sandbox's page (`--client-port`, `--host`).
+fn explain(explain_cli: ExplainCli, cli: &Cli) -> ExitCode {
+    let (code, text) = match cors_sandbox::explain::read_line(explain_cli.line) {
+        Ok(line) => {
+            let lab = format!("http://{}:{}", display_name(&cli.host), cli.client_port);
+            cors_sandbox::explain::run(&line, &lab, explain_cli.json)
+        }
+        Err(why) if explain_cli.json => (2, serde_json::json!({ "error": why }).to_string()),
+        Err(why) => (2, format!("cors-sandbox explain: {why}")),
+    };
+    // A closed pipe (`| head`) is the reader's choice, not an error worth a panic.
+    let _ = if code == 2 && !explain_cli.json {
+        writeln!(std::io::stderr(), "{text}")
+    } else {
+        writeln!(std::io::stdout(), "{text}")
+    };
+    ExitCode::from(code)
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let mut cli = Cli::parse();
-    if let Some(Command::Check(check_cli)) = cli.command.take() {
-        return check(check_cli).await;
+    match cli.command.take() {
+        Some(Command::Check(check_cli)) => return check(check_cli).await,
+        Some(Command::Explain(explain_cli)) => return explain(explain_cli, &cli),
+        None => {}
     }
     // `RUST_LOG=info` (or `debug`, `trace`, `error`) shows more; warnings and errors by default.
     let level = std::env::var("RUST_LOG").ok().and_then(|v| v.parse().ok()).unwrap_or(tracing::Level::WARN);

@@ -213,6 +213,7 @@ function offerShared() {
   const form = scenario?.form ?? {};
   const policy = scenario?.policy;
   $('#shared').hidden = false;
+  $('#shared-apply').hidden = false;
   if (!policy || typeof policy !== 'object') {
     $('#shared-what').textContent = 'This share link is damaged (it is cut short, or was edited): nothing was changed.';
     $('#shared-apply').hidden = true;
@@ -221,17 +222,23 @@ function offerShared() {
   const acao = policy.origin_matcher ? `an origin matcher (${policy.origin_matcher.kind})` : `Access-Control-Allow-Origin: ${policy.allow_origin ?? '(none)'}`;
   $('#shared-what').textContent =
     `This link sets the API's policy to ${acao}, with ${Object.entries(policy).filter(([k, v]) => v !== null && k !== 'allow_origin' && k !== 'origin_matcher').length} other settings, and fills the request with ${form.method || 'GET'} ${form.path || '/api'}. Your current policy stays until you apply it.`;
-  $('#shared-apply').addEventListener('click', async () => {
+  // `onclick`, not addEventListener: a second link opened on this page replaces the first one's action.
+  $('#shared-apply').onclick = async () => {
     await setScenario(form, policy);
     $('#shared').hidden = true;
     history.replaceState(null, '', '/lab');
-  });
-  $('#shared-ignore').addEventListener('click', () => {
+  };
+  $('#shared-ignore').onclick = () => {
     $('#shared').hidden = true;
     history.replaceState(null, '', '/lab');
-  });
+  };
 }
 offerShared();
+// A share link followed from this very page (the explain box's) changes only the fragment.
+window.addEventListener('hashchange', () => {
+  offerShared();
+  if (!$('#shared').hidden) $('#shared').scrollIntoView();
+});
 
 // Puts a scenario in the lab: the request form's fields given in `form` (the others stay as they are), then
 // the whole `policy`, with PUT /sandbox/policy as a named policy is. Share links and the lessons' "Set this
@@ -334,7 +341,7 @@ async function setUp(lesson) {
   const policyWords = preset ? `the policy “${preset.title}”` : `the policy ${policyLines(policy)}`;
   const requestWords = setup.request ? ` and the request ${requestLine(setup.request)}` : '';
   status.replaceChildren(`Set up “${lesson.title}”: ${policyWords}${requestWords}. `, ...nextStep(setup));
-  (setup.attack ? $('#bank-login') : $('#lab-send')).focus();
+  (setup.attack ? $('#bank-login') : setup.visit ? status.querySelector('a') : $('#lab-send')).focus();
 }
 
 // A whole policy in the header names the form shows (e.g. Access-Control-Allow-Origin: *).
@@ -362,6 +369,10 @@ function nextStep(setup) {
   const link = (href, text) => Object.assign(document.createElement('a'), { href, textContent: text, target: '_blank', rel: 'noopener' });
   if (setup.attack) {
     return ['Press Log in to the bank, then, on ', link(`${attackerOrigin}/`, 'the other site'), `, press “${setup.attack.label}”.`];
+  }
+  // A page of this site whose requests report themselves (the Local Network Access lesson's).
+  if (setup.visit) {
+    return ['Open ', link(setup.visit.page, setup.visit.label), ' and press its button.'];
   }
   const times = setup.sends === 1 ? 'Send' : setup.sends === 2 ? 'Send twice' : `Send ${setup.sends} times`;
   if (setup.open) {

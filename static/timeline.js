@@ -91,7 +91,7 @@ function requestFacts(x) {
 }
 
 function responseFacts(x) {
-  const cors = corsHeaders(x.response_headers);
+  const cors = corsHeaders(x);
   return cors.length ? cors.map(([n, v]) => `${n}: ${v}`).join(' · ') : 'no CORS headers';
 }
 

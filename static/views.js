@@ -46,7 +46,7 @@ export function apiView(exchanges, js) {
       [x.preflight ? 'Preflight' : 'Request', `${x.method} ${x.path}`],
       ['Origin', x.origin ?? '(none)'],
       ['Status', String(x.status)],
-      ...corsHeaders(x.response_headers).map(([name, value]) => [name, value === '' ? '(empty)' : value]),
+      ...corsHeaders(x).map(([name, value]) => [name, value === '' ? '(empty)' : value]),
     ]));
     if (!x.response_headers.some(([name]) => name === 'access-control-allow-origin')) {
       nodes.push(para('No Access-Control-Allow-Origin header was sent.'));
@@ -60,11 +60,10 @@ export function apiView(exchanges, js) {
   return nodes;
 }
 
-/// The response headers CORS is about: the `Access-Control-*` ones; `Vary`, which keeps a cache from
-/// handing one origin's answer to another; and `Location`, because the browser checks every hop of a
-/// redirect again.
-export function corsHeaders(headers) {
-  return headers.filter(([name]) => name.startsWith('access-control-') || name === 'vary' || name === 'location');
+/// The response headers CORS is about (`Access-Control-*`, `Vary`, `Location`), as the sandbox chose them
+/// from the API's record (browser_model::http::is_cors_response_header).
+export function corsHeaders(exchange) {
+  return exchange.cors_response_headers ?? [];
 }
 
 /// `url` as the learner wrote it: without the trace id the lab adds to find the API's records of it
@@ -88,16 +87,18 @@ export function whyView(verdict, js) {
       : 'The answer was readable.')];
   }
   const nodes = [para(verdict.rule ?? '', verdict.allowed ? 'ok' : 'blocked')];
+  // A 4xx or 5xx without CORS headers is the server's error, not its CORS policy: that comes first
+  // (browser_model::NotCors, the same words as `cors-sandbox check` and the HAR judge).
+  if (verdict.not_cors) {
+    nodes.unshift(para(`${verdict.not_cors.headline} Usual causes: ${verdict.not_cors.causes.join('; ')}.`, 'warn'));
+  }
   // This browser's own lines first, the other engines' under a fold each.
-  const engines = [
-    { name: 'Chromium', lines: verdict.chromium_messages ?? (verdict.chromium_message ? [verdict.chromium_message] : []) },
-    { name: 'Firefox', lines: verdict.firefox_messages ?? (verdict.firefox_message ? [verdict.firefox_message] : []) },
-    // WebKit's lines as WebKitGTK's WebCore prints them; Safari shares WebCore's words but not its network stack.
-    { name: 'WebKit (Safari\'s engine)', lines: verdict.webkit_messages ?? [], note: WEBKIT_NOTE },
-  ];
+  // The engines and their lines as the model gives them; WebKit's as WebKitGTK's WebCore prints them
+  // (Safari shares WebCore's words but not its network stack).
+  const engines = (verdict.engines ?? []).map((e) => (e.engine === 'webkit' ? { ...e, note: WEBKIT_NOTE } : e));
   const here = engines.findIndex((engine) => engine.name.startsWith(thisEngine()));
   const [own] = engines.splice(here < 0 ? 0 : here, 1);
-  if (own.lines.length) {
+  if (own?.lines.length) {
     nodes.push(para(`${own.name} prints ${own.lines.length === 1 ? 'this' : 'these lines'} in the console (F12, Console tab):`));
     nodes.push(...own.lines.map(consoleLine));
     if (own.note) nodes.push(para(own.note, 'hint'));
@@ -105,7 +106,7 @@ export function whyView(verdict, js) {
   for (const other of engines.filter((engine) => engine.lines.length)) {
     const fold = document.createElement('details');
     fold.append(Object.assign(document.createElement('summary'), {
-      textContent: own.lines.length ? `${other.name} says it differently` : `${other.name} prints`,
+      textContent: own?.lines.length ? `${other.name} says it differently` : `${other.name} prints`,
     }));
     fold.append(...other.lines.map(consoleLine));
     if (other.note) fold.append(para(other.note, 'hint'));

@@ -1,10 +1,10 @@
 //! The README's pictures: each one it shows is a PNG in docs/images, small enough to keep in git, made by
-//! `scripts/screenshots` (examples/screenshots.rs names it), and the README says how to make them again.
+//! `scripts/screenshots` (examples/screenshots/main.rs names it), and the README says how to make them again.
 //! The screenshots themselves are not taken here: that needs Chromium, and `scripts/screenshots` does it.
 
 use std::path::Path;
 
-/// As in examples/screenshots.rs, which refuses to write a bigger picture.
+/// As in examples/screenshots/main.rs, which refuses to write a bigger picture.
 const MAX_BYTES: u64 = 150 * 1024;
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -38,8 +38,8 @@ fn finds_markdown_images() {
 #[test]
 fn every_readme_picture_is_a_small_png_the_command_makes() {
     let readme = std::fs::read_to_string(Path::new(ROOT).join("README.md")).expect("read README.md");
-    let command = std::fs::read_to_string(Path::new(ROOT).join("examples/screenshots.rs"))
-        .expect("read examples/screenshots.rs");
+    let command = std::fs::read_to_string(Path::new(ROOT).join("examples/screenshots/main.rs"))
+        .expect("read examples/screenshots/main.rs");
     assert!(
         !readme.contains("<img"),
         "the README's pictures are Markdown images, so this test sees them all"
@@ -57,7 +57,7 @@ fn every_readme_picture_is_a_small_png_the_command_makes() {
             problems.push(format!("{target}: no alt text"));
         }
         if !command.contains(&format!("\"{name}\"")) {
-            problems.push(format!("{target}: examples/screenshots.rs does not make it"));
+            problems.push(format!("{target}: examples/screenshots/main.rs does not make it"));
         }
         let path = Path::new(ROOT).join(target);
         let bytes = match std::fs::read(&path) {

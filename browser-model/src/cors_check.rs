@@ -134,7 +134,7 @@ fn exactly_spelled_lines(headers: &[(String, String)]) -> usize {
 }
 
 /// Chromium's three step-4 failures, in `CheckAccess`'s order.
-fn classify_mismatch(value: &str) -> AccessError {
+pub(crate) fn classify_mismatch(value: &str) -> AccessError {
     if value.contains([' ', ',']) {
         AccessError::MultipleValues(value.to_string())
     } else if value == "null" {

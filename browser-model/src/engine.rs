@@ -36,6 +36,14 @@ impl Engine {
         }
     }
 
+    /// The name as the page shows it to a learner: WebKit says whose engine it is.
+    pub const fn shown_name(self) -> &'static str {
+        match self {
+            Engine::Webkit => "WebKit (Safari's engine)",
+            other => other.name(),
+        }
+    }
+
     /// The name people know it by: `Chromium`, `Firefox`, `WebKit`.
     pub const fn name(self) -> &'static str {
         match self {

@@ -63,10 +63,11 @@ pub(crate) enum Failure {
     /// The preflight was answered with a redirect. Chromium refuses the redirect first; Firefox's
     /// words depend on what the redirect's CORS headers say (`firefox`).
     PreflightDisallowedRedirect { status: u16, firefox: FirefoxPreflightRedirect },
-    /// `Access-Control-Allow-Methods` is not a list of tokens; `token` is the first bad item.
-    InvalidAllowMethods { token: String },
-    /// `Access-Control-Allow-Headers` is not a list of tokens.
-    InvalidAllowHeaders { token: String },
+    /// `Access-Control-Allow-Methods` is not a list of tokens; `token` is the first bad item (Firefox names
+    /// it), `value` the whole header (WebKit quotes it).
+    InvalidAllowMethods { token: String, value: String },
+    /// `Access-Control-Allow-Headers` is not a list of tokens; `token` and `value` as above.
+    InvalidAllowHeaders { token: String, value: String },
     /// The method is not allowed by the preflight response.
     MethodDisallowed { method: String },
     /// A header is not allowed by the preflight response (lower-case name).
@@ -94,6 +95,9 @@ pub(crate) enum Failure {
     /// A network error that is not a CORS error (`net::ERR_*`, when known); `preflight` when
     /// the `OPTIONS` itself got no answer.
     Network { net_error: Option<&'static str>, preflight: bool },
+    /// The browser answered from its HTTP cache, and the response it stored is not known (a recording that no
+    /// longer holds it): which check failed, and what the console printed, cannot be said.
+    CachedAnswerUnknown,
     /// Early: `mode: "same-origin"` to another origin.
     SameOriginMode,
     /// Early: `mode: "no-cors"` with `redirect` other than `follow`.
@@ -147,6 +151,7 @@ impl Failure {
                 Refusal::TargetMismatch { .. } => CorsError::InvalidLocalNetworkAccess,
             },
             Failure::Network { .. }
+            | Failure::CachedAnswerUnknown
             | Failure::MixedContent { .. }
             | Failure::RedirectModeError
             | Failure::UnsafeRedirect { .. }
@@ -195,6 +200,16 @@ impl Failure {
             self,
             Failure::SameOriginMode | Failure::NoCorsRedirectNotFollow | Failure::UnsupportedScheme { .. }
         )
+    }
+
+    /// The status of the answer the failed check looked at, when it looked at one.
+    pub(crate) fn status(&self) -> Option<u16> {
+        match self {
+            Failure::Access { status, .. }
+            | Failure::PreflightInvalidStatus { status }
+            | Failure::PreflightDisallowedRedirect { status, .. } => Some(*status),
+            _ => None,
+        }
     }
 
     /// Whether the request failed while the browser was handling a preflight.

@@ -36,6 +36,7 @@
 //! Firefox with the page's own `Origin`, WebKit asking for the headers the request started with — where
 //! Chromium preflights only when the request as it now stands needs one.
 
+mod before_sending;
 mod main_fetch;
 mod outgoing;
 mod walk;
@@ -168,6 +169,11 @@ pub enum Answer<'a> {
     /// and for a request that is a network error; for a preflight after a redirect the model assumes it
     /// passed, and says so.
     NotRecorded,
+    /// A door that replays a recording: nothing reached the server, because the browser answered this request
+    /// from its HTTP cache (Fetch §4.5) with the response it had stored — the recording's earlier answer for
+    /// the same URL, judged as if it had just arrived, as the engines do (docs/console-messages.md row 39) —
+    /// or `None` when that response is not known: the verdict then says so instead of guessing.
+    FromHttpCache(Option<&'a Response>),
     /// Not an answer yet: the request's host resolved to an address in this space. The model judges Local
     /// Network Access again and either refuses the request or asks for it again.
     AddressSpace(AddressSpace),

@@ -19,6 +19,14 @@ pub fn list_items(value: &str) -> impl Iterator<Item = &str> {
     value.split(',').map(|item| item.trim_matches([' ', '\t'])).filter(|item| !item.is_empty())
 }
 
+/// The response headers CORS is about, which the page, `check` and the lab's timeline show: the
+/// `Access-Control-*` ones; `Vary`, which keeps a cache from handing one origin's answer to another; and
+/// `Location`, because the browser checks every hop of a redirect again.
+pub fn is_cors_response_header(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    name.starts_with("access-control-") || name == "vary" || name == "location"
+}
+
 /// Fetch "CORS-safelisted method": `GET`, `HEAD` or `POST`.
 pub fn is_cors_safelisted_method(method: &str) -> bool {
     crate::method::is_cors_safelisted(method)

@@ -46,7 +46,31 @@ pub fn judge_as(
 ) -> Verdict {
     // What was recorded went out: Local Network Access did not refuse it (a refusal leaves no record).
     let state = PageState { permission: Permission::Granted, ..PageState::default() };
-    let mut fetch = Fetch::start_in(engine, page_origin, request, &state);
+    judge_in(engine, page_origin, request, &state, preflight, actual)
+}
+
+/// [`judge_as`], in a page whose state is `state` — its address space and its Local Network Access
+/// permission, as a page that asked to be public reports them. A request the browser refused before sending
+/// left no record (`actual` empty, [`Preflight::NotSent`]): with the permission denied it is judged refused,
+/// with each engine's lines.
+///
+/// ```
+/// use browser_model::{judge_in, AddressSpace, Engine, PageState, Permission, Preflight, Request};
+///
+/// let state = PageState { address_space: Some(AddressSpace::Public), permission: Permission::Denied, ..PageState::default() };
+/// let request = Request::get("http://localhost:8000/api");
+/// let verdict = judge_in(Engine::Chromium, "http://localhost:3000", &request, &state, Preflight::NotSent, &[]);
+/// assert!(verdict.chromium_message.unwrap().ends_with("Permission was denied for this request to access the `loopback` address space."));
+/// ```
+pub fn judge_in(
+    engine: Engine,
+    page_origin: &str,
+    request: &Request,
+    state: &PageState,
+    preflight: Preflight<'_>,
+    actual: &[Response],
+) -> Verdict {
+    let mut fetch = Fetch::start_in(engine, page_origin, request, state);
     let mut responses = actual.iter();
     let mut preflight_used = false;
     let mut actual_sent = false;
@@ -87,4 +111,47 @@ pub fn judge_as(
         );
     }
     verdict
+}
+
+/// One `fetch()` the browser answered from its HTTP cache: nothing reached the server. `stored` is the answer
+/// the cache held — in a recording, the server's last answer to that URL before the request — judged as if it
+/// had just arrived, which is what the engines do (docs/console-messages.md row 39): without `Vary: Origin`
+/// another origin's `Access-Control-Allow-Origin`, and its usual line. `None` when the recording no longer
+/// holds it: the verdict then says the prediction is unknown, never "a network error".
+///
+/// ```
+/// use browser_model::{judge_from_http_cache, Engine, Request, Response};
+///
+/// let request = Request::get("http://localhost:8000/api/cacheable");
+/// let stored = Response::new("http://localhost:8000/api/cacheable", 200)
+///     .header("Access-Control-Allow-Origin", "http://localhost:4000");
+/// let verdict = judge_from_http_cache(Engine::Chromium, "http://localhost:3000", &request, Some(&stored));
+/// assert!(verdict.chromium_message.unwrap().contains("has a value 'http://localhost:4000'"));
+/// let unknown = judge_from_http_cache(Engine::Chromium, "http://localhost:3000", &request, None);
+/// assert!(!unknown.allowed && unknown.chromium_message.is_none());
+/// ```
+pub fn judge_from_http_cache(
+    engine: Engine,
+    page_origin: &str,
+    request: &Request,
+    stored: Option<&Response>,
+) -> Verdict {
+    let state = PageState { permission: Permission::Granted, ..PageState::default() };
+    let mut fetch = Fetch::start_in(engine, page_origin, request, &state);
+    let mut first = true;
+    loop {
+        let answer = match fetch.step() {
+            Step::Done(_) => break,
+            // A preflight before a cached answer was answered from the preflight cache.
+            Step::Send(out) if out.sending == Sending::Preflight => Answer::FromPreflightCache,
+            // The stored answer for the URL fetch() was given; a hop it redirects to is not known.
+            Step::Send(_) if first => {
+                first = false;
+                Answer::FromHttpCache(stored)
+            }
+            Step::Send(_) => Answer::FromHttpCache(None),
+        };
+        fetch.feed(answer);
+    }
+    fetch.into_verdict().unwrap_or_default()
 }

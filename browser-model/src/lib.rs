@@ -42,8 +42,11 @@
 //! - `redirect` — what a redirect does to the request (§4.4).
 //! - `exposure` — which response headers JS may read.
 //! - `failure` — why a fetch failed, in Chromium's DevTools names.
-//! - `messages` — the console lines, word for word.
+//! - `sentences` — every console sentence of the three engines, once, as a `template` with holes.
+//! - `messages` — the console lines, word for word, written from `sentences`.
+//! - `explain` — [`explain_line`]: a pasted console line read back with the same sentences.
 //! - `verdict` — [`Verdict`], [`Check`], [`FailedCheck`].
+//! - `not_cors` — [`NotCors`]: a block that is the server's error answer, not its CORS policy.
 //! - `names` — the stable names: [`CheckId`], [`CorsError`] (DevTools'), [`ResponseType`] (`res.type`).
 //! - `origin`, `url`, `headers` — the page's origin, [`Url`] (the URL Standard, by the `url` crate),
 //!   header-list helpers.
@@ -69,6 +72,7 @@ mod allow_list;
 mod chain;
 mod cors_check;
 mod engine;
+mod explain;
 mod exposure;
 mod failure;
 mod fetch;
@@ -79,6 +83,7 @@ mod local_network;
 mod messages;
 mod method;
 mod names;
+mod not_cors;
 mod origin;
 mod preflight;
 mod preflight_cache;
@@ -88,6 +93,8 @@ mod request;
 mod request_init;
 mod safelist;
 mod samples;
+mod sentences;
+mod template;
 mod url;
 mod verdict;
 mod wire;
@@ -95,10 +102,14 @@ mod wire;
 pub use address_space::{AddressSpace, Permission};
 pub use allow_list::header_names as allowed_header_names;
 pub use engine::Engine;
+pub use explain::{
+    Candidate, Cause, Extracted, LineExplanation, MAX_INPUT, NotRecognised, Role, Stage, explain_line,
+};
 pub use fetch::{Answer, CookieJar, Fetch, Outgoing, Sending, Step, is_potentially_trustworthy};
-pub use judge::{judge, judge_as};
+pub use judge::{judge, judge_as, judge_from_http_cache, judge_in};
 pub use local_network::{LocalNetworkAccess, PageState};
 pub use names::{CheckId, CorsError, ResponseType};
+pub use not_cors::NotCors;
 pub use preflight::{PreflightReason, preflight_needed};
 pub use request::{Credentials, Mode, Preflight, RedirectMode, Request, Response};
 pub use safelist::{UnsafeHeader, is_forbidden_request_header};

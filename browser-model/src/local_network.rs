@@ -11,6 +11,8 @@ use serde::Serialize;
 
 use crate::address_space::{AddressSpace, Permission, is_loopback};
 use crate::engine::Engine;
+use crate::sentences::*;
+use crate::template::Hole;
 use crate::url::Url;
 
 /// What the browser knows of the page besides its origin: the state a `fetch()` runs in.
@@ -109,18 +111,13 @@ impl Gate {
     }
 }
 
-/// Chromium's reason, after "… has been blocked by CORS policy: ".
+/// Chromium's reason, after "… has been blocked by CORS policy: " (docs/console-messages.md rows 32–34).
 pub(crate) fn chromium_reason(refusal: &Refusal) -> String {
     match refusal {
-        Refusal::TargetMismatch { declared, actual } => format!(
-            "Request had a target IP address space of `{declared}` yet the resource is in address space `{actual}`."
-        ),
-        Refusal::Insecure { space } => format!(
-            "The request client is not a secure context and the resource is in more-private address space `{space}`."
-        ),
-        Refusal::Denied { space } => {
-            format!("Permission was denied for this request to access the `{space}` address space.")
-        }
+        Refusal::TargetMismatch { declared, actual } => CHROMIUM_LNA_TARGET
+            .fill(&[(Hole::TargetSpace, declared.as_str()), (Hole::Space, actual.as_str())]),
+        Refusal::Insecure { space } => CHROMIUM_LNA_INSECURE.fill(&[(Hole::Space, space.as_str())]),
+        Refusal::Denied { space } => CHROMIUM_LNA_DENIED.fill(&[(Hole::Space, space.as_str())]),
     }
 }
 
@@ -146,27 +143,26 @@ pub(crate) fn mixed_content_lines(engine: Engine, page_url: &str, url: &Url) -> 
     if !blocks_mixed_content(engine, page_secure, url) {
         return Vec::new();
     }
+    let (page_url, url) = (page_url, url.as_str());
+    let holes = [(Hole::PageUrl, page_url), (Hole::Url, url)];
     match engine {
-        // Chromium's wording of a blocked active request (its `MixedContentChecker`; the measured machine
-        // allowed every case it tried, loopback and private, so this one line is not measured).
-        Engine::Chromium => vec![format!(
-            "Mixed Content: The page at '{page_url}' was loaded over HTTPS, but requested an insecure resource \
-             '{url}'. This request has been blocked; the content must be served over HTTPS."
-        )],
-        Engine::Firefox => vec![format!("Blocked loading mixed active content “{url}”")],
+        Engine::Chromium => vec![CHROMIUM_MIXED_CONTENT_BLOCKED.fill(&holes)],
+        Engine::Firefox => vec![FIREFOX_MIXED_CONTENT.fill(&holes)],
         // Measured: for a loopback target the first message ends at "must".
         Engine::Webkit => {
-            let end = if is_loopback(url.host()) { "" } else { " be served over HTTPS." };
+            let first = if is_loopback_url(url) { WEBKIT_MIXED_CONTENT_CUT } else { WEBKIT_MIXED_CONTENT };
             vec![
-                format!(
-                    "[blocked] The page at {page_url} requested insecure content from {url}. This content was \
-                     blocked and must{end}"
-                ),
-                "Not allowed to request resource".to_string(),
-                format!("Fetch API cannot load {url} due to access control checks."),
+                first.fill(&holes),
+                WEBKIT_NOT_ALLOWED_TO_REQUEST.fill(&[]),
+                WEBKIT_CANNOT_LOAD.fill(&[(Hole::Url, url)]),
             ]
         }
     }
+}
+
+/// Whether an absolute URL's host is this machine's.
+fn is_loopback_url(url: &str) -> bool {
+    crate::url::parse(url).is_some_and(|url| is_loopback(url.host()))
 }
 
 #[cfg(test)]

@@ -92,6 +92,9 @@ named! {
         RedirectPreflight => "redirect-preflight",
         /// The response was delivered at all (not a network error).
         Response => "response",
+        /// The browser answered from its HTTP cache: nothing reached the server (Fetch §4.5,
+        /// HTTP-network-or-cache fetch).
+        HttpCache => "http-cache",
         /// Which response headers JavaScript may read.
         Exposure => "exposure",
         /// An `https:` page may not fetch `http:` (mixed content), decided before anything is sent.
@@ -128,8 +131,11 @@ named! {
         CorsDisabledScheme => "CorsDisabledScheme",
         DisallowedByMode => "DisallowedByMode",
         NoCorsRedirectModeNotFollow => "NoCorsRedirectModeNotFollow",
+        /// Local Network Access refused (docs/console-messages.md rows 32 and 40).
         LocalNetworkAccessPermissionDenied => "LocalNetworkAccessPermissionDenied",
+        /// Local Network Access from a page that is not a secure context (row 33).
         InsecureLocalNetwork => "InsecureLocalNetwork",
+        /// `targetAddressSpace` that is not the target's address space (row 34).
         InvalidLocalNetworkAccess => "InvalidLocalNetworkAccess",
     }
 }

@@ -144,7 +144,8 @@ fn parse_lists(trace: &mut Trace, response: &Response) -> Result<(AllowList, All
                 acam.as_deref().unwrap_or_default()
             ),
         );
-        (Failure::InvalidAllowMethods { token }, CheckId::PreflightAllowMethodsParse, STEP)
+        let value = acam.clone().unwrap_or_default();
+        (Failure::InvalidAllowMethods { token, value }, CheckId::PreflightAllowMethodsParse, STEP)
     })?;
     let acah = get_combined(&response.headers, "Access-Control-Allow-Headers");
     let headers = allow_list::parse(acah.as_deref(), true).map_err(|token| {
@@ -157,7 +158,8 @@ fn parse_lists(trace: &mut Trace, response: &Response) -> Result<(AllowList, All
                 acah.as_deref().unwrap_or_default()
             ),
         );
-        (Failure::InvalidAllowHeaders { token }, CheckId::PreflightAllowHeadersParse, STEP)
+        let value = acah.clone().unwrap_or_default();
+        (Failure::InvalidAllowHeaders { token, value }, CheckId::PreflightAllowHeadersParse, STEP)
     })?;
     trace.pass(
         CheckId::PreflightAllowListsParse,

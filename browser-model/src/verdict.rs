@@ -33,6 +33,9 @@ pub struct FailedCheck {
     pub url: String,
     /// Whether it failed during the preflight.
     pub in_preflight: bool,
+    /// The status of the answer that failed the check (the preflight's or the request's), when the
+    /// check looked at an answer; `None` for a network error or a request never sent.
+    pub status: Option<u16>,
 }
 
 /// Everything the model concludes about one `fetch()`.
@@ -83,7 +86,7 @@ pub struct Verdict {
 }
 
 /// The message `fetch()` rejects with for every CORS and network failure in Chromium.
-pub(crate) const FAILED_TO_FETCH: &str = "TypeError: Failed to fetch";
+pub(crate) const FAILED_TO_FETCH: &str = crate::sentences::CHROMIUM_JS_ERROR.0;
 
 /// Collects checks and notes while the model runs.
 #[derive(Debug, Clone, Default)]
@@ -182,6 +185,7 @@ pub(crate) fn blocked(
             step: blocked.step,
             url: blocked.url,
             in_preflight: blocked.failure.is_preflight(),
+            status: blocked.failure.status(),
         }),
         chromium_message: messages::chromium_console(&blocked.failure, cx),
         chromium_network_message: messages::chromium_network(&blocked.failure),
@@ -216,6 +220,7 @@ pub(crate) fn type_error(
             step,
             url,
             in_preflight: false,
+            status: None,
         }),
         js_error: Some(js_error),
         notes: trace.notes,

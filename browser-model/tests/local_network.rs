@@ -152,3 +152,53 @@ fn local_network_access_and_mixed_content_as_each_engine_decides() {
     assert!(walked >= 30, "only {walked} rows walked");
     assert!(failures.is_empty(), "{} of {walked} differ:\n{}", failures.len(), failures.join("\n\n"));
 }
+
+/// The recorded door in a page's state (`judge_in`), as the lesson's public page reports it: a refusal left no
+/// record and is judged refused in each engine's words; a recorded request went out as usual.
+#[test]
+fn a_recording_is_judged_in_the_state_the_page_reports() {
+    use browser_model::{Preflight, judge_in};
+    let api = "http://localhost:8000/api";
+    let request = Request::get(api);
+    let public = |permission| PageState {
+        address_space: Some(AddressSpace::Public),
+        permission,
+        ..PageState::default()
+    };
+    let answer = Response::new(api, 200).header("Access-Control-Allow-Origin", "*");
+    let refused = format!(
+        "Access to fetch at '{api}' from origin 'http://localhost:3000' has been blocked by CORS policy: Permission was denied for this request to access the `loopback` address space."
+    );
+    let did_not_succeed = format!(
+        "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at {api}. (Reason: CORS request did not succeed). Status code: (null)."
+    );
+    // (engine, permission, recorded, allowed, the engine's first line)
+    let rows: [(Engine, Permission, bool, bool, Option<&str>); 5] = [
+        (Engine::Chromium, Permission::Denied, false, false, Some(&refused)),
+        (Engine::Firefox, Permission::Denied, false, false, Some(&did_not_succeed)),
+        (Engine::Chromium, Permission::Granted, true, true, None),
+        (Engine::Firefox, Permission::Granted, true, true, None),
+        // WebKit has no Local Network Access: it sends the request whatever the page asked.
+        (Engine::Webkit, Permission::Denied, true, true, None),
+    ];
+    for (engine, permission, recorded, allowed, line) in rows {
+        let actual = if recorded { vec![answer.clone()] } else { Vec::new() };
+        let verdict = judge_in(
+            engine,
+            "http://localhost:3000",
+            &request,
+            &public(permission),
+            Preflight::NotSent,
+            &actual,
+        );
+        assert_eq!(verdict.allowed, allowed, "{engine} {permission:?}");
+        let first = match engine {
+            Engine::Chromium => verdict.chromium_message.clone(),
+            Engine::Firefox => verdict.firefox_message.clone(),
+            Engine::Webkit => verdict.webkit_message.clone(),
+        };
+        assert_eq!(first.as_deref(), line, "{engine} {permission:?}");
+        let gated = engine != Engine::Webkit;
+        assert_eq!(verdict.local_network_access.is_some(), gated, "{engine} {permission:?}");
+    }
+}

@@ -1,5 +1,5 @@
 //! The model against what Chromium, Firefox and WebKit were measured to send (docs/requests.md), without a
-//! browser: `tests/fixtures/fetch-steps.json` holds one row per case and engine — the page's origin, the
+//! browser: `browser-model/tests/fixtures/fetch-steps.json` holds one row per case and engine — the page's origin, the
 //! `fetch()` as data, and each request the engine sent (a `preflight`, the actual `request`, or a `hop`) with
 //! the answer it got. A fetch stepper is tested by replaying those steps; until it exists, the rule every
 //! engine follows for the first request is checked here.

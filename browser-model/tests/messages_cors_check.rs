@@ -1,4 +1,4 @@
-//! docs/browser-error-messages.md §2, rows 1–6: the CORS check on an actual response — the whole
+//! docs/console-messages.md §2, rows 1–6: the CORS check on an actual response — the whole
 //! Chromium 156 line, the DevTools enum and Firefox 153's message.
 
 mod common;

@@ -1,4 +1,4 @@
-//! docs/browser-error-messages.md §2, rows 7–18 and 29: the preflight — the whole Chromium 156
+//! docs/console-messages.md §2, rows 7–18 and 29: the preflight — the whole Chromium 156
 //! line, the DevTools enum and Firefox 153's lines.
 
 mod common;
@@ -255,6 +255,32 @@ fn row_18_allow_headers_does_not_parse() {
         v.firefox_message,
         Some(firefox(API, "invalid token ‘X-Foo Bar’ in CORS header ‘Access-Control-Allow-Headers’"))
     );
+}
+
+/// Rows 17 and 18 with a good item before the bad one: Firefox names the bad token, WebKit quotes the whole
+/// value (measured in WebKitGTK 2.50: "… has an invalid value: x-api-key, bad name").
+#[test]
+fn rows_17_18_webkit_quotes_the_whole_value() {
+    let cases = [
+        (get().header("X-Api-Key", "1"), "Access-Control-Allow-Headers", "x-api-key, bad name", "bad name"),
+        (put(), "Access-Control-Allow-Methods", "GET, PUT POST", "PUT POST"),
+    ];
+    for (request, name, value, token) in cases {
+        let preflight = api(204, &[("Access-Control-Allow-Origin", "*"), (name, value)]);
+        let v = run(&request, Some(&preflight), &[]);
+        assert_eq!(
+            v.webkit_messages,
+            [
+                format!("Header {name} has an invalid value: {value}"),
+                format!("Fetch API cannot load {API} due to access control checks."),
+            ],
+            "{name}"
+        );
+        assert_eq!(
+            v.firefox_message,
+            Some(firefox(API, &format!("invalid token ‘{token}’ in CORS header ‘{name}’")))
+        );
+    }
 }
 
 /// Row 29: `ACAH: *` covers Authorization in Chromium (not in the spec).

@@ -1,4 +1,4 @@
-//! docs/browser-error-messages.md §2, rows 19–27 that apply to `fetch()`: redirects, the early
+//! docs/console-messages.md §2, rows 19–27 that apply to `fetch()`: redirects, the early
 //! `Fetch API cannot load` failures and plain network errors. (Row 23 is XHR/`<img>` only.)
 
 mod common;
@@ -90,6 +90,8 @@ fn row_24_same_origin_mode() {
             "Security Error: Content at http://localhost:3000/ may not load data from http://localhost:8000/api."
         )
     );
+    // WebKit: one line, no SECURITY ERROR before it (console-messages.md §5.1, measured).
+    assert_eq!(v.webkit_messages, ["Fetch API cannot load http://localhost:8000/api."]);
 }
 
 /// Row 25: no-cors with redirect "manual".
@@ -106,6 +108,16 @@ fn row_25_no_cors_redirect_mode_not_follow() {
         );
         assert_eq!(v.firefox_message, None, "{redirect:?}");
         assert!(v.firefox_messages.is_empty(), "{redirect:?}");
+        // WebKit: three lines, each carrying the script's place in its console (§5.1, measured).
+        assert_eq!(
+            v.webkit_messages,
+            [
+                "No-Cors mode requires follow redirect mode",
+                "Not allowed to request resource",
+                "Fetch API cannot load http://localhost:8000/api due to access control checks.",
+            ],
+            "{redirect:?}"
+        );
     }
 }
 

@@ -10,13 +10,15 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::error::error;
 use crate::site::Site;
-use crate::{control, feed, guard, pages, paste};
+use crate::{control, feed, guard, har, local_network, pages, paste};
 
 /// The client site's router: pages, static files and the control API, behind the guard.
 pub fn app(site: Site) -> Router {
     Router::new()
         .merge(pages::routes())
+        .merge(local_network::routes())
         .merge(control::routes())
+        .merge(har::route::routes())
         .merge(paste::route::routes())
         .route("/sandbox/events", axum::routing::get(feed::feed))
         // A bug in a handler is a logged 500 with a sentence; the site goes on serving.
@@ -40,3 +42,6 @@ fn panicked(panic: Box<dyn Any + Send + 'static>) -> Response {
         "The sandbox failed on this request (a bug: its terminal says where); reload the page to go on.",
     )
 }
+
+#[cfg(test)]
+mod tests;

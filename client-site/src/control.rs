@@ -14,6 +14,8 @@
 //! | `GET /sandbox/presets` | named policies, with the page's origin filled in |
 //! | `GET /sandbox/export[?origin=…&method=…&header=Name:%20value&credentials=include&path=…]` | the policy as tower-http, express, nginx and Starlette configuration, what each sends that request and how it differs from the sandbox, and the `curl` and `cors-sandbox check` commands (`server::export`) |
 //! | `POST /sandbox/attempts` | the lab's report of one request; answers its three views and the verdict |
+//! | `POST /sandbox/har` | a DevTools HAR judged request by request (`crate::har::route`) |
+//! | `POST /sandbox/explain` | `{"text": …}`: a console line explained, with a lab link that sets it up (`pasted_line`); 422 when it is no line the model knows |
 //!
 //! Every refusal is a 4xx with `{"error": "<a sentence saying what was wrong and what to do>"}`, and
 //! leaves the policy as it was.
@@ -51,6 +53,27 @@ pub fn routes() -> Router<Site> {
         .route("/sandbox/presets", get(get_presets))
         .route("/sandbox/export", get(crate::export::get_export))
         .route("/sandbox/lessons", get(get_lessons).delete(reset_lessons))
+        .route("/sandbox/explain", post(explain_line))
+}
+
+/// The lab's "Explain a console line" box: the line explained, with the lab link on this site's origin.
+async fn explain_line(State(site): State<Site>, headers: HeaderMap, request: Request) -> Response {
+    let body = match read_json(request).await {
+        Ok(body) => body,
+        Err(refusal) => return refusal,
+    };
+    let Some(text) = body.get("text").and_then(Value::as_str) else {
+        return error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Send {\"text\": \"…\"} with the console line you copied.",
+        );
+    };
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+    let lab = crate::pasted_line::Lab { page_origin: site.config.origin_for(host) };
+    match crate::pasted_line::explain(text, &lab) {
+        Ok(explained) => Json(explained).into_response(),
+        Err(refusal) => (StatusCode::UNPROCESSABLE_ENTITY, Json(refusal)).into_response(),
+    }
 }
 
 async fn get_policy(State(site): State<Site>) -> Json<Policy> {

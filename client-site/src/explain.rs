@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use server::Exchange;
 
 use crate::judgement::Judgement;
-use browser_model::{CheckId, CorsError, LocalNetworkAccess, ResponseType, Verdict};
+use browser_model::{CheckId, CorsError, Engine, LocalNetworkAccess, NotCors, ResponseType, Verdict};
 use serde::Serialize;
 
 /// `exchange` as `GET /sandbox/log` and the live feed show it: the API's record plus its judgement.
@@ -21,6 +21,14 @@ pub fn view(exchange: &Exchange, judgement: &Judgement) -> Value {
 /// The API's record of `exchange` alone, with a note when CORS did not apply to it.
 pub fn record_view(exchange: &Exchange) -> Value {
     let mut view = serde_json::to_value(exchange).unwrap_or_else(|_| json!({}));
+    // The lines the page shows of the answer (`browser_model::http::is_cors_response_header`).
+    let shown: Vec<Value> = exchange
+        .response_headers
+        .iter()
+        .filter(|(name, _)| browser_model::http::is_cors_response_header(name))
+        .map(|(name, value)| json!([name, value]))
+        .collect();
+    view["cors_response_headers"] = Value::Array(shown);
     if exchange.origin().is_none() && !exchange.preflight {
         view["note"] = json!(
             "No Origin header: this request did not come from a cross-origin page (curl, a script, the address bar), so CORS does not apply and whoever sent it reads the answer."
@@ -96,6 +104,40 @@ pub struct VerdictView<'a> {
     pub js_error: Option<&'a str>,
     /// Local Network Access, when a request needed the permission.
     pub local_network_access: Option<&'a LocalNetworkAccess>,
+    /// Each engine's lines, in the engines' order, with the engine's word and name: what the page lists.
+    pub engines: Vec<EngineLines<'a>>,
+    /// A block that is the server's error answer, not its CORS policy: said first where it is shown.
+    pub not_cors: Option<NotCorsView>,
+}
+
+/// One engine's console lines for a verdict.
+#[derive(Debug, Serialize)]
+pub struct EngineLines<'a> {
+    pub engine: Engine,
+    pub name: &'static str,
+    pub lines: Vec<&'a str>,
+}
+
+/// [`NotCors`] as the page and the JSON read it: the status, whether it answered the preflight, the
+/// sentence that leads, and the usual causes.
+#[derive(Debug, Serialize)]
+pub struct NotCorsView {
+    pub status: u16,
+    pub preflight: bool,
+    pub headline: String,
+    pub causes: Vec<&'static str>,
+}
+
+impl NotCorsView {
+    /// The view of `not_cors`.
+    pub fn of(not_cors: NotCors) -> NotCorsView {
+        NotCorsView {
+            status: not_cors.status,
+            preflight: not_cors.preflight,
+            headline: not_cors.headline(),
+            causes: not_cors.causes(),
+        }
+    }
 }
 
 impl<'a> VerdictView<'a> {
@@ -109,12 +151,7 @@ impl<'a> VerdictView<'a> {
             failed_check: verdict.failed_check.as_ref().and_then(|f| f.devtools_enum),
             rule: rule_of(verdict),
             chromium_message: verdict.chromium_message.as_deref(),
-            chromium_messages: verdict
-                .chromium_message
-                .iter()
-                .chain(&verdict.chromium_network_message)
-                .map(String::as_str)
-                .collect(),
+            chromium_messages: lines_of(verdict, Engine::Chromium),
             firefox_message: verdict.firefox_message.as_deref(),
             firefox_messages: &verdict.firefox_messages,
             webkit_message: verdict.webkit_message.as_deref(),
@@ -122,7 +159,30 @@ impl<'a> VerdictView<'a> {
             readable_headers: &verdict.readable_headers,
             js_error: verdict.js_error.as_deref(),
             local_network_access: verdict.local_network_access.as_ref(),
+            engines: Engine::ALL
+                .into_iter()
+                .map(|engine| EngineLines {
+                    engine,
+                    name: engine.shown_name(),
+                    lines: lines_of(verdict, engine),
+                })
+                .collect(),
+            not_cors: NotCors::of(verdict).map(NotCorsView::of),
         }
+    }
+}
+
+/// Every line `engine` prints for `verdict`, in order.
+fn lines_of(verdict: &Verdict, engine: Engine) -> Vec<&str> {
+    match engine {
+        Engine::Chromium => verdict
+            .chromium_message
+            .iter()
+            .chain(&verdict.chromium_network_message)
+            .map(String::as_str)
+            .collect(),
+        Engine::Firefox => verdict.firefox_messages.iter().map(String::as_str).collect(),
+        Engine::Webkit => verdict.webkit_messages.iter().map(String::as_str).collect(),
     }
 }
 

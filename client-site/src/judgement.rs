@@ -42,11 +42,6 @@ impl Judgement {
         }
     }
 
-    /// Every console line Chromium may have printed for this exchange: one verdict's, or either side's.
-    pub fn chromium_messages(&self) -> Vec<&str> {
-        self.verdicts().into_iter().filter_map(|v| v.chromium_message.as_deref()).collect()
-    }
-
     /// The main console line of each engine — Chromium's, Firefox's and WebKit's — that this exchange
     /// may have printed, with the engine's name: what a learner may paste from any of the three.
     pub fn engine_messages(&self) -> Vec<(&'static str, &str)> {

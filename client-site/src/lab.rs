@@ -15,9 +15,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use server::Exchange;
 
+use crate::local_network::{self, LocalNetworkReport};
 use crate::{explain, judgement};
 use browser_model::{
-    self, Credentials, Mode, Preflight, RedirectMode, Request, Response, ResponseType, Verdict,
+    self, Credentials, Engine, Mode, Preflight, RedirectMode, Request, Response, ResponseType, Verdict,
 };
 
 /// Upper bound on what a page may report, so one report cannot hold much memory.
@@ -57,6 +58,10 @@ pub struct Attempt {
     pub page_url: Option<String>,
     /// What JavaScript got.
     pub js: JsView,
+    /// The Local Network Access lesson's page, which asked to be public, reports its state here
+    /// (`crate::local_network`); absent for every other page.
+    #[serde(default)]
+    pub local_network: Option<LocalNetworkReport>,
 }
 
 /// `fetch()`'s `cache` option (Fetch §5.3, `RequestCache`).
@@ -137,6 +142,40 @@ impl Attempt {
         !matches!(self.cache, Some(CacheMode::NoStore | CacheMode::Reload))
     }
 
+    /// Whether the browser answered this request from its HTTP cache: nothing reached the API for a `GET` in
+    /// CORS mode that a cache could answer (docs/console-messages.md row 39).
+    fn answered_by_http_cache(&self, exchanges: &[Arc<Exchange>]) -> bool {
+        exchanges.is_empty()
+            && self.may_use_cache()
+            && self.mode == Mode::Cors
+            && self.method.eq_ignore_ascii_case("GET")
+            && self.local_network.is_none()
+    }
+
+    /// The answer the HTTP cache held for this request: the API's last answer to the same URL before it
+    /// (the log's record), when that answer could be stored (`Cache-Control` with a `max-age`, not `no-store`).
+    fn stored_answer(&self, recent: &[Arc<Exchange>]) -> Option<Arc<Exchange>> {
+        // The request line's target (path and query), as the API records it; read with the model's parser.
+        let target = browser_model::Url::parse(&self.url).ok().map(|url| url.request_target());
+        let storable = |x: &Exchange| {
+            let cache_control = x.response_header("cache-control").unwrap_or("").to_ascii_lowercase();
+            x.status.as_u16() == 200
+                && cache_control.contains("max-age")
+                && !cache_control.contains("no-store")
+        };
+        recent
+            .iter()
+            .rev()
+            .filter(|x| self.trace.is_some() || x.seq <= self.after_seq)
+            .find(|x| {
+                !x.preflight
+                    && x.method == axum::http::Method::GET
+                    && Some(x.uri.to_string()) == target
+                    && storable(x)
+            })
+            .cloned()
+    }
+
     /// The API's records of this attempt: by trace id; or, for an untagged request, the first request
     /// after `after_seq` from `page_origin` with the same path and method and no trace id (another tab's,
     /// another learner's or a DevTools request is not taken for it), with the preflight just before it.
@@ -148,7 +187,7 @@ impl Attempt {
         let ours = |x: &Exchange| {
             x.seq > self.after_seq
                 && x.trace().is_none()
-                && x.uri.path() == path
+                && x.uri.path() == path.as_str()
                 && x.origin() == Some(page_origin)
                 && x.method.as_str().eq_ignore_ascii_case(&self.method)
         };
@@ -173,11 +212,9 @@ impl Attempt {
     }
 }
 
-/// The path of an absolute URL, without query or fragment.
-fn path_of(url: &str) -> &str {
-    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let path = after_scheme.find('/').map_or("/", |i| &after_scheme[i..]);
-    path.split(['?', '#']).next().unwrap_or("/")
+/// The path of an absolute URL, without query or fragment (`/` when it does not parse).
+fn path_of(url: &str) -> String {
+    browser_model::Url::parse(url).map_or_else(|_| "/".to_string(), |url| url.path().to_string())
 }
 
 /// The three views of one attempt, and whether the model agrees with the browser.
@@ -185,6 +222,9 @@ fn path_of(url: &str) -> &str {
 pub struct Joined {
     pub verdict: Verdict,
     pub exchanges: Vec<Arc<Exchange>>,
+    /// When the browser answered from its HTTP cache: the API's earlier answer the cache held (the one the
+    /// verdict judged), or `Some(None)` when the log does not hold it.
+    pub from_http_cache: Option<Option<Arc<Exchange>>>,
     /// Whether the verdict matched what JavaScript got: resolved or rejected, the response type, and
     /// which headers it could read.
     pub agrees: bool,
@@ -199,18 +239,37 @@ pub struct Joined {
 /// Runs the browser model on an attempt and what the API recorded for it.
 pub fn join(page_origin: &str, attempt: &Attempt, recent: &[Arc<Exchange>]) -> Joined {
     let exchanges = attempt.exchanges(recent, page_origin);
-    let preflight = exchanges.iter().find(|x| x.preflight).map(|x| judgement::response_of(x));
-    let actual: Vec<Response> =
-        exchanges.iter().filter(|x| !x.preflight).map(|x| judgement::response_of(x)).collect();
-    let verdict = browser_model::judge(
-        &attempt.page(page_origin),
-        &attempt.request(),
-        preflight.as_ref().map_or(Preflight::NotSent, Preflight::Sent),
-        &actual,
-    );
-    let disagreements = disagreements(&attempt.js, &verdict, !exchanges.is_empty());
-    let observations = observations(attempt, &verdict, &exchanges, preflight.is_some());
-    Joined { agrees: disagreements.is_empty(), verdict, exchanges, disagreements, observations }
+    let page = attempt.page(page_origin);
+    let mut lesson_notes = Vec::new();
+    let from_http_cache = attempt.answered_by_http_cache(&exchanges).then(|| attempt.stored_answer(recent));
+    let verdict = if let Some(report) = &attempt.local_network {
+        let (verdict, notes) = local_network::judge(&page, attempt, report, &exchanges);
+        lesson_notes = notes;
+        verdict
+    } else if let Some(stored) = &from_http_cache {
+        // The cache's answer is judged as if it had just arrived, as the browser does.
+        let stored = stored.as_deref().map(judgement::response_of);
+        browser_model::judge_from_http_cache(Engine::Chromium, &page, &attempt.request(), stored.as_ref())
+    } else {
+        let preflight = exchanges.iter().find(|x| x.preflight).map(|x| judgement::response_of(x));
+        let actual: Vec<Response> =
+            exchanges.iter().filter(|x| !x.preflight).map(|x| judgement::response_of(x)).collect();
+        let preflight = preflight.as_ref().map_or(Preflight::NotSent, Preflight::Sent);
+        browser_model::judge(&page, &attempt.request(), preflight, &actual)
+    };
+    let known_answer = !exchanges.is_empty() || from_http_cache.as_ref().is_some_and(Option::is_some);
+    let disagreements = disagreements(&attempt.js, &verdict, known_answer);
+    let preflight_seen = exchanges.iter().any(|x| x.preflight);
+    let mut observations = observations(attempt, &verdict, &exchanges, preflight_seen, &from_http_cache);
+    observations.extend(lesson_notes);
+    Joined {
+        agrees: disagreements.is_empty(),
+        verdict,
+        exchanges,
+        from_http_cache,
+        disagreements,
+        observations,
+    }
 }
 
 /// Where the model's verdict and what JavaScript got differ: resolved or rejected, `res.type`, and the
@@ -255,6 +314,7 @@ fn observations(
     verdict: &Verdict,
     exchanges: &[Arc<Exchange>],
     preflight_seen: bool,
+    from_http_cache: &Option<Option<Arc<Exchange>>>,
 ) -> Vec<String> {
     let mut seen = Vec::new();
     let resolved = attempt.js.resolved();
@@ -269,17 +329,18 @@ fn observations(
     if !verdict.preflight && preflight_seen {
         seen.push("The model predicted no preflight, but the API received one.".into());
     }
-    if exchanges.is_empty() && !resolved && attempt.may_use_cache() && attempt.mode == Mode::Cors {
-        seen.push(
-            "No request reached the API, yet the browser blocked it: it used a response from its HTTP cache, which the model cannot see. The console names that cached response's headers."
+    match from_http_cache {
+        Some(Some(stored)) => seen.push(format!(
+            "No request reached the API, yet fetch() {}: the browser answered from its HTTP cache, with the API's earlier answer #{} (status {}), which the model judged.",
+            if resolved { "resolved" } else { "was blocked" },
+            stored.seq,
+            stored.status.as_u16()
+        )),
+        Some(None) => seen.push(
+            "No request reached the API: the browser answered from its HTTP cache, with an answer the API's log no longer holds. The console names that answer's headers; the model cannot predict them."
                 .into(),
-        );
-    }
-    if exchanges.is_empty() && resolved {
-        seen.push(
-            "No request reached the API, yet fetch() resolved: the browser answered from its HTTP cache."
-                .into(),
-        );
+        ),
+        None => {}
     }
     seen
 }
@@ -300,16 +361,16 @@ pub fn view(attempt: &Attempt, joined: &Joined) -> Value {
     verdict_view["origin_header"] = json!(verdict.origin_header);
     verdict_view["failed_in_preflight"] = json!(verdict.failed_check.as_ref().map(|f| f.in_preflight));
     verdict_view["failed_check_id"] = json!(verdict.failed_check.as_ref().map(|f| f.name));
-    // Nothing reached the API, yet the browser blocked it: it answered from its HTTP cache, which the
-    // model cannot see. Say that, not "network error".
-    if joined.exchanges.is_empty()
-        && !attempt.js.resolved()
-        && attempt.may_use_cache()
-        && attempt.mode == Mode::Cors
-    {
-        verdict_view["rule"] = json!(
-            "Nothing reached the API: the browser answered from its HTTP cache, with a response stored earlier (the console names that response's headers). A cached answer without Vary: Origin can carry another origin's Access-Control-Allow-Origin, or none."
-        );
+    // Nothing reached the API: the browser answered from its HTTP cache. Say that, not "network error".
+    if let Some(stored) = &joined.from_http_cache {
+        let rule = verdict_view["rule"].as_str().unwrap_or_default();
+        verdict_view["rule"] = json!(match stored {
+            Some(stored) => format!(
+                "Nothing reached the API: the browser answered from its HTTP cache, with the answer the API sent earlier (#{}), judged as if it had just arrived. A cached answer without Vary: Origin can carry another origin's Access-Control-Allow-Origin, or none. {rule}",
+                stored.seq
+            ),
+            None => "Nothing reached the API: the browser answered from its HTTP cache, with a response stored earlier that the API's log no longer holds: the prediction is unknown (the console names that response's headers). A cached answer without Vary: Origin can carry another origin's Access-Control-Allow-Origin, or none.".into(),
+        });
     }
     verdict_view["failed_url"] = json!(verdict.failed_check.as_ref().map(|f| f.url.clone()));
     json!({

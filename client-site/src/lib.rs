@@ -22,9 +22,13 @@
 //!   form, as data; `POST /sandbox/paste`.
 //! - [`lab`]: the request lab's join of the page's report, the API's records and the model's verdict.
 //! - [`lessons`]: the lab's lessons, ticked by what the sandbox sees.
+//! - [`local_network`]: the Local Network Access lesson's page, served as a public site, and the judgement
+//!   of what it reports.
 //! - [`judgement`]: one verdict per exchange, from what its record proves — never a guess.
 //! - [`verdicts`]: the judgement of each exchange, made once and kept beside the log.
 //! - [`explain`]: an exchange as the browser saw it: the verdict in the page's words.
+//! - [`har`]: a DevTools HAR judged request by request (`check --har` and the lab's drop, `POST /sandbox/har`).
+//! - [`pasted_line`]: a pasted console line explained, the lab scenario that prints it, and the check command.
 //! - [`presets`]: named policies: the common ones, a correct credentialed setup, the classic mistakes.
 //! - [`progress`]: the tutorial's steps, ticked by what the sandbox observes.
 
@@ -37,11 +41,14 @@ pub mod explain;
 mod export;
 pub mod feed;
 pub mod guard;
+pub mod har;
 pub mod judgement;
 pub mod lab;
 pub mod lessons;
+pub mod local_network;
 pub mod pages;
 pub mod paste;
+pub mod pasted_line;
 pub mod presets;
 pub mod progress;
 pub mod site;

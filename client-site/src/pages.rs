@@ -25,10 +25,12 @@ pub fn routes() -> Router<Site> {
 const JS: &str = "text/javascript; charset=utf-8";
 
 /// `(path, content type, contents)` of every file in `static/`, embedded at compile time.
-const ASSETS: [(&str, &str, &str); 11] = [
+const ASSETS: [(&str, &str, &str); 13] = [
     ("/static/sandbox.js", JS, include_str!("../../static/sandbox.js")),
     ("/static/lab.js", JS, include_str!("../../static/lab.js")),
     ("/static/export.js", JS, include_str!("../../static/export.js")),
+    ("/static/har.js", JS, include_str!("../../static/har.js")),
+    ("/static/explain.js", JS, include_str!("../../static/explain.js")),
     ("/static/paste.js", JS, include_str!("../../static/paste.js")),
     ("/static/page.js", JS, include_str!("../../static/page.js")),
     ("/static/views.js", JS, include_str!("../../static/views.js")),
@@ -153,6 +155,8 @@ struct LabPage {
     attacker_origin: String,
     /// `(policy field, header name)` for each header the policy can send: [`HEADER_FIELDS`].
     header_fields: &'static [(&'static str, &'static str)],
+    /// The largest HAR the page may drop: [`crate::har::MAX_HAR_BYTES`].
+    max_har_bytes: usize,
     /// The export's stacks, for its picker: `server::export::STACKS`.
     stacks: &'static [server::export::Stack],
 }
@@ -164,6 +168,7 @@ async fn lab(State(site): State<Site>, headers: HeaderMap) -> Response {
         api_origin: site.config.api_url_for(host).trim_end_matches("/api").to_owned(),
         attacker_origin: site.config.attacker_origin_for(host),
         header_fields: &HEADER_FIELDS,
+        max_har_bytes: crate::har::MAX_HAR_BYTES,
         stacks: &server::export::STACKS,
     };
     render(page)
@@ -171,7 +176,7 @@ async fn lab(State(site): State<Site>, headers: HeaderMap) -> Response {
 
 /// A page as HTML; a template that fails to render is the sandbox's bug, logged, and a sentence for the
 /// learner.
-fn render<T: Template>(page: T) -> Response {
+pub(crate) fn render<T: Template>(page: T) -> Response {
     match page.render() {
         Ok(html) => Html(html).into_response(),
         Err(e) => {

@@ -7,7 +7,7 @@ use std::process::Command;
 use serde_json::Value;
 
 #[path = "../support/fixed_server.rs"]
-mod fixed_server;
+pub mod fixed_server;
 #[path = "../support/tls_server.rs"]
 mod tls_server;
 
@@ -246,4 +246,36 @@ async fn check_knows_local_network_access() {
     assert_eq!(code, 1);
     let (code, out) = check(&[&args[..], &["--engine", "webkit"]].concat()).await;
     assert_eq!(code, 0, "WebKit sends it: {out}");
+}
+
+/// A 500 without CORS headers is the server's error, not its CORS policy: `check` says so first, in its
+/// text and in its JSON, with the usual causes. A 200 without them is CORS's, and says nothing of it.
+#[tokio::test]
+async fn an_error_without_cors_headers_is_said_to_be_no_cors_problem_first() {
+    let (port, _) = fixed_server::server().await;
+    let url = format!("http://127.0.0.1:{port}/error-500");
+    let (code, out) = check(&[&url, "--origin", ORIGIN]).await;
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(
+        out["not_cors"]["headline"],
+        "Your server answered 500 without CORS headers: fix that answer, not the CORS policy."
+    );
+    assert!(out["not_cors"]["causes"][0].as_str().unwrap().starts_with("an error handler outside the CORS"));
+    let text = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_cors-sandbox"))
+            .args(["check", &url, "--origin", ORIGIN])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.starts_with(
+            "Your server answered 500 without CORS headers: fix that answer, not the CORS policy.\n"
+        ),
+        "{text}"
+    );
+    let (_, out) = check(&[&format!("http://127.0.0.1:{port}/mismatch"), "--origin", ORIGIN]).await;
+    assert_eq!(out["not_cors"], Value::Null);
 }

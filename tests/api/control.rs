@@ -31,67 +31,6 @@ async fn policy_can_be_read_patched_and_replaced() {
     sandbox.stop().await;
 }
 
-/// Every kind of bad input gets a 4xx and a sentence, and the policy stays exactly as it was.
-#[tokio::test]
-async fn bad_input_is_refused_and_changes_nothing() {
-    let sandbox = spawn_sandbox().await;
-    let before = sandbox.patch(json!({ "allow_origin": "*" })).await;
-    let over_4k = json!({ "allow_origin": "a".repeat(4097) }).to_string();
-    let over_16k = json!({ "vary": "a".repeat(17 * 1024) }).to_string();
-    let cases: Vec<(&str, String, StatusCode, &str)> = vec![
-        ("malformed JSON", "{\"allow_origin\": ".into(), StatusCode::BAD_REQUEST, "not valid JSON"),
-        (
-            "CR/LF",
-            r#"{"allow_origin": "*\r\nSet-Cookie: a=b"}"#.into(),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "carriage return",
-        ),
-        ("over 4 KiB", over_4k, StatusCode::UNPROCESSABLE_ENTITY, "4096 bytes"),
-        ("over 16 KiB", over_16k, StatusCode::PAYLOAD_TOO_LARGE, "16 KiB"),
-        (
-            "unknown field",
-            r#"{"allow_orign": "*"}"#.into(),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "`allow_orign`",
-        ),
-        ("wrong type", r#"{"allow_origin": 3}"#.into(), StatusCode::UNPROCESSABLE_ENTITY, "must be a string"),
-        ("not an object", r#""*""#.into(), StatusCode::UNPROCESSABLE_ENTITY, "JSON object"),
-        (
-            "a field twice",
-            r#"{"allow_origin": "https://yoursite.com", "allow_origin": "*"}"#.into(),
-            StatusCode::BAD_REQUEST,
-            "the field `allow_origin` is given twice",
-        ),
-        (
-            "7,000 arrays deep",
-            format!("{{\"vary\": {}{}}}", "[".repeat(7_000), "]".repeat(7_000)),
-            StatusCode::BAD_REQUEST,
-            "not valid JSON",
-        ),
-        ("a huge number", r#"{"preflight_status": 1e400}"#.into(), StatusCode::BAD_REQUEST, "not valid JSON"),
-    ];
-    for (what, body, status, says) in cases {
-        for method in [Method::PUT, Method::PATCH] {
-            let (got, answer) = sandbox.send_policy(method.clone(), &body).await;
-            assert_eq!(got, status, "{what} ({method})");
-            let sentence = answer["error"].as_str().unwrap_or_default();
-            assert!(sentence.contains(says), "{what}: {sentence}");
-            assert_eq!(sandbox.policy().await, before, "{what} changed the policy");
-        }
-    }
-    let res = sandbox
-        .http
-        .patch(format!("{}/sandbox/policy", sandbox.site))
-        .header("content-type", "text/plain")
-        .body(r#"{"allow_origin": null}"#)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
-    assert_eq!(sandbox.policy().await, before);
-    sandbox.stop().await;
-}
-
 /// A body over the limit gets its 413 with `Connection: close` (the rest of it is never read, so the
 /// connection cannot carry another request), and the client's next request, on a new connection, works.
 #[tokio::test]
@@ -144,33 +83,6 @@ async fn a_body_shorter_than_its_length_is_not_too_large() {
     assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
     assert!(answer.contains("ended before its Content-Length"), "{answer}");
     assert_eq!(sandbox.policy().await["vary"], Value::Null);
-    sandbox.stop().await;
-}
-
-/// A page on another origin cannot flip the learner's policy; the sandbox's own page and curl can.
-#[tokio::test]
-async fn controls_accept_only_their_own_page_or_no_origin() {
-    let sandbox = spawn_sandbox().await;
-    let patch_from = |origin: Option<String>| {
-        let mut request = sandbox
-            .http
-            .patch(format!("{}/sandbox/policy", sandbox.site))
-            .header("content-type", "application/json")
-            .body(r#"{"allow_origin": "*"}"#);
-        if let Some(origin) = origin {
-            request = request.header("origin", origin);
-        }
-        request.send()
-    };
-    for foreign in ["http://evil.example", "null", "http://localhost:8000", "http://127.0.0.1:1"] {
-        let res = patch_from(Some(foreign.into())).await.unwrap();
-        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{foreign}");
-        let error = res.json::<Value>().await.unwrap()["error"].as_str().unwrap().to_owned();
-        assert!(error.contains(foreign), "{error}");
-        assert_eq!(sandbox.policy().await["allow_origin"], "https://yoursite.com");
-    }
-    assert_eq!(patch_from(Some(sandbox.site.clone())).await.unwrap().status(), StatusCode::OK);
-    assert_eq!(patch_from(None).await.unwrap().status(), StatusCode::OK);
     sandbox.stop().await;
 }
 

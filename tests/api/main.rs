@@ -7,8 +7,10 @@
 //! - `verdicts`: the log and the one verdict each exchange gets;
 //! - `feed`: the live feed, the tutorial's steps, and shutdown;
 //! - `cli`: the binary itself;
+//! - `explain`: `cors-sandbox explain`, the lab's explain box, and what its lab links set up;
 //! - `engine_requests`: the measured fixtures of docs/requests.md, and the scripted server that replays them;
 //! - `slow_clients`: clients that send too slowly;
+//! - `check`, `scan`, `har`: `cors-sandbox check` against a fixed-answer server, its `--scan`, and `--har`;
 //! - `paste`: the lab's "Paste a request" endpoint, its refusals, and that nothing pasted is run.
 
 mod api_origin;
@@ -16,10 +18,15 @@ mod check;
 mod cli;
 mod control;
 mod engine_requests;
+mod explain;
 mod exports;
 mod feed;
+mod har;
+#[path = "../support/missing.rs"]
+mod missing;
 mod origin_matchers;
 mod paste;
+mod scan;
 mod slow_clients;
 mod verdicts;
 

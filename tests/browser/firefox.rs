@@ -5,7 +5,7 @@
 //! Without Firefox the Firefox cases print a skip notice; with `CI=true` a missing Firefox is a failure.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -21,7 +21,7 @@ use tokio::sync::oneshot;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-use crate::harness::{env_path, is_ci, is_executable, kill_group, make_temp_dir, remove_dir_retrying};
+use crate::harness::{env_path, is_executable, kill_group, make_temp_dir, missing, remove_dir_retrying};
 
 /// Where Debian puts Firefox ESR; `FIREFOX` overrides it.
 const DEFAULT_FIREFOX: &str = "/usr/bin/firefox-esr";
@@ -75,29 +75,25 @@ impl Firefox {
     /// Starts Firefox in a fresh profile; `Ok(None)` (after a skip notice) when it is not installed and
     /// this is not CI.
     pub async fn start() -> Result<Option<Firefox>, String> {
-        let binary = env_path("FIREFOX", DEFAULT_FIREFOX);
-        if !is_executable(&binary) {
-            if is_ci() {
-                return Err(format!(
-                    "Firefox tests cannot run: {} not found; {INSTALL_HINT} (CI=true: a missing browser is a failure, never a skip)",
-                    binary.display()
-                ));
-            }
-            let _ = writeln!(
-                std::io::stderr(),
-                "\nFirefox browser tests skipped: {} not found; {INSTALL_HINT}\n",
-                binary.display()
-            );
-            return Ok(None);
-        }
-        Self::launch(&binary).await.map(Some)
+        Self::start_with_prefs("").await
     }
 
-    async fn launch(binary: &Path) -> Result<Firefox, String> {
+    /// [`Firefox::start`], with more `user_pref(…);` lines in its profile's `user.js`.
+    pub async fn start_with_prefs(prefs: &str) -> Result<Option<Firefox>, String> {
+        let binary = env_path("FIREFOX", DEFAULT_FIREFOX);
+        if !is_executable(&binary) {
+            missing(&format!("Firefox ({})", binary.display()), INSTALL_HINT)?;
+            return Ok(None);
+        }
+        Self::launch(&binary, prefs).await.map(Some)
+    }
+
+    async fn launch(binary: &Path, prefs: &str) -> Result<Firefox, String> {
         let temp_dir = make_temp_dir()?;
         let profile = temp_dir.join("profile");
         std::fs::create_dir(&profile).map_err(|e| format!("profile dir: {e}"))?;
-        std::fs::write(profile.join("user.js"), USER_JS).map_err(|e| format!("user.js: {e}"))?;
+        std::fs::write(profile.join("user.js"), format!("{USER_JS}{prefs}"))
+            .map_err(|e| format!("user.js: {e}"))?;
         let mut child = Command::new(binary)
             .args(["--headless", "--no-remote", "--profile"])
             .arg(&profile)

@@ -9,7 +9,7 @@
 //! `expect` them and get a readable message.
 
 use std::future::Future;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::panic::AssertUnwindSafe;
@@ -143,17 +143,7 @@ impl Browser {
         let chromedriver = env_path("CHROMEDRIVER", DEFAULT_CHROMEDRIVER);
         for path in [&chromium, &chromedriver] {
             if !is_executable(path) {
-                if is_ci() {
-                    return Err(format!(
-                        "browser tests cannot run: {} not found; {INSTALL_HINT} \
-                         (CI=true: a missing browser is a failure, never a skip)",
-                        path.display()
-                    ));
-                }
-                let msg = format!("browser tests skipped: {} not found; {INSTALL_HINT}", path.display());
-                // Straight to the process's stderr: `eprintln!` would be captured by the test harness,
-                // and a skip nobody sees is a silent one.
-                let _ = writeln!(std::io::stderr(), "\n{msg}\n");
+                missing(&format!("Chromium ({})", path.display()), INSTALL_HINT)?;
                 return Ok(None);
             }
         }
@@ -517,9 +507,7 @@ impl Drop for Browser {
     }
 }
 
-pub(crate) fn is_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1")
-}
+pub(crate) use crate::missing::missing;
 
 pub(crate) fn env_path(var: &str, default: &str) -> PathBuf {
     match std::env::var_os(var) {

@@ -1,12 +1,16 @@
 //! Every lab lesson completed in Chromium from the page alone: the request form, the named policies and
 //! the policy fields, the Send button — and each lesson must tick itself.
 
+use std::time::Duration;
+
 use serde_json::json;
 
 use client_site::lessons::{Form, GET};
 
 use crate::harness::Browser;
 use crate::sandbox::SandboxProcess;
+
+const WAIT: Duration = Duration::from_secs(10);
 
 /// Fills in the request form and presses Send; waits for the three views.
 async fn send(browser: &Browser, form: Form) -> Result<(), String> {
@@ -98,9 +102,12 @@ enum Step {
     Done(&'static str),
     /// Every attack from the other site's page (`attacker::attacks`), then back to the lab.
     Attack,
+    /// The Local Network Access page's button, refused (headless Chromium cannot ask), then with the
+    /// permission granted; then back to the lab.
+    LocalNetwork,
 }
 
-use Step::{Attack, Done, Header, Preset, Send, Visit};
+use Step::{Attack, Done, Header, LocalNetwork, Preset, Send, Visit};
 
 /// Every lesson, as its own instructions on the page say to do it.
 fn walkthrough() -> Vec<Step> {
@@ -153,10 +160,13 @@ fn walkthrough() -> Vec<Step> {
         Done("browser-differences"),
         Attack,
         Done("be-the-attacker"),
+        Header("allow_origin", "*"),
+        LocalNetwork,
+        Done("local-network-access"),
     ]
 }
 
-/// Walks through every lesson and checks that all twelve ticked.
+/// Walks through every lesson and checks that all fourteen ticked.
 pub async fn every_lesson(browser: &Browser, sandbox: &SandboxProcess) -> Result<(), String> {
     let lab = format!("{}/lab", sandbox.site);
     browser.goto(&lab).await?;
@@ -177,6 +187,22 @@ pub async fn every_lesson(browser: &Browser, sandbox: &SandboxProcess) -> Result
                 browser.goto(&lab).await?;
                 browser.find("[data-lesson=\"preflight\"]").await?;
             }
+            LocalNetwork => {
+                browser.goto(&format!("{}/local-network", sandbox.site)).await?;
+                for setting in ["denied", "granted"] {
+                    let permission = json!({
+                        "permission": { "name": "loopback-network" }, "setting": setting, "origin": sandbox.site,
+                    });
+                    browser.cdp("Browser.setPermission", permission).await?;
+                    browser
+                        .eval("document.querySelector('#lna-why').replaceChildren(); return true;")
+                        .await?;
+                    browser.click("#lna-try").await?;
+                    browser.wait_for_text("#lna-why", WAIT, |t| !t.is_empty() && t != "…").await?;
+                }
+                browser.goto(&lab).await?;
+                browser.find("[data-lesson=\"preflight\"]").await?;
+            }
             Done(id) => {
                 if let Err(e) = lesson_done(browser, id).await {
                     return Err(format!("{e}; its parts: {}", parts_seen(browser, id).await));
@@ -185,5 +211,5 @@ pub async fn every_lesson(browser: &Browser, sandbox: &SandboxProcess) -> Result
         }
     }
     let count = browser.text("#lessons-count").await?;
-    if count != "13/13" { Err(format!("lessons done: {count}")) } else { Ok(()) }
+    if count != "14/14" { Err(format!("lessons done: {count}")) } else { Ok(()) }
 }

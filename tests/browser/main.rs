@@ -11,13 +11,19 @@ mod attacker;
 mod axe;
 mod check;
 mod compare;
+mod explain;
 mod explanations;
 mod export;
 mod firefox;
 mod firefox_lab;
+mod har;
 mod harness;
 mod lab;
 mod lessons;
+mod local_network;
+#[path = "../support/missing.rs"]
+mod missing;
+mod namespace;
 mod paste;
 mod redirects;
 mod robust;
@@ -57,7 +63,7 @@ async fn the_tutorial_in_chromium() {
     };
     let sandbox = SandboxProcess::start().await;
     let mut failures = Vec::new();
-    let cases: [(&str, CaseFn); 33] = [
+    let cases: [(&str, CaseFn); 35] = [
         ("the page loads cleanly and stays on this machine", |b, s| Box::pin(page_loads_cleanly(b, s))),
         ("step 1: the article's request is blocked", |b, s| Box::pin(step1_blocked(b, s))),
         ("step 2: the console line ticks the step", |b, s| Box::pin(step2_console(b, s))),
@@ -75,8 +81,14 @@ async fn the_tutorial_in_chromium() {
         ("lab: a pasted request fills the form, and Send sends it", |b, s| {
             Box::pin(paste::a_pasted_request_fills_the_form_and_is_sent(b, s))
         }),
+        ("a pasted console line is explained, and its lab link prints it again", |b, s| {
+            Box::pin(explain::a_pasted_line_is_explained_and_printed_again(b, s))
+        }),
         ("the export panel shows each stack from its picker", |b, s| {
             Box::pin(export::export_panel_shows_each_stack_from_its_picker(b, s))
+        }),
+        ("lab: a HAR chosen or dropped shows its verdicts", |b, s| {
+            Box::pin(har::a_chosen_or_dropped_har_shows_its_verdicts(b, s))
         }),
         ("the other site's page loads and says what it is", |b, s| {
             Box::pin(async move { attacker::page_loads(&attacker::Engine::Chromium(b), s).await })
@@ -117,27 +129,37 @@ async fn the_tutorial_in_chromium() {
         // Last: it starts and stops sandboxes of its own, and leaves Chromium on the shared lab page.
         ("a stopped sandbox is said on the page", |b, s| Box::pin(robust::a_stopped_sandbox_is_said(b, s))),
     ];
-    // `BROWSER_CASES=share,explain` runs only the cases whose names contain one of the words, and no
-    // Firefox or WebKit part (for working on one case; CI runs them all).
-    let only: Option<Vec<String>> =
-        std::env::var("BROWSER_CASES").ok().map(|v| v.split(',').map(str::to_owned).collect());
+    let names: Vec<&str> = cases.iter().map(|(name, _)| *name).collect();
+    let chosen = chosen_cases(&names);
     for (name, case) in cases {
-        if only.as_ref().is_some_and(|words| !words.iter().any(|w| name.contains(w.as_str()))) {
+        if !chosen.contains(&name) {
             continue;
         }
         if let Err(e) = browser.run_case(name, case(&browser, &sandbox)).await {
             failures.push(format!("{name}: {e}"));
         }
     }
-    // The same lab scenarios in Firefox, with Chromium's tab still open on the lab page.
-    let firefox = match if only.is_some() { Ok(None) } else { firefox::Firefox::start().await } {
-        Ok(firefox) => firefox,
-        Err(e) => {
-            failures.push(format!("starting Firefox: {e}"));
-            None
-        }
+    let stopped = sandbox.stop();
+    browser.quit().await.expect("quit Chromium");
+    assert!(failures.is_empty(), "{} case(s) failed:\n{}", failures.len(), failures.join("\n\n"));
+    // The page still holds the live feed open: the sandbox must end it, not wait out its grace period
+    // (two minutes here, so only a sandbox that ended the feed prints this line in time).
+    let printed = stopped.expect("the sandbox stops on SIGTERM");
+    assert_eq!(printed, ["Stopped: every connection closed."], "what the sandbox printed when it stopped");
+}
+
+/// The same lab scenarios, the other site and `check` in a real headless Firefox ESR, over WebDriver BiDi.
+/// Alone: `cargo test --test browser firefox`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_lab_in_firefox() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let Some(firefox) = firefox::Firefox::start().await.expect("start Firefox") else {
+        return; // skipped: the notice is printed by Firefox::start
     };
-    if let Some(firefox) = &firefox {
+    let sandbox = SandboxProcess::start().await;
+    let mut failures = Vec::new();
+    {
+        let firefox = &firefox;
         match firefox_lab::run_all(firefox, &sandbox).await {
             Ok((scenarios, agreements, problems)) => {
                 println!("lab scenarios in Firefox: {scenarios}, agreements with Firefox: {agreements}");
@@ -160,8 +182,20 @@ async fn the_tutorial_in_chromium() {
             failures.push(format!("cors-sandbox check says what Firefox does: {e}"));
         }
     }
+    let _ = sandbox.stop();
+    firefox.quit().await.expect("quit Firefox");
+    assert!(failures.is_empty(), "{} part(s) failed:\n{}", failures.len(), failures.join("\n\n"));
+}
+
+/// The same lab scenarios in WebKit (WebKitGTK's MiniBrowser under Xvfb, driving itself from a runner
+/// page). Alone: `cargo test --test browser webkit`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_lab_in_webkit() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let sandbox = SandboxProcess::start().await;
+    let mut failures: Vec<String> = Vec::new();
     // The same lab scenarios in WebKit (WebKitGTK's MiniBrowser), which drives itself.
-    match if only.is_some() { Ok(None) } else { webkit::run_all(&sandbox).await } {
+    match webkit::run_all(&sandbox).await {
         Ok(Some((scenarios, agreements, problems))) => {
             println!("lab scenarios in WebKit: {scenarios}, agreements with WebKit: {agreements}");
             if !problems.is_empty() {
@@ -171,16 +205,40 @@ async fn the_tutorial_in_chromium() {
         Ok(None) => {}
         Err(e) => failures.push(format!("lab in WebKit: {e}")),
     }
-    let stopped = sandbox.stop();
-    if let Some(firefox) = firefox {
-        firefox.quit().await.expect("quit Firefox");
+    let _ = sandbox.stop();
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// The Chromium cases `BROWSER_CASES` names (comma-separated; a trailing `*` is a prefix), and those they
+/// need first: a tutorial step needs the steps before it, and "all done" needs every step and lesson. All
+/// of them when it is unset.
+fn chosen_cases<'a>(names: &[&'a str]) -> Vec<&'a str> {
+    let Ok(wanted) = std::env::var("BROWSER_CASES") else {
+        return names.to_vec();
+    };
+    let matches = |name: &str| {
+        wanted.split(',').map(str::trim).filter(|w| !w.is_empty()).any(|w| match w.strip_suffix('*') {
+            Some(prefix) => name.starts_with(prefix),
+            None => name == w,
+        })
+    };
+    let needs = |name: &str| -> Vec<&'a str> {
+        let step = |n: &str| n.starts_with("step ");
+        if step(name) {
+            names.iter().copied().filter(|n| step(n) && *n < name).collect()
+        } else if name.starts_with("all done") {
+            names.iter().copied().filter(|n| step(n) || n.starts_with("lab: every lesson from")).collect()
+        } else {
+            Vec::new()
+        }
+    };
+    let mut chosen: Vec<&'a str> = Vec::new();
+    for name in names.iter().copied().filter(|n| matches(n)) {
+        chosen.extend(needs(name));
+        chosen.push(name);
     }
-    browser.quit().await.expect("quit Chromium");
-    assert!(failures.is_empty(), "{} case(s) failed:\n{}", failures.len(), failures.join("\n\n"));
-    // The page still holds the live feed open: the sandbox must end it, not wait out its grace period
-    // (two minutes here, so only a sandbox that ended the feed prints this line in time).
-    let printed = stopped.expect("the sandbox stops on SIGTERM");
-    assert_eq!(printed, ["Stopped: every connection closed."], "what the sandbox printed when it stopped");
+    assert!(!chosen.is_empty(), "BROWSER_CASES={wanted:?} names none of the cases: {names:?}");
+    names.iter().copied().filter(|n| chosen.contains(n)).collect()
 }
 
 /// `cors-sandbox check` against real Chromium and Firefox on redirects: the same `fetch()` from a page, then

@@ -32,7 +32,7 @@ pub(crate) mod redirect_server;
 use crate::attacker::Engine;
 use crate::compare::{self, BrowserRun, CheckRun, Recorder, Tally};
 use crate::firefox::Firefox;
-use crate::harness::{Browser, is_ci};
+use crate::harness::Browser;
 use redirect_server::{Received, Script};
 
 impl Recorder for Script {
@@ -70,7 +70,7 @@ pub async fn run() {
     let Some(chromium) = Browser::start().await.expect("start Chromium") else { return };
     let firefox = match Firefox::start().await.expect("start Firefox") {
         Some(firefox) => firefox,
-        None if is_ci() => panic!("Firefox is missing (CI=true: a missing browser is a failure)"),
+        // Firefox::start already failed under CI, or said why it skips.
         None => {
             chromium.quit().await.expect("quit Chromium");
             return;

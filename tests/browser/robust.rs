@@ -53,7 +53,7 @@ pub async fn all_done_is_said(browser: &Browser, sandbox: &SandboxProcess) -> Re
     browser.wait_for_text("#progress-count", WAIT, |t| t == "6/6").await?;
     browser.wait_for_text("[role=\"status\"]#tutorial-done", WAIT, |t| t.starts_with("All done")).await?;
     browser.goto(&format!("{}/lab", sandbox.site)).await?;
-    browser.wait_for_text("#lessons-count", WAIT, |t| t == "13/13").await?;
+    browser.wait_for_text("#lessons-count", WAIT, |t| t == "14/14").await?;
     browser.wait_for_text("[role=\"status\"]#lessons-done", WAIT, |t| t.starts_with("All done")).await?;
     Ok(())
 }

@@ -19,8 +19,8 @@ pub async fn every_setup_ticks_its_first_part(
     let lab = format!("{}/lab", sandbox.site);
     let lessons = get_json(&format!("{}/sandbox/lessons", sandbox.site)).await?;
     let lessons = lessons["lessons"].as_array().cloned().ok_or("no lessons")?;
-    if lessons.len() != 13 {
-        return Err(format!("{} lessons, expected 13", lessons.len()));
+    if lessons.len() != 14 {
+        return Err(format!("{} lessons, expected 14", lessons.len()));
     }
     browser.goto(&lab).await?;
     let mut problems = Vec::new();
@@ -128,6 +128,9 @@ async fn set_up_and_tick(
         return ticked;
     }
 
+    if let Some(visit) = setup["visit"].as_object() {
+        return visit_and_tick(browser, sandbox, id, status, &said, visit).await;
+    }
     let focused = browser.eval("return document.activeElement.id;").await?;
     if focused != json!("lab-send") {
         return Err(format!("focus is on {focused}, not Send"));
@@ -151,6 +154,51 @@ async fn set_up_and_tick(
         browser.wait_for_nonempty_text("#lab-result .timeline", WAIT).await?;
     }
     wait_first_part(sandbox, id).await
+}
+
+/// The Local Network Access lesson's setup: the status names the page and focuses its link, which opens it
+/// in a new tab; its button, with the permission denied (as a "Block" leaves it), ticks the first part.
+async fn visit_and_tick(
+    browser: &Browser,
+    sandbox: &SandboxProcess,
+    id: &str,
+    status: &str,
+    said: &str,
+    visit: &serde_json::Map<String, Value>,
+) -> Result<(), String> {
+    let label = visit["label"].as_str().unwrap_or_default();
+    if !said.ends_with(&format!("Open {label} and press its button.")) {
+        return Err(format!("the status does not say to open {label:?}: {said}"));
+    }
+    let focused = browser.eval("return document.activeElement.textContent;").await?;
+    if focused != json!(label) {
+        return Err(format!("focus is on {focused}, not the page's link"));
+    }
+    let driver = browser.driver()?;
+    let lab = driver.window().await.map_err(|e| e.to_string())?;
+    let before = driver.windows().await.map_err(|e| e.to_string())?;
+    browser.click(&format!("{status} a")).await?;
+    let deadline = Instant::now() + WAIT;
+    let tab = loop {
+        let now = driver.windows().await.map_err(|e| e.to_string())?;
+        if let Some(tab) = now.into_iter().find(|w| !before.contains(w)) {
+            break tab;
+        }
+        if Instant::now() > deadline {
+            return Err("the link opened no tab".into());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    driver.switch_to_window(tab).await.map_err(|e| e.to_string())?;
+    let denied = json!({
+        "permission": { "name": "loopback-network" }, "setting": "denied", "origin": sandbox.site,
+    });
+    browser.cdp("Browser.setPermission", denied).await?;
+    browser.click("#lna-try").await?;
+    let ticked = wait_first_part(sandbox, id).await;
+    driver.close_window().await.map_err(|e| e.to_string())?;
+    driver.switch_to_window(lab).await.map_err(|e| e.to_string())?;
+    ticked
 }
 
 /// Clicks the status line's link to `url` (it opens a new tab), waits for that page, closes it, and comes

@@ -31,7 +31,7 @@ mod wpt_server;
 use crate::attacker::Engine;
 use crate::compare::{self, Recorder, Tally};
 use crate::firefox::Firefox;
-use crate::harness::{Browser, is_ci};
+use crate::harness::Browser;
 use crate::redirects::redirect_server::Received;
 use wpt_server::Handlers;
 
@@ -132,7 +132,7 @@ pub async fn run() {
     let Some(chromium) = Browser::start().await.expect("start Chromium") else { return };
     let firefox = match Firefox::start().await.expect("start Firefox") {
         Some(firefox) => firefox,
-        None if is_ci() => panic!("Firefox is missing (CI=true: a missing browser is a failure)"),
+        // Firefox::start already failed under CI, or said why it skips.
         None => {
             chromium.quit().await.expect("quit Chromium");
             return;

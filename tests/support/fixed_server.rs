@@ -55,6 +55,41 @@ async fn answer(State(seen): State<Seen>, request: Request) -> Response {
             StatusCode::TEMPORARY_REDIRECT
         }
         "/preflight-404" if method == "OPTIONS" => StatusCode::NOT_FOUND,
+        // An error answer written outside the CORS middleware: no CORS headers at all.
+        "/error-500" => StatusCode::INTERNAL_SERVER_ERROR,
+        // `cors({origin: true, credentials: true})` with its preflight echoing what it is asked, no Vary.
+        "/reflect" => {
+            add("access-control-allow-origin", &origin_of(&request));
+            add("access-control-allow-credentials", "true");
+            echo_preflight(&request, &mut add);
+            StatusCode::OK
+        }
+        // One origin, always the same, with credentials: no Vary needed, since it never changes.
+        "/exact" => {
+            add("access-control-allow-origin", "http://localhost:5555");
+            add("access-control-allow-credentials", "true");
+            StatusCode::OK
+        }
+        // Any origin echoed, without credentials, with `Vary: Origin`.
+        "/reflect-vary" => {
+            add("access-control-allow-origin", &origin_of(&request));
+            add("vary", "Origin");
+            StatusCode::OK
+        }
+        // The page's own origin only, with credentials; the preflight echoes any method and header.
+        "/own-any-method" | "/allowlist" => {
+            if origin_of(&request) == "http://localhost:5555" {
+                add("access-control-allow-origin", "http://localhost:5555");
+                add("access-control-allow-credentials", "true");
+                if path == "/own-any-method" {
+                    echo_preflight(&request, &mut add);
+                } else {
+                    add("access-control-allow-methods", "GET, PUT");
+                }
+            }
+            add("vary", "Origin");
+            StatusCode::OK
+        }
         "/page" => {
             add("content-type", "text/html; charset=utf-8");
             return (
@@ -67,6 +102,23 @@ async fn answer(State(seen): State<Seen>, request: Request) -> Response {
         _ => StatusCode::OK,
     };
     (status, headers, "{}").into_response()
+}
+
+/// The request's `Origin`, or `null`.
+fn origin_of(request: &Request) -> String {
+    request.headers().get("origin").and_then(|o| o.to_str().ok()).unwrap_or("null").to_owned()
+}
+
+/// A preflight answered with whatever it asked for (`Access-Control-Request-Method` and `-Headers`).
+fn echo_preflight(request: &Request, add: &mut impl FnMut(&'static str, &str)) {
+    for (asked, allowed) in [
+        ("access-control-request-method", "access-control-allow-methods"),
+        ("access-control-request-headers", "access-control-allow-headers"),
+    ] {
+        if let Some(value) = request.headers().get(asked).and_then(|v| v.to_str().ok()) {
+            add(allowed, value);
+        }
+    }
 }
 
 /// The server's routes: every path answered by `answer`, and kept in `seen`.

@@ -16,32 +16,7 @@ pub struct AttackSeen<'a> {
 }
 
 impl AttackSeen<'_> {
-    fn account_read(&self) -> bool {
+    pub(super) fn account_read(&self) -> bool {
         self.exchange.uri.path() == "/api/account" && self.exchange.status.as_u16() == 200 && self.readable
     }
 }
-
-/// The attacker lesson's parts, in order: which record of the other site's shows each.
-pub(super) const ATTACK_PARTS: [fn(&AttackSeen<'_>) -> bool; 5] = [
-    |a| a.account_read() && matches!(a.matcher, Some(server::OriginMatcher::Reflect)),
-    |a| {
-        a.account_read()
-            && a.exchange.origin() == Some("null")
-            && matches!(a.matcher, Some(server::OriginMatcher::Exact(list)) if list.iter().any(|o| o == "null"))
-    },
-    |a| {
-        use server::OriginMatcher::{Prefix, Regex, Substring, Suffix};
-        a.account_read() && matches!(a.matcher, Some(Prefix(_) | Suffix(_) | Substring(_) | Regex(_)))
-    },
-    |a| {
-        a.exchange.uri.path() == "/api/account"
-            && !a.readable
-            && matches!(a.matcher, Some(server::OriginMatcher::Exact(list)) if !list.iter().any(|o| o == "null"))
-    },
-    |a| {
-        a.exchange.uri.path() == "/api/counter"
-            && a.exchange.method == axum::http::Method::POST
-            && a.exchange.status.as_u16() == 200
-            && !a.readable
-    },
-];

@@ -26,6 +26,8 @@ pub enum Then {
     OpenThenSend { open: &'static str, request: Form },
     /// Press "Log in to the bank", then the other site's button with the id `button` and the text `label`.
     Attack { button: &'static str, label: &'static str },
+    /// Open this site's page `page` (titled `label`) and press its button: its requests report themselves.
+    Visit { page: &'static str, label: &'static str },
 }
 
 /// The lab's request form, field by field, with the values its inputs take (templates/lab.html).
@@ -77,7 +79,7 @@ pub(super) const fn preset(id: &'static str, then: Then) -> Setup {
 impl Setup {
     /// The setup as `GET /sandbox/lessons` serves it: `preset` (an id) or `policy` (a `PUT` body), the
     /// `request` form's fields (`null` for the attacker's lesson), how many `sends`, a path to `open`
-    /// first, and the other site's button to press (`attack`).
+    /// first, the other site's button to press (`attack`), and a page of this site to use (`visit`).
     pub(super) fn to_json(&self) -> Value {
         let (preset, policy) = match self.policy {
             SetupPolicy::Preset(id) => (json!(id), Value::Null),
@@ -87,8 +89,13 @@ impl Setup {
             Then::Send { request, times } => (Some(request), *times, None, Value::Null),
             Then::OpenThenSend { open, request } => (Some(request), 1, Some(*open), Value::Null),
             Then::Attack { button, label } => (None, 0, None, json!({ "button": button, "label": label })),
+            Then::Visit { .. } => (None, 0, None, Value::Null),
+        };
+        let visit = match &self.then {
+            Then::Visit { page, label } => json!({ "page": page, "label": label }),
+            _ => Value::Null,
         };
         let request = request.map_or(Value::Null, Form::to_json);
-        json!({ "preset": preset, "policy": policy, "request": request, "sends": sends, "open": open, "attack": attack })
+        json!({ "preset": preset, "policy": policy, "request": request, "sends": sends, "open": open, "attack": attack, "visit": visit })
     }
 }

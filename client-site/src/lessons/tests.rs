@@ -51,6 +51,14 @@ fn every_lesson_has_a_setup_the_lab_can_apply() {
                 assert!(ATTACKER_HTML.contains(&tag), "{id}: the other site has no {tag}");
                 None
             }
+            Then::Visit { page, .. } => {
+                assert_eq!(
+                    id, LOCAL_NETWORK_LESSON,
+                    "only the Local Network Access lesson has a page of its own"
+                );
+                assert_eq!(*page, crate::local_network::PAGE);
+                None
+            }
         };
         if let Some(f) = request {
             assert!(f.path.starts_with("/api"), "{id}: path {}", f.path);
@@ -91,6 +99,9 @@ fn the_lessons_are_served_with_their_setups() {
         if lesson["id"] == ATTACKER_LESSON {
             assert!(setup["request"].is_null() && setup["sends"] == 0, "{id}: {setup}");
             assert_eq!(setup["attack"]["button"], "steal-here", "{id}");
+        } else if lesson["id"] == LOCAL_NETWORK_LESSON {
+            assert!(setup["request"].is_null() && setup["sends"] == 0, "{id}: {setup}");
+            assert_eq!(setup["visit"]["page"], "/local-network", "{id}");
         } else {
             assert!(setup["request"]["path"].is_string() && setup["attack"].is_null(), "{id}: {setup}");
             assert!(setup["sends"].as_u64().is_some_and(|n| n >= 1), "{id}: {setup}");

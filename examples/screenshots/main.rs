@@ -4,7 +4,7 @@
 //!
 //! Starts the real `cors-sandbox` binary (the one built beside this example, or `--bin PATH`) on the
 //! README's ports when they are free, else on ports the system picks; drives headless Chromium through the
-//! pages' real buttons with the browser tests' harness; and writes five PNGs into `docs/images/` (or
+//! pages' real buttons with the browser tests' harness; and writes six PNGs into `docs/images/` (or
 //! `--out DIR`):
 //!
 //! - `tutorial-blocked.png`: the tutorial's three views after **Send request** under the article's policy;
@@ -12,16 +12,23 @@
 //! - `lab-timeline.png`: the lab's timeline after a few requests, the last a JSON POST whose preflight
 //!   passes and whose actual answer, without CORS headers, is blocked;
 //! - `attacker.png`: the other site's page after **Steal the account** under `reflect-origin-credentials`;
-//! - `check.png`: `cors-sandbox check` run against the sandbox's API, its real output in a terminal.
+//! - `check.png`: `cors-sandbox check` run against the sandbox's API, its real output in a terminal;
+//! - `lna-bubble.png`: Local Network Access's permission bubble over the lesson's page, from a headed
+//!   Chromium on a virtual display (`bubble.rs`; it needs Xvfb and ImageMagick).
 //!
 //! Each shot waits for the page state the browser tests wait for, never for a fixed time; the pages are
 //! laid out 1200 CSS px wide and drawn at 0.75, so each file is 900 px wide, cut to the part it shows, and
 //! stays under 150 KB (the command fails if one does not). It is not part of `cargo test`: it needs
-//! Chromium and chromedriver (`apt-get install -y chromium chromium-driver`).
+//! Chromium and chromedriver (`apt-get install -y chromium chromium-driver`), and for the bubble Xvfb and
+//! ImageMagick (`apt-get install -y xvfb imagemagick`).
 
-#[path = "../tests/browser/harness.rs"]
+mod bubble;
+
+#[path = "../../tests/browser/harness.rs"]
 #[allow(dead_code)] // The harness serves the browser tests too; this uses part of it.
 mod harness;
+#[path = "../../tests/support/missing.rs"]
+mod missing;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -136,12 +143,20 @@ async fn shoot_all(browser: &Browser, sandbox: &Sandbox, options: &Options) -> R
         browser.reset().await?;
         set_viewport(browser, HEIGHT).await?;
         let png = shot(browser, sandbox).await.map_err(|e| format!("{name}: {e}"))?;
-        let path = options.out.join(name);
-        std::fs::write(&path, &png).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        println!("{}: {} bytes", path.display(), png.len());
-        if png.len() > MAX_BYTES {
-            return Err(format!("{name} is {} bytes, over the {MAX_BYTES}-byte limit", png.len()));
-        }
+        save(options, name, &png)?;
+    }
+    // The permission bubble is the browser's own interface: a headed Chromium of its own draws it.
+    let bubble = bubble::permission_bubble(&format!("{}/local-network", sandbox.site)).await;
+    save(options, "lna-bubble.png", &bubble.map_err(|e| format!("lna-bubble.png: {e}"))?)
+}
+
+/// Writes one picture, and fails if it is over [`MAX_BYTES`].
+fn save(options: &Options, name: &str, png: &[u8]) -> Result<(), String> {
+    let path = options.out.join(name);
+    std::fs::write(&path, png).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    println!("{}: {} bytes", path.display(), png.len());
+    if png.len() > MAX_BYTES {
+        return Err(format!("{name} is {} bytes, over the {MAX_BYTES}-byte limit", png.len()));
     }
     Ok(())
 }
