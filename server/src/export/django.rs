@@ -19,7 +19,8 @@ use crate::origin_matcher::OriginMatcher;
 use crate::policy::Policy;
 
 use super::errors::{
-    ErrorRoute, Mistake, OneMethod, actual_status, bare, fails, not_found, refuses, wrong_method,
+    ErrorRoute, Mistake, OneMethod, actual_status, bare_but_vary, cors_on_some_paths, fails, not_found,
+    refuses, wrong_method,
 };
 use super::python::{is_origin, py_escape, py_list};
 use super::regex::{Engine, translate};
@@ -259,20 +260,15 @@ fn errors(
     api_only: String,
 ) -> Vec<ErrorRoute> {
     // The policy's Vary middleware is above CorsMiddleware: on every answer, CorsMiddleware's or not.
-    let without_cors = |status: u16| {
-        let mut sent = bare(status);
-        if let Some(vary) = vary_with(vary, false) {
-            sent.add("vary", &vary);
-        }
-        sent
-    };
-    let refused = without_cors(401);
+    let vary = vary_with(vary, false);
+    let refused = bare_but_vary(401, vary.as_deref());
     let urls_regex = |status: u16| {
-        Mistake {
-        what: "A CORS_URLS_REGEX that matches only the paths you thought of (r\"^/api$\") leaves every other path to Django alone: the preflight for one of them gets Django's 404 (or the view's 405), bare, and the browser reports a CORS error.".to_owned(),
-        sends: Exchange { preflight: without_cors(status), actual: without_cors(status) },
-        code: api_only.clone(),
-    }
+        cors_on_some_paths(
+            "A CORS_URLS_REGEX that matches only the paths you thought of (r\"^/api$\") leaves every other path to Django alone: the preflight for one of them gets Django's 404 (or the view's 405), bare, and the browser reports a CORS error.",
+            status,
+            vary.as_deref(),
+            &api_only,
+        )
     };
     vec![
         fails(

@@ -119,3 +119,24 @@ pub(super) fn actual_status(sends: &Exchange, status: u16) -> Exchange {
 pub(super) fn bare(status: u16) -> Sent {
     Sent::status(status)
 }
+
+/// An answer with `status`, none of the CORS headers, and `vary` (the policy's own, which the exports set
+/// outside the CORS handling) when it names something.
+pub(super) fn bare_but_vary(status: u16, vary: Option<&str>) -> Sent {
+    let mut sent = Sent::status(status);
+    if let Some(vary) = vary.filter(|v| !super::items(v).is_empty()) {
+        sent.add("vary", vary);
+    }
+    sent
+}
+
+/// The mistake of CORS handling on some paths only: a path outside them answers `status` (its preflight
+/// too) with no CORS header, only the policy's `vary`.
+pub(super) fn cors_on_some_paths(what: &str, status: u16, vary: Option<&str>, code: &str) -> Mistake {
+    let sent = bare_but_vary(status, vary);
+    Mistake {
+        what: what.to_owned(),
+        sends: Exchange { preflight: sent.clone(), actual: sent },
+        code: code.to_owned(),
+    }
+}

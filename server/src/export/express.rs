@@ -13,7 +13,8 @@
 use crate::policy::Policy;
 
 use super::errors::{
-    ErrorRoute, Mistake, OneMethod, actual_status, bare, fails, not_found, refuses, wrong_method,
+    ErrorRoute, Mistake, OneMethod, actual_status, bare_but_vary, cors_on_some_paths, fails, not_found,
+    refuses, wrong_method,
 };
 use super::node::{node_accepts, origin_option, vary_with_origin};
 use super::{
@@ -179,20 +180,14 @@ fn errors(
 ) -> Vec<ErrorRoute> {
     // The policy's Vary middleware runs before the login check, even when that comes before cors(), and on
     // every path, cors() or not.
-    let without_cors = |status: u16| {
-        let mut sent = bare(status);
-        if let Some(vary) = vary.filter(|v| !items(v).is_empty()) {
-            sent.add("vary", vary);
-        }
-        sent
-    };
-    let refused = without_cors(401);
+    let refused = bare_but_vary(401, vary);
     let on_one_route = |status: u16| {
-        Mistake {
-        what: "cors() on one route only (app.all(\"/api\", cors(…), …)) leaves every other path without it: the preflight for one of them gets express's 404 (or the route's 405), bare, and the browser reports a CORS error.".to_owned(),
-        sends: Exchange { preflight: without_cors(status), actual: without_cors(status) },
-        code: cors_on_one_route.clone(),
-    }
+        cors_on_some_paths(
+            "cors() on one route only (app.all(\"/api\", cors(…), …)) leaves every other path without it: the preflight for one of them gets express's 404 (or the route's 405), bare, and the browser reports a CORS error.",
+            status,
+            vary,
+            &cors_on_one_route,
+        )
     };
     vec![
         fails(

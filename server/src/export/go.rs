@@ -20,7 +20,10 @@
 use crate::origin_matcher::OriginMatcher;
 use crate::policy::Policy;
 
-use super::errors::{ErrorRoute, Mistake, OneMethod, actual_status, fails, not_found, refuses, wrong_method};
+use super::errors::{
+    ErrorRoute, Mistake, OneMethod, actual_status, bare_but_vary, cors_on_some_paths, fails, not_found,
+    refuses, wrong_method,
+};
 use super::python::is_origin;
 use super::regex::{Engine, translate};
 use super::{
@@ -351,20 +354,15 @@ fn errors(
     cors_on_api_only: String,
 ) -> Vec<ErrorRoute> {
     // The policy's Vary is set around everything, the CORS handler or not.
-    let without_cors = |status: u16| {
-        let mut sent = Sent::status(status);
-        if let Some(vary) = policy.vary.as_ref().filter(|v| !items(v.as_str()).is_empty()) {
-            sent.add("vary", vary.as_str());
-        }
-        sent
-    };
-    let refused = without_cors(401);
+    let vary = policy.vary.as_ref().map(|v| v.as_str());
+    let refused = bare_but_vary(401, vary);
     let api_only = |status: u16| {
-        Mistake {
-        what: "The CORS handler wrapped around one route (mux.Handle(\"/api\", c.Handler(hello))) instead of the whole mux leaves every other path without it: the preflight for one of them gets ServeMux's 404 (or the route's 405), bare, and the browser reports a CORS error.".to_owned(),
-        sends: Exchange { preflight: without_cors(status), actual: without_cors(status) },
-        code: cors_on_api_only.clone(),
-    }
+        cors_on_some_paths(
+            "The CORS handler wrapped around one route (mux.Handle(\"/api\", c.Handler(hello))) instead of the whole mux leaves every other path without it: the preflight for one of them gets ServeMux's 404 (or the route's 405), bare, and the browser reports a CORS error.",
+            status,
+            vary,
+            &cors_on_api_only,
+        )
     };
     vec![
         fails(

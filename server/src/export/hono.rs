@@ -17,7 +17,10 @@
 use crate::origin_matcher::OriginMatcher;
 use crate::policy::Policy;
 
-use super::errors::{ErrorRoute, Mistake, OneMethod, actual_status, fails, not_found, refuses, wrong_method};
+use super::errors::{
+    ErrorRoute, Mistake, OneMethod, actual_status, bare_but_vary, cors_on_some_paths, fails, not_found,
+    refuses, wrong_method,
+};
 use super::node::{node_accepts, regex_escape};
 use super::{
     Exchange, Probe, Sent, Written, credentials_flag, items, not_empty, not_options, on_every_answer,
@@ -241,20 +244,15 @@ fn errors(
     cors_on_api_only: String,
 ) -> Vec<ErrorRoute> {
     // The policy's Vary middleware runs on every path, before the cors middleware or without it.
-    let without_cors = |status: u16| {
-        let mut sent = Sent::status(status);
-        if let Some(vary) = policy.vary.as_ref().filter(|v| !items(v.as_str()).is_empty()) {
-            sent.add("vary", vary.as_str());
-        }
-        sent
-    };
-    let refused = without_cors(401);
+    let vary = policy.vary.as_ref().map(|v| v.as_str());
+    let refused = bare_but_vary(401, vary);
     let api_only = |status: u16| {
-        Mistake {
-        what: "The cors middleware registered for \"/api\" (a path, where \"*\" or \"/api/*\" is a pattern) runs for that path alone: the preflight for any other gets Hono's 404 (or the route's 405), bare, and the browser reports a CORS error.".to_owned(),
-        sends: Exchange { preflight: without_cors(status), actual: without_cors(status) },
-        code: cors_on_api_only.clone(),
-    }
+        cors_on_some_paths(
+            "The cors middleware registered for \"/api\" (a path, where \"*\" or \"/api/*\" is a pattern) runs for that path alone: the preflight for any other gets Hono's 404 (or the route's 405), bare, and the browser reports a CORS error.",
+            status,
+            vary,
+            &cors_on_api_only,
+        )
     };
     vec![
         fails(
