@@ -183,3 +183,25 @@ fn large_bodies_read_in_one_pass() {
     let form = form(&format!("curl http://localhost:8000/api --data-raw '{body}'"));
     assert_eq!(form.body_raw.len(), body.len());
 }
+
+/// Deep nesting, long runs of escapes and control characters are read in one pass, or refused with a
+/// sentence: never a panic or a stack overflow.
+#[test]
+fn pathological_texts_are_refused_or_read_without_a_panic() {
+    let nested = format!(
+        "fetch(\"http://localhost:8000/api\", {{\"body\": {}1{}}})",
+        "[".repeat(10_000),
+        "]".repeat(10_000)
+    );
+    assert!(refusal(&nested).contains("not written as DevTools"));
+    let backslashes =
+        format!("curl.exe ^\"http://localhost:8000/api^\" --data-raw ^\"{}^\"", "\\".repeat(60_000));
+    assert_eq!(form(&backslashes).body_raw.len(), 30_000, "DevTools' doubling undone");
+    let ansi = format!("curl http://localhost:8000/api --data-raw $'{}'", "\\x00\\u0001\\c@".repeat(5_000));
+    assert_eq!(form(&ansi).body_raw.chars().count(), 15_000);
+    for text in
+        ["curl $'\\ud800'", "curl \u{0}", "fetch(\"\u{0}\")", "curl --url", "curl -X", "await", "fetch"]
+    {
+        let _ = read(text, &api());
+    }
+}
