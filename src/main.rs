@@ -5,145 +5,11 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use browser_model::{AddressSpace, Credentials, Engine, Mode, Permission};
-use clap::Parser;
-use clap::builder::TypedValueParser as _;
+use cli::{CheckCli, Cli, Command, ExplainCli};
 use cors_sandbox::Stopped;
 use tokio::net::TcpListener;
 
-/// Learn CORS with a real browser: a page on one origin, an API on another, and the browser's verdict
-/// explained.
-#[derive(Parser, Debug)]
-#[command(version, about)]
-struct Cli {
-    /// Port of the API origin (the article's SERVER_PORT).
-    #[arg(long, env = "SERVER_PORT", default_value_t = 8000)]
-    api_port: u16,
-
-    /// Port of the tutorial page's origin.
-    #[arg(long, env = "CLIENT_PORT", default_value_t = 3000)]
-    client_port: u16,
-
-    /// Port of the other site, the attacker's: it tries to read the bank's secret from the API.
-    #[arg(long, env = "ATTACKER_PORT", default_value_t = 4000)]
-    attacker_port: u16,
-
-    /// Address to listen on. The default, loopback, keeps the sandbox private to this machine; a
-    /// workshop can pass this machine's address to let others in.
-    #[arg(long, default_value = "127.0.0.1")]
-    host: String,
-
-    /// On Ctrl-C or SIGTERM, how long requests still open get to finish, in milliseconds.
-    #[arg(long, env = "SHUTDOWN_GRACE_MS", default_value_t = 800, value_name = "MS")]
-    shutdown_grace_ms: u64,
-
-    /// Open the tutorial in the default browser once the sandbox is running (xdg-open, open or start).
-    #[arg(long)]
-    open: bool,
-
-    #[command(subcommand)]
-    command: Option<Command>,
-}
-
-#[derive(clap::Subcommand, Debug)]
-enum Command {
-    /// Judge a real server as a browser would, without a browser: sends what fetch() from a page at
-    /// --origin would send (the preflight too), follows redirects as fetch() does, and prints the
-    /// verdict, each check, and each engine's console lines. With --har FILE, judges every fetch() and
-    /// XHR a DevTools recording holds instead. Exit status 0 allowed, 1 blocked, 2 could not judge.
-    Check(CheckCli),
-    /// Explain a console line from Chromium, Firefox or WebKit: the engine, the failing check (DevTools'
-    /// CorsError name, or the candidates when the words cannot tell), what it means, the fix, a lab link
-    /// that sets up the same failure, and the check command for your server. The line is the argument, or
-    /// standard input. Exit status 0 explained, 2 not a line the sandbox knows.
-    Explain(ExplainCli),
-}
-
-#[derive(clap::Args, Debug)]
-struct ExplainCli {
-    /// The console line (quote it); without it, standard input is read.
-    line: Option<std::ffi::OsString>,
-    /// Print one JSON object instead of the text for a person.
-    #[arg(long)]
-    json: bool,
-}
-
-#[derive(clap::Args, Debug)]
-struct CheckCli {
-    /// The URL the page fetches (http:// or https://).
-    #[arg(required_unless_present = "har")]
-    url: Option<String>,
-    /// The page's origin, e.g. http://localhost:3000. With --har: for the requests whose entries do not
-    /// show their page.
-    #[arg(long, required_unless_present = "har")]
-    origin: Option<String>,
-    /// Judge every fetch() and XHR in a HAR file exported from DevTools (`-` reads standard input)
-    /// instead of sending anything.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["url", "headers", "data", "scan", "cacert", "cookie_host"])]
-    har: Option<String>,
-    /// With --har: print Cookie, Authorization and Set-Cookie values instead of redacting them.
-    #[arg(long, requires = "har")]
-    show_secrets: bool,
-    /// The method, as the page writes it.
-    #[arg(short = 'X', long = "request", default_value = "GET")]
-    method: String,
-    /// A request header the page sets, 'Name: value'; repeatable. A Cookie stands for the browser's
-    /// cookie for one host (--cookie-host): it goes only where the credentials mode lets it.
-    #[arg(short = 'H', long = "header", value_name = "'NAME: VALUE'")]
-    headers: Vec<String>,
-    /// A string body.
-    #[arg(long)]
-    data: Option<String>,
-    /// fetch()'s credentials option.
-    #[arg(long, default_value = "same-origin", value_parser = words(&Credentials::ALL))]
-    credentials: Credentials,
-    /// fetch()'s mode option.
-    #[arg(long, default_value = "cors", value_parser = words(&Mode::ALL))]
-    mode: Mode,
-    /// The page's address space as the browser classifies it (Local Network Access): public for a page on
-    /// the internet; by default, from --origin's host (localhost and 127.x are loopback, private ranges
-    /// local, any other name public). Chromium makes a page public when it is served with
-    /// Content-Security-Policy: treat-as-public-address.
-    #[arg(long, value_parser = words(&AddressSpace::ALL))]
-    page_address_space: Option<AddressSpace>,
-    /// The page's Local Network Access permission (loopback-network or local-network): prompt asks the
-    /// user, and the verdict gives both outcomes.
-    #[arg(long, default_value = "prompt", value_parser = words(&Permission::ALL))]
-    lna_permission: Permission,
-    /// fetch()'s targetAddressSpace option: Chromium refuses the request when the server is in another
-    /// space.
-    #[arg(long, value_parser = words(&AddressSpace::ALL))]
-    target_address_space: Option<AddressSpace>,
-    /// The host the -H 'Cookie: …' belongs to, as a browser keeps a cookie for its host (default: the
-    /// URL's host).
-    #[arg(long, value_name = "HOST")]
-    cookie_host: Option<String>,
-    /// The engine whose requests are sent: they differ after a redirect (Firefox and WebKit preflight
-    /// again where Chromium may not). The verdict carries every engine's console lines either way.
-    #[arg(long, default_value = "chromium", value_parser = words(&Engine::ALL))]
-    engine: Engine,
-    /// Print one JSON object instead of the text for a person.
-    #[arg(long)]
-    json: bool,
-    /// Also send the request with the Origins an attacker would try (any origin, null, prefix,
-    /// suffix, subdomain, other scheme, …) and report each one the server accepts.
-    #[arg(long)]
-    scan: bool,
-    /// A PEM file of certificates to trust for https://, besides Mozilla's roots (your own CA's).
-    #[arg(long, value_name = "FILE")]
-    cacert: Option<String>,
-}
-
-/// A value parser for one of the browser model's enums: its words, and the help's list of them, are the
-/// model's own (`as_str`, `FromStr`).
-fn words<T>(all: &[T]) -> impl clap::builder::TypedValueParser<Value = T>
-where
-    T: std::str::FromStr<Err = String> + Copy + Send + Sync + 'static,
-    T: Into<&'static str>,
-{
-    let names: Vec<&'static str> = all.iter().map(|value| (*value).into()).collect();
-    clap::builder::PossibleValuesParser::new(names).try_map(|word| word.parse::<T>())
-}
+mod cli;
 
 /// `cors-sandbox check …`: prints the verdict; the exit status is the verdict's.
 async fn check(cli: CheckCli) -> ExitCode {
@@ -221,7 +87,18 @@ fn explain(explain_cli: ExplainCli, cli: &Cli) -> ExitCode {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let mut cli = Cli::parse();
+    let mut cli = match cli::parse(std::env::args_os().skip(1), |name| std::env::var(name).ok()) {
+        Ok(cli) => cli,
+        Err(exit) => {
+            // Help and the version on standard output; a mistake on standard error.
+            let _ = if exit.code == 0 {
+                writeln!(std::io::stdout(), "{}", exit.text)
+            } else {
+                writeln!(std::io::stderr(), "{}", exit.text)
+            };
+            return ExitCode::from(exit.code);
+        }
+    };
     match cli.command.take() {
         Some(Command::Check(check_cli)) => return check(check_cli).await,
         Some(Command::Explain(explain_cli)) => return explain(explain_cli, &cli),
