@@ -1,14 +1,15 @@
 //! tower-http's exports of the policies tests/api/exports.rs runs, one module per case, as `GET /sandbox/export`
 //! writes them. Generated: `UPDATE_EXPORTS=1 cargo test --test api exports` rewrites this file.
 //!
-//! `tower_http_cors <case>` serves `/api`, and the export's two error routes, with that case's layer on
+//! `tower_http_cors <case>` serves `/api`, and the export's error routes, with that case's layer on
 //! `127.0.0.1:$PORT`; `tower_http_cors <case> panic-outside` with the mistake of CatchPanicLayer outside the
-//! CORS layer; `tower_http_cors wildcard_with_credentials` builds the layer naive code would write for `*`
+//! CORS layer, `tower_http_cors <case> route-layer` with the CORS layer on the routes only (not the
+//! fallback); `tower_http_cors wildcard_with_credentials` builds the layer naive code would write for `*`
 //! with credentials, which panics.
 
 use axum::Router;
 use axum::http::StatusCode;
-use axum::routing::any;
+use axum::routing::{any, get, post};
 use tower_http::catch_panic::CatchPanicLayer;
 
 #[rustfmt::skip]
@@ -490,7 +491,7 @@ async fn fail() -> &'static str {
 #[tokio::main]
 async fn main() {
     let case = std::env::args().nth(1).unwrap_or_default();
-    let panic_outside = std::env::args().nth(2).as_deref() == Some("panic-outside");
+    let mistake = std::env::args().nth(2).unwrap_or_default();
     let cors = match case.as_str() {
         "article" => article::cors(),
         "any_origin" => any_origin::cors(),
@@ -528,11 +529,13 @@ async fn main() {
     let routes = Router::new()
         .route("/api", any(|| async { "Hello" }))
         .route("/api/fail", any(fail))
-        .route("/api/private", any(private));
-    let app = if panic_outside {
-        routes.layer(cors).layer(CatchPanicLayer::new())
-    } else {
-        routes.layer(CatchPanicLayer::new()).layer(cors)
+        .route("/api/private", any(private))
+        .route("/api/get-only", get(|| async { "Hello" }))
+        .route("/api/post-only", post(|| async { "Hello" }));
+    let app = match mistake.as_str() {
+        "panic-outside" => routes.layer(cors).layer(CatchPanicLayer::new()),
+        "route-layer" => routes.layer(CatchPanicLayer::new()).route_layer(cors),
+        _ => routes.layer(CatchPanicLayer::new()).layer(cors),
     };
     let port = std::env::var("PORT").unwrap_or_else(|_| "8080".to_owned());
     let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{port}")).await.unwrap();

@@ -83,10 +83,11 @@ function answered(sent) {
   return `${sent.status}, with ${headers.map(([name, value]) => `${name}: ${value}`).join('; ')}`;
 }
 
-// What the route that throws and the route that refuses send, and the mistake that takes the headers off.
+// What the route that throws, the route that refuses, a path no route takes (404) and a route that takes one
+// method only (405) send, and the mistake that takes the headers off.
 function errors(stack) {
   const section = element('section', undefined, 'export-errors');
-  section.append(element('h4', 'When a handler throws or a route refuses'));
+  section.append(element('h4', 'When a handler throws, a route refuses, or no route takes the request'));
   const list = element('ul');
   for (const route of stack.errors) {
     const item = element('li');

@@ -31,6 +31,8 @@ export function currentRequest() {
   if (body === 'text') { init.body = 'hello'; code.body = `'hello'`; }
   if (body === 'json') { init.body = JSON.stringify({ hello: 'world' }); code.body = `JSON.stringify({ hello: 'world' })`; }
   if (body === 'form') { init.body = new URLSearchParams({ hello: 'world' }); code.body = `new URLSearchParams({ hello: 'world' })`; }
+  // A pasted request's own body (static/paste.js fills it), sent as the string it is.
+  if (body === 'raw') { init.body = f.body_raw.value; code.body = JSON.stringify(f.body_raw.value); }
   if (f.credentials.value !== 'same-origin') init.credentials = code.credentials = f.credentials.value;
   if (f.mode.value !== 'cors') init.mode = code.mode = f.mode.value;
   if (f.redirect.value !== 'follow') init.redirect = code.redirect = f.redirect.value;
@@ -182,7 +184,7 @@ presets().then((list) => {
 
 // A share link (`/lab#share=…`) carries the policy in force and the request form's fields, so a teacher
 // or a bug report hands someone the exact scenario. Opening one changes nothing until the learner agrees.
-const SHARED_FIELDS = ['path', 'method', 'headers', 'body', 'credentials', 'mode', 'redirect', 'cache'];
+const SHARED_FIELDS = ['path', 'method', 'headers', 'body', 'body_raw', 'credentials', 'mode', 'redirect', 'cache'];
 
 $('#share').addEventListener('click', async () => {
   const f = requestForm.elements;

@@ -10,7 +10,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::error::error;
 use crate::site::Site;
-use crate::{control, feed, guard, har, local_network, pages};
+use crate::{control, feed, guard, har, local_network, pages, paste};
 
 /// The client site's router: pages, static files and the control API, behind the guard.
 pub fn app(site: Site) -> Router {
@@ -19,6 +19,7 @@ pub fn app(site: Site) -> Router {
         .merge(local_network::routes())
         .merge(control::routes())
         .merge(har::route::routes())
+        .merge(paste::route::routes())
         .route("/sandbox/events", axum::routing::get(feed::feed))
         // A bug in a handler is a logged 500 with a sentence; the site goes on serving.
         .layer(CatchPanicLayer::custom(panicked))

@@ -18,6 +18,8 @@
 //! - [`attacker`]: the other site (port 4000): the attacker's page, which tries to steal the account.
 //! - [`guard`]: who may talk to this site at all: its own host names, and its own page for the controls.
 //! - [`error`]: the JSON sentence every refusal is.
+//! - [`paste`]: a request copied from DevTools ("Copy as cURL", "Copy as fetch") read back into the lab's
+//!   form, as data; `POST /sandbox/paste`.
 //! - [`lab`]: the request lab's join of the page's report, the API's records and the model's verdict.
 //! - [`lessons`]: the lab's lessons, ticked by what the sandbox sees.
 //! - [`local_network`]: the Local Network Access lesson's page, served as a public site, and the judgement
@@ -45,6 +47,7 @@ pub mod lab;
 pub mod lessons;
 pub mod local_network;
 pub mod pages;
+pub mod paste;
 pub mod pasted_line;
 pub mod presets;
 pub mod progress;

@@ -25,12 +25,13 @@ pub fn routes() -> Router<Site> {
 const JS: &str = "text/javascript; charset=utf-8";
 
 /// `(path, content type, contents)` of every file in `static/`, embedded at compile time.
-const ASSETS: [(&str, &str, &str); 12] = [
+const ASSETS: [(&str, &str, &str); 13] = [
     ("/static/sandbox.js", JS, include_str!("../../static/sandbox.js")),
     ("/static/lab.js", JS, include_str!("../../static/lab.js")),
     ("/static/export.js", JS, include_str!("../../static/export.js")),
     ("/static/har.js", JS, include_str!("../../static/har.js")),
     ("/static/explain.js", JS, include_str!("../../static/explain.js")),
+    ("/static/paste.js", JS, include_str!("../../static/paste.js")),
     ("/static/page.js", JS, include_str!("../../static/page.js")),
     ("/static/views.js", JS, include_str!("../../static/views.js")),
     ("/static/sandbox-api.js", JS, include_str!("../../static/sandbox-api.js")),

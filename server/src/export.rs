@@ -10,9 +10,10 @@
 //! reason; where it cannot express the policy at all, the export says so and why instead of emitting
 //! something close. Those differences are the lesson.
 //!
-//! Every export's code also has a route whose handler throws and one a login check refuses
-//! (`errors`): what those send, and the common mistake that takes the CORS headers off them, are
-//! predicted too — the most common "CORS error" is a crash or a refusal without CORS headers.
+//! Every export's code also has a route whose handler throws, one a login check refuses, a path no route
+//! takes (404) and a route that takes one method only (405) (`errors`): what those send, and the common
+//! mistake that takes the CORS headers off them, are predicted too — the most common "CORS error" is a
+//! crash or a refusal without CORS headers.
 //!
 //! The predictions are not trusted: tests/api/exports.rs runs every export for real (nginx, Caddy and Go
 //! from Debian, the Node stacks from npm, the Python stacks from PyPI, tower-http as
@@ -56,9 +57,11 @@ use serde::Serialize;
 
 use crate::policy::Policy;
 
-pub use commands::{check, curl, needs_preflight};
+pub use commands::{check, curl, needs_preflight, shell_quote};
 pub use compare::{differences, same_value, sandbox_sends};
-pub use errors::{ErrorRoute, FAIL_PATH, Mistake, PRIVATE_PATH};
+pub use errors::{
+    ErrorRoute, FAIL_PATH, GET_ONLY_PATH, MISSING_PATH, Mistake, OneMethod, POST_ONLY_PATH, PRIVATE_PATH,
+};
 use refuse::{
     credentials_flag, method_accepted, not_empty, not_options, on_every_answer, preflight_succeeds,
 };
@@ -189,8 +192,8 @@ pub struct StackExport {
     pub notes: Vec<String>,
     /// How what it sends differs from what the sandbox sends, for the probe.
     pub differences: Vec<Difference>,
-    /// What its route that throws and its route that refuses send the probe, and the mistake that takes
-    /// their CORS headers off.
+    /// What its route that throws, its route that refuses, a path no route takes and its route that takes
+    /// one method only send the probe, and the mistake that takes their CORS headers off.
     pub errors: Vec<ErrorRoute>,
     /// What it sends, for the probe (the prediction the tests check).
     #[serde(skip)]

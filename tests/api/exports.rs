@@ -24,8 +24,9 @@ use super::spawn_sandbox;
 use cases::{cases, lines};
 use run::{exchange, run, stacks_available};
 
-/// Every case through the sandbox and through every stack that can express it: the endpoint, and the two
-/// error routes (a handler that throws, a route a login check refuses), each compared with the prediction.
+/// Every case through the sandbox and through every stack that can express it: the endpoint, and the four
+/// error routes (a handler that throws, a route a login check refuses, a path no route takes, a route that
+/// takes one method only), each compared with the prediction.
 #[tokio::test]
 async fn every_export_sends_what_it_says_and_differs_from_the_sandbox_only_as_it_says() {
     if !stacks_available() {
@@ -198,8 +199,8 @@ async fn run_and_compare(
             ));
         }
     }
-    if stack.errors.len() != 2 {
-        failures.push(format!("{case} / {}: {} error routes, not 2", stack.stack, stack.errors.len()));
+    if stack.errors.len() != 4 {
+        failures.push(format!("{case} / {}: {} error routes, not 4", stack.stack, stack.errors.len()));
     }
     for (route, real) in errors {
         let mispredicted = export::differences(&route.sends, &real);
@@ -248,7 +249,7 @@ fn the_tower_http_example_is_the_export_of_every_case() {
 
 fn tower_example_source() -> String {
     let mut source = String::from(
-        "//! tower-http's exports of the policies tests/api/exports.rs runs, one module per case, as `GET /sandbox/export`\n//! writes them. Generated: `UPDATE_EXPORTS=1 cargo test --test api exports` rewrites this file.\n//!\n//! `tower_http_cors <case>` serves `/api`, and the export's two error routes, with that case's layer on\n//! `127.0.0.1:$PORT`; `tower_http_cors <case> panic-outside` with the mistake of CatchPanicLayer outside the\n//! CORS layer; `tower_http_cors wildcard_with_credentials` builds the layer naive code would write for `*`\n//! with credentials, which panics.\n\nuse axum::Router;\nuse axum::http::StatusCode;\nuse axum::routing::any;\nuse tower_http::catch_panic::CatchPanicLayer;\n",
+        "//! tower-http's exports of the policies tests/api/exports.rs runs, one module per case, as `GET /sandbox/export`\n//! writes them. Generated: `UPDATE_EXPORTS=1 cargo test --test api exports` rewrites this file.\n//!\n//! `tower_http_cors <case>` serves `/api`, and the export's error routes, with that case's layer on\n//! `127.0.0.1:$PORT`; `tower_http_cors <case> panic-outside` with the mistake of CatchPanicLayer outside the\n//! CORS layer, `tower_http_cors <case> route-layer` with the CORS layer on the routes only (not the\n//! fallback); `tower_http_cors wildcard_with_credentials` builds the layer naive code would write for `*`\n//! with credentials, which panics.\n\nuse axum::Router;\nuse axum::http::StatusCode;\nuse axum::routing::{any, get, post};\nuse tower_http::catch_panic::CatchPanicLayer;\n",
     );
     let mut arms = Vec::new();
     for case in cases() {
@@ -264,11 +265,11 @@ fn tower_example_source() -> String {
         source.push_str("}\n");
         arms.push(format!("        \"{0}\" => {0}::cors(),\n", case.name));
     }
-    source.push_str("\n/// This example has no users: the login check refuses every request.\nasync fn private() -> (StatusCode, &'static str) {\n    (StatusCode::UNAUTHORIZED, \"Log in first\")\n}\n\nasync fn fail() -> &'static str {\n    panic!(\"the handler failed\")\n}\n\n#[tokio::main]\nasync fn main() {\n    let case = std::env::args().nth(1).unwrap_or_default();\n    let panic_outside = std::env::args().nth(2).as_deref() == Some(\"panic-outside\");\n    let cors = match case.as_str() {\n");
+    source.push_str("\n/// This example has no users: the login check refuses every request.\nasync fn private() -> (StatusCode, &'static str) {\n    (StatusCode::UNAUTHORIZED, \"Log in first\")\n}\n\nasync fn fail() -> &'static str {\n    panic!(\"the handler failed\")\n}\n\n#[tokio::main]\nasync fn main() {\n    let case = std::env::args().nth(1).unwrap_or_default();\n    let mistake = std::env::args().nth(2).unwrap_or_default();\n    let cors = match case.as_str() {\n");
     for arm in arms {
         source.push_str(&arm);
     }
-    source.push_str("        // What the tower-http docs' types allow and its layer refuses.\n        \"wildcard_with_credentials\" => {\n            tower_http::cors::CorsLayer::new().allow_origin(tower_http::cors::Any).allow_credentials(true)\n        }\n        other => panic!(\"no case {other:?}\"),\n    };\n    let routes = Router::new()\n        .route(\"/api\", any(|| async { \"Hello\" }))\n        .route(\"/api/fail\", any(fail))\n        .route(\"/api/private\", any(private));\n    let app = if panic_outside {\n        routes.layer(cors).layer(CatchPanicLayer::new())\n    } else {\n        routes.layer(CatchPanicLayer::new()).layer(cors)\n    };\n    let port = std::env::var(\"PORT\").unwrap_or_else(|_| \"8080\".to_owned());\n    let listener = tokio::net::TcpListener::bind(format!(\"127.0.0.1:{port}\")).await.unwrap();\n    axum::serve(listener, app).await.unwrap();\n}\n");
+    source.push_str("        // What the tower-http docs' types allow and its layer refuses.\n        \"wildcard_with_credentials\" => {\n            tower_http::cors::CorsLayer::new().allow_origin(tower_http::cors::Any).allow_credentials(true)\n        }\n        other => panic!(\"no case {other:?}\"),\n    };\n    let routes = Router::new()\n        .route(\"/api\", any(|| async { \"Hello\" }))\n        .route(\"/api/fail\", any(fail))\n        .route(\"/api/private\", any(private))\n        .route(\"/api/get-only\", get(|| async { \"Hello\" }))\n        .route(\"/api/post-only\", post(|| async { \"Hello\" }));\n    let app = match mistake.as_str() {\n        \"panic-outside\" => routes.layer(cors).layer(CatchPanicLayer::new()),\n        \"route-layer\" => routes.layer(CatchPanicLayer::new()).route_layer(cors),\n        _ => routes.layer(CatchPanicLayer::new()).layer(cors),\n    };\n    let port = std::env::var(\"PORT\").unwrap_or_else(|_| \"8080\".to_owned());\n    let listener = tokio::net::TcpListener::bind(format!(\"127.0.0.1:{port}\")).await.unwrap();\n    axum::serve(listener, app).await.unwrap();\n}\n");
     source
 }
 

@@ -9,8 +9,9 @@
 //! - `cli`: the binary itself;
 //! - `explain`: `cors-sandbox explain`, the lab's explain box, and what its lab links set up;
 //! - `engine_requests`: the measured fixtures of docs/requests.md, and the scripted server that replays them;
-//! - `slow_clients`: clients that send too slowly.
-//! - `check`, `scan`, `har`: `cors-sandbox check` against a fixed-answer server, its `--scan`, and `--har`.
+//! - `slow_clients`: clients that send too slowly;
+//! - `check`, `scan`, `har`: `cors-sandbox check` against a fixed-answer server, its `--scan`, and `--har`;
+//! - `paste`: the lab's "Paste a request" endpoint, its refusals, and that nothing pasted is run.
 
 mod api_origin;
 mod check;
@@ -24,6 +25,7 @@ mod har;
 #[path = "../support/missing.rs"]
 mod missing;
 mod origin_matchers;
+mod paste;
 mod scan;
 mod slow_clients;
 mod verdicts;

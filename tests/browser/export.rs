@@ -68,7 +68,10 @@ pub async fn export_panel_shows_each_stack_from_its_picker(
     // the headers off.
     for stack in ["express", "nginx"] {
         let text = text(stack);
-        if !text.contains("When a handler throws or a route refuses") || !text.contains("/api/private") {
+        if !text.contains("When a handler throws, a route refuses, or no route takes the request")
+            || !text.contains("/api/private")
+            || !text.contains("/api/missing, a path no route answers (404)")
+        {
             return Err(format!("{stack}'s export says nothing of its errors: {text:?}"));
         }
     }

@@ -24,6 +24,7 @@ mod local_network;
 #[path = "../support/missing.rs"]
 mod missing;
 mod namespace;
+mod paste;
 mod redirects;
 mod robust;
 mod sandbox;
@@ -62,7 +63,7 @@ async fn the_tutorial_in_chromium() {
     };
     let sandbox = SandboxProcess::start().await;
     let mut failures = Vec::new();
-    let cases: [(&str, CaseFn); 34] = [
+    let cases: [(&str, CaseFn); 35] = [
         ("the page loads cleanly and stays on this machine", |b, s| Box::pin(page_loads_cleanly(b, s))),
         ("step 1: the article's request is blocked", |b, s| Box::pin(step1_blocked(b, s))),
         ("step 2: the console line ticks the step", |b, s| Box::pin(step2_console(b, s))),
@@ -77,6 +78,9 @@ async fn the_tutorial_in_chromium() {
         ("under load on /api, every tab ends on the final policy", |b, s| Box::pin(no_tab_left_behind(b, s))),
         ("cors-sandbox check says what Chromium does", |b, _| Box::pin(check::equals_chromium(b))),
         ("a share link round-trips, asking first", |b, s| Box::pin(share::share_link_round_trips(b, s))),
+        ("lab: a pasted request fills the form, and Send sends it", |b, s| {
+            Box::pin(paste::a_pasted_request_fills_the_form_and_is_sent(b, s))
+        }),
         ("a pasted console line is explained, and its lab link prints it again", |b, s| {
             Box::pin(explain::a_pasted_line_is_explained_and_printed_again(b, s))
         }),

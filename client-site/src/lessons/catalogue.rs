@@ -151,7 +151,7 @@ pub const LESSONS: [Lesson; 14] = [
             Part {
                 link: Some((
                     "#take-it-home",
-                    "Take it home: what your stack sends when a handler throws or a route refuses",
+                    "Take it home: what your stack sends when a handler throws, a route refuses or none answers",
                 )),
                 text: "a refusal with CORS headers is readable: JavaScript sees 401 (GET /api/account before logging in)",
                 seen_in: Detector::Attempt(|o| {

@@ -17,7 +17,9 @@ use crate::HeadersOn;
 use crate::origin_matcher::OriginMatcher;
 use crate::policy::Policy;
 
-use super::errors::{ErrorRoute, Mistake, actual_status, bare, fails, refuses};
+use super::errors::{
+    ErrorRoute, Mistake, OneMethod, actual_status, bare, fails, not_found, refuses, wrong_method,
+};
 use super::regex::{Engine, translate};
 use super::{Exchange, Probe, Written, sandbox_sends};
 
@@ -118,7 +120,8 @@ pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
         add(answers, false, format!("{name} {}", quoted(value.as_str())));
     }
 
-    let site = |deferred: bool| -> String {
+    let one_method = OneMethod::for_probe(probe);
+    let site = |deferred: bool, no_fallback: bool| -> String {
         let mut code = String::from(
             "# The sandbox's CORS policy as a Caddyfile (Caddy has no CORS directive: these are the lines people\n# paste), then `caddy run` (or `caddy reload`) beside it.\n# `header` sets its fields before the rest runs, so every answer has them, Caddy's own errors included.\n:8080 {\n\tbind 127.0.0.1\n\n\t# A preflight is an OPTIONS request with Access-Control-Request-Method.\n\t@preflight {\n\t\tmethod OPTIONS\n\t\theader Access-Control-Request-Method *\n\t}\n",
         );
@@ -173,15 +176,29 @@ pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
             code.push_str("\t}\n");
         }
         code.push_str(&format!(
-            "\n\t# In the order written: the preflight first, then the endpoint, then two routes that show an error\n\t# keeping its CORS headers (delete them): the application behind Caddy is down (502), and a refusal.\n\troute {{\n\t\trespond @preflight {}\n\t\trespond /api \"Hello\" 200\n\t\treverse_proxy /api/fail 127.0.0.1:9\n\t\trespond /api/private \"Log in first\" 401\n\t}}\n}}\n",
-            policy.preflight_status
+            "\n\t# the route that takes only {method}\n\t@{name} {{\n\t\tpath {path}\n\t\tmethod {methods}\n\t}}\n",
+            method = one_method.method,
+            name = one_method.method.to_ascii_lowercase(),
+            path = one_method.path,
+            methods = one_method.allow().replace(',', ""),
         ));
+        code.push_str(&format!(
+            "\n\t# In the order written: the preflight first, then the endpoint, then routes that show an error\n\t# keeping its CORS headers (delete them): the application behind Caddy is down (502), a refusal, a\n\t# route that takes only {method} (405 for any other method), and every other path (404).\n\troute {{\n\t\trespond @preflight {status}\n\t\trespond /api \"Hello\" 200\n\t\treverse_proxy /api/fail 127.0.0.1:9\n\t\trespond /api/private \"Log in first\" 401\n\t\trespond @{name} \"Hello\" 200\n\t\trespond {path} \"Method Not Allowed\" 405\n",
+            method = one_method.method,
+            name = one_method.method.to_ascii_lowercase(),
+            path = one_method.path,
+            status = policy.preflight_status
+        ));
+        if !no_fallback {
+            code.push_str("\t\t# Without this last line, Caddy answers a request no handler takes with an empty 200.\n\t\trespond \"Not Found\" 404\n");
+        }
+        code.push_str("\t}\n}\n");
         code
     };
     let sends = sandbox_sends(policy, probe);
     Ok(Written {
-        code: site(false),
-        errors: errors(&sends, site(true)),
+        code: site(false, false),
+        errors: errors(&sends, one_method, site(true, false), site(false, true)),
         // Caddy sends the lines as written: exactly what the sandbox sends.
         sends,
         notes: vec![
@@ -207,7 +224,7 @@ fn re2_escape(text: &str) -> String {
 }
 
 /// What the error routes send: the `header` lines are on the 502 and the 401 alike.
-fn errors(sends: &Exchange, deferred: String) -> Vec<ErrorRoute> {
+fn errors(sends: &Exchange, one_method: OneMethod, deferred: String, no_fallback: String) -> Vec<ErrorRoute> {
     vec![
         fails(
             actual_status(sends, 502),
@@ -221,6 +238,21 @@ fn errors(sends: &Exchange, deferred: String) -> Vec<ErrorRoute> {
         refuses(
             actual_status(sends, 401),
             "The preflight is answered first, and the header lines are on the 401 like on any answer: the browser shows the 401.".to_owned(),
+            None,
+        ),
+        not_found(
+            actual_status(sends, 404),
+            "The last line of the route, `respond \"Not Found\" 404`, answers every path nothing above took, and the header lines are on it like on any answer: the browser shows the 404.".to_owned(),
+            Some(Mistake {
+                what: "Without that last line, Caddy answers a request no handler takes with an empty 200, headers and all: the browser shows a success with an empty body instead of the 404.".to_owned(),
+                sends: actual_status(sends, 200),
+                code: no_fallback,
+            }),
+        ),
+        wrong_method(
+            one_method,
+            actual_status(sends, 405),
+            format!("The route's matcher takes {}; the line after it answers the path's other methods 405, and the header lines are on it like on any answer: the browser shows the 405.", one_method.allow().replace(", ", " and ")),
             None,
         ),
     ]

@@ -53,7 +53,7 @@ pub fn needs_preflight(probe: &Probe) -> bool {
 }
 
 /// `text` quoted for a POSIX shell: between single quotes, each of its own written `'\''`.
-fn shell_quote(text: &str) -> String {
+pub fn shell_quote(text: &str) -> String {
     if !text.is_empty() && text.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_./:@=".contains(&b)) {
         return text.to_owned();
     }

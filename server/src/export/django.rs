@@ -18,7 +18,10 @@
 use crate::origin_matcher::OriginMatcher;
 use crate::policy::Policy;
 
-use super::errors::{ErrorRoute, Mistake, actual_status, bare, fails, refuses};
+use super::errors::{
+    ErrorRoute, Mistake, OneMethod, actual_status, bare_but_vary, cors_on_some_paths, fails, not_found,
+    refuses, wrong_method,
+};
 use super::python::{is_origin, py_escape, py_list};
 use super::regex::{Engine, translate};
 use super::{
@@ -112,9 +115,10 @@ pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
     } else {
         settings.push(format!("CORS_PREFLIGHT_MAX_AGE={max_age}"));
     }
+    let one_method = OneMethod::for_probe(probe);
     let code = |login_first: bool| -> String {
         let mut code = String::from(
-            "# A server that sends the sandbox's CORS policy with Django and django-cors-headers, in one file.\n# pip install django django-cors-headers uvicorn   then   python app.py\nimport os\n\nimport uvicorn\nfrom django.conf import settings\nfrom django.core.asgi import get_asgi_application\nfrom django.http import HttpResponse\nfrom django.urls import path\nfrom django.utils.cache import patch_vary_headers\n\n\n",
+            "# A server that sends the sandbox's CORS policy with Django and django-cors-headers, in one file.\n# pip install django django-cors-headers uvicorn   then   python app.py\nimport os\n\nimport uvicorn\nfrom django.conf import settings\nfrom django.core.asgi import get_asgi_application\nfrom django.http import HttpResponse\nfrom django.urls import path\nfrom django.utils.cache import patch_vary_headers\nfrom django.views.decorators.http import require_http_methods\n\n\n",
         );
         if !vary.is_empty() {
             code.push_str(&format!(
@@ -138,7 +142,13 @@ pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
         for setting in &settings {
             code.push_str(&format!("    {setting},\n"));
         }
-        code.push_str(")\n\n\ndef hello(request):\n    return HttpResponse(\"Hello\")\n\n\n# Two routes that show an error keeping its CORS headers (delete them): a view that throws, which Django\n# answers 500 (handler500) inside the middleware, so CorsMiddleware adds its headers; and /api/private,\n# which the login check refuses with 401.\ndef fail(request):\n    raise RuntimeError(\"the view failed\")\n\n\nurlpatterns = [path(\"api\", hello), path(\"api/fail\", fail), path(\"api/private\", hello)]\n\nif __name__ == \"__main__\":\n    uvicorn.run(get_asgi_application(), host=\"127.0.0.1\", port=int(os.environ.get(\"PORT\", \"8080\")))\n");
+        code.push_str(")\n\n\ndef hello(request):\n    return HttpResponse(\"Hello\")\n\n\n# Two routes that show an error keeping its CORS headers (delete them): a view that throws, which Django\n# answers 500 (handler500) inside the middleware, so CorsMiddleware adds its headers; and /api/private,\n# which the login check refuses with 401.\ndef fail(request):\n    raise RuntimeError(\"the view failed\")\n\n\n");
+        code.push_str(&format!(
+            "# Two that show a refusal keeping them: a view that takes only {0}, which answers any other method 405\n# (require_http_methods), and a path no route takes (/api/missing, say), which Django answers 404; both\n# pass through CorsMiddleware.\n@require_http_methods([\"{0}\"])\ndef one_method(request):\n    return HttpResponse(\"Hello\")\n\n\nurlpatterns = [\n    path(\"api\", hello),\n    path(\"api/fail\", fail),\n    path(\"api/private\", hello),\n    path(\"{1}\", one_method),\n]\n\n",
+            one_method.method,
+            one_method.path.trim_start_matches('/')
+        ));
+        code.push_str("if __name__ == \"__main__\":\n    uvicorn.run(get_asgi_application(), host=\"127.0.0.1\", port=int(os.environ.get(\"PORT\", \"8080\")))\n");
         code
     };
 
@@ -152,7 +162,18 @@ pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
     if policy.allow_methods.is_none() {
         notes.push("The policy allows no method by name; django-cors-headers always sends a list, so the export allows GET, HEAD and POST, the three a browser sends without asking.".to_owned());
     }
-    Ok(Written { code: code(false), errors: errors(&sends, &vary, code(true)), sends, notes, why })
+    let api_only = code(false).replacen(
+        ")\n\n\ndef hello(request):",
+        "    # The mistake: CorsMiddleware only on the paths this matches.\n    CORS_URLS_REGEX=r\"^/api$\",\n)\n\n\ndef hello(request):",
+        1,
+    );
+    Ok(Written {
+        code: code(false),
+        errors: errors(&sends, one_method, &vary, code(true), api_only),
+        sends,
+        notes,
+        why,
+    })
 }
 
 /// Django's Vary once `patch_vary_headers` has added `origin`, then the policy's names (the order the
@@ -231,11 +252,24 @@ fn same_origin_for_django(allowed: &str, origin: &str) -> bool {
 }
 
 /// What the error routes send: Django's 500 and the login check's 401 both pass through CorsMiddleware.
-fn errors(sends: &Exchange, vary: &[String], login_first: String) -> Vec<ErrorRoute> {
-    let mut refused = bare(401);
-    if let Some(vary) = vary_with(vary, false) {
-        refused.add("vary", &vary);
-    }
+fn errors(
+    sends: &Exchange,
+    one_method: OneMethod,
+    vary: &[String],
+    login_first: String,
+    api_only: String,
+) -> Vec<ErrorRoute> {
+    // The policy's Vary middleware is above CorsMiddleware: on every answer, CorsMiddleware's or not.
+    let vary = vary_with(vary, false);
+    let refused = bare_but_vary(401, vary.as_deref());
+    let urls_regex = |status: u16| {
+        cors_on_some_paths(
+            "A CORS_URLS_REGEX that matches only the paths you thought of (r\"^/api$\") leaves every other path to Django alone: the preflight for one of them gets Django's 404 (or the view's 405), bare, and the browser reports a CORS error.",
+            status,
+            vary.as_deref(),
+            &api_only,
+        )
+    };
     vec![
         fails(
             actual_status(sends, 500),
@@ -250,6 +284,17 @@ fn errors(sends: &Exchange, vary: &[String], login_first: String) -> Vec<ErrorRo
                 sends: Exchange { preflight: refused.clone(), actual: refused },
                 code: login_first,
             }),
+        ),
+        not_found(
+            actual_status(sends, 404),
+            "CorsMiddleware answers the preflight for any path (CORS_URLS_REGEX is every path by default), and Django's 404 for a path no route takes is made inside the middleware, so CorsMiddleware adds its headers: the browser shows the 404.".to_owned(),
+            Some(urls_regex(404)),
+        ),
+        wrong_method(
+            one_method,
+            actual_status(sends, 405),
+            format!("CorsMiddleware answers the preflight; require_http_methods answers a method other than {} with 405, which passes through CorsMiddleware like any answer: the browser shows the 405.", one_method.method),
+            Some(urls_regex(405)),
         ),
     ]
 }

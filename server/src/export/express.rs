@@ -12,7 +12,10 @@
 
 use crate::policy::Policy;
 
-use super::errors::{ErrorRoute, Mistake, actual_status, bare, fails, refuses};
+use super::errors::{
+    ErrorRoute, Mistake, OneMethod, actual_status, bare_but_vary, cors_on_some_paths, fails, not_found,
+    refuses, wrong_method,
+};
 use super::node::{node_accepts, origin_option, vary_with_origin};
 use super::{
     Exchange, Probe, Sent, Written, credentials_flag, items, not_empty, not_options, on_every_answer,
@@ -53,6 +56,7 @@ pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
         options.push(format!("maxAge: {}", string_literal(max_age.as_str())));
     }
     options.push(format!("optionsSuccessStatus: {}", policy.preflight_status));
+    let one_method = OneMethod::for_probe(probe);
     let code = |login_first: bool| -> String {
         let mut code = String::from(
             "// A server that sends the sandbox's CORS policy with express and the cors package.\n// npm install express@4 cors@2.8   then   node server.js\nconst express = require(\"express\");\nconst cors = require(\"cors\");\n\nconst app = express();\n",
@@ -73,6 +77,7 @@ pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
         }
         code.push_str("  }),\n);\n\napp.all(\"/api\", (req, res) => res.send(\"Hello\"));\n");
         code.push_str(if login_first { ERROR_ROUTES_LOGIN_FIRST } else { ERROR_ROUTES });
+        code.push_str(&one_method_routes(one_method));
         code.push_str("\nconst port = process.env.PORT || 8080;\napp.listen(port, \"127.0.0.1\", () => console.log(`listening on http://127.0.0.1:${port}`));\n");
         code
     };
@@ -80,7 +85,13 @@ pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
     let sends = sends(policy, probe);
     Ok(Written {
         code: code(false),
-        errors: errors(&sends, policy.vary.as_ref().map(|v| v.as_str()), code(true)),
+        errors: errors(
+            &sends,
+            one_method,
+            policy.vary.as_ref().map(|v| v.as_str()),
+            code(true),
+            cors_on_one_route(&code(false)),
+        ),
         sends,
         notes: vec![
             "cors answers every OPTIONS request as a preflight, and sends Access-Control-Expose-Headers on it too (the browser reads it only on the actual answer).".to_owned(),
@@ -126,14 +137,58 @@ app.all(\"/api/fail\", () => {
 app.all(\"/api/private\", (req, res) => res.send(\"Hello\"));
 ";
 
+/// The mistake: cors() on the endpoint's route only, so that no other path gets it.
+fn cors_on_one_route(code: &str) -> String {
+    code.replacen(
+        "app.use(\n  cors({\n",
+        "// The mistake: cors() on one route only.\nconst corsOnApi = cors({\n",
+        1,
+    )
+    .replacen(
+        "  }),\n);\n\napp.all(\"/api\", (req, res)",
+        "});\n\napp.all(\"/api\", corsOnApi, (req, res)",
+        1,
+    )
+}
+
+/// The route that takes one method only. express has no 405 of its own: a method no route takes falls
+/// through to its 404 ("Cannot PUT /api/get-only"), so the route answers the other methods itself.
+fn one_method_routes(route: OneMethod) -> String {
+    let method = route.method.to_ascii_lowercase();
+    format!(
+        "
+// Two routes that show a refusal keeping its CORS headers, after cors() too: /api/missing, which no route
+// answers (express's own 404), and a route that takes only {0}. express has no 405 of its own (a method no
+// route takes falls through to its 404), so the route answers the other methods itself.
+app.{method}(\"{1}\", (req, res) => res.send(\"Hello\"));
+app.all(\"{1}\", (req, res) => res.set(\"Allow\", \"{2}\").status(405).send(\"Method Not Allowed\"));
+",
+        route.method,
+        route.path,
+        route.allow()
+    )
+}
+
 /// What the error routes send: cors() ran before either, so both keep its headers (express 4's final
 /// handler, finalhandler 1.3, removes only Content-Encoding, -Language and -Range before its 500 page).
-fn errors(sends: &Exchange, vary: Option<&str>, login_first: String) -> Vec<ErrorRoute> {
-    // The policy's Vary middleware runs before the login check, even when that comes before cors().
-    let mut refused = bare(401);
-    if let Some(vary) = vary.filter(|v| !items(v).is_empty()) {
-        refused.add("vary", vary);
-    }
+fn errors(
+    sends: &Exchange,
+    one_method: OneMethod,
+    vary: Option<&str>,
+    login_first: String,
+    cors_on_one_route: String,
+) -> Vec<ErrorRoute> {
+    // The policy's Vary middleware runs before the login check, even when that comes before cors(), and on
+    // every path, cors() or not.
+    let refused = bare_but_vary(401, vary);
+    let on_one_route = |status: u16| {
+        cors_on_some_paths(
+            "cors() on one route only (app.all(\"/api\", cors(…), …)) leaves every other path without it: the preflight for one of them gets express's 404 (or the route's 405), bare, and the browser reports a CORS error.",
+            status,
+            vary,
+            &cors_on_one_route,
+        )
+    };
     vec![
         fails(
             actual_status(sends, 500),
@@ -148,6 +203,17 @@ fn errors(sends: &Exchange, vary: Option<&str>, login_first: String) -> Vec<Erro
                 sends: Exchange { preflight: refused.clone(), actual: refused },
                 code: login_first,
             }),
+        ),
+        not_found(
+            actual_status(sends, 404),
+            "cors() runs before the router on every path: it answers the preflight, and express's own 404 for a path no route takes (\"Cannot PUT /api/missing\") keeps its headers, so the browser shows the 404.".to_owned(),
+            Some(on_one_route(404)),
+        ),
+        wrong_method(
+            one_method,
+            actual_status(sends, 405),
+            format!("express has no 405 of its own: a method no route takes falls through to its 404. The route's second line answers the other methods 405 (Allow: {}), after cors(), which has answered the preflight and whose headers stay: the browser shows the 405.", one_method.allow()),
+            Some(on_one_route(405)),
         ),
     ]
 }

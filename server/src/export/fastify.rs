@@ -17,7 +17,7 @@
 
 use crate::policy::Policy;
 
-use super::errors::{ErrorRoute, Mistake, actual_status, fails, refuses};
+use super::errors::{ErrorRoute, Mistake, OneMethod, actual_status, fails, not_found, refuses, wrong_method};
 use super::node::{node_accepts, origin_option, vary_with_origin};
 use super::{
     Exchange, Probe, Sent, Written, credentials_flag, items, not_empty, on_every_answer, string_literal,
@@ -66,6 +66,7 @@ pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
     let vary = policy.vary.as_ref().filter(|v| !items(v.as_str()).is_empty());
     let extra_method = (!FASTIFY_METHODS.contains(&probe.method.as_str())).then(|| probe.method.clone());
 
+    let one_method = OneMethod::for_probe(probe);
     let code = |login_first: bool| -> String {
         let mut code = String::from(
             "// A server that sends the sandbox's CORS policy with Fastify and @fastify/cors.\n// npm install fastify@5 @fastify/cors@11   then   node server.js\nconst fastify = require(\"fastify\")();\nconst cors = require(\"@fastify/cors\");\n\n",
@@ -96,6 +97,7 @@ pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
         } else {
             code.push_str("// and a route a login check refuses with 401: a preHandler runs after the plugin's onRequest hook,\n// which has answered the preflight.\nasync function requireLogin(request, reply) {\n  // This example has no users: it refuses every request.\n  reply.code(401).send(\"Log in first\");\n  return reply;\n}\nfastify.all(\"/api/private\", { preHandler: requireLogin }, async () => \"Hello\");\n");
         }
+        code.push_str(&one_method_routes(one_method, extra_method.as_deref()));
         code.push_str("\nfastify.listen({ port: Number(process.env.PORT) || 8080, host: \"127.0.0.1\" });\n");
         code
     };
@@ -103,7 +105,7 @@ pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
     let sends = sends(policy, probe, credentials);
     Ok(Written {
         code: code(false),
-        errors: errors(&sends, policy, body_status(probe), code(true)),
+        errors: errors(&sends, policy, one_method, body_status(probe), code(true)),
         sends,
         notes: vec![
             "@fastify/cors answers every OPTIONS request as a preflight, whatever the origin: one without Access-Control-Request-Method gets 400 \"Invalid Preflight Request\".".to_owned(),
@@ -171,10 +173,43 @@ fn sends(policy: &Policy, probe: &Probe, credentials: bool) -> Exchange {
     Exchange { preflight, actual }
 }
 
+/// The route that takes one method only. Fastify has no 405 of its own (a method no route takes is its 404,
+/// "Route PUT:/api/get-only not found"), so a second route answers the other methods 405; the probe's own
+/// method, when Fastify was told of it, is among them.
+fn one_method_routes(route: OneMethod, extra_method: Option<&str>) -> String {
+    let mut others: Vec<String> = ["DELETE", "GET", "PATCH", "POST", "PUT"]
+        .iter()
+        .filter(|m| **m != route.method)
+        .map(|m| format!("\"{m}\""))
+        .collect();
+    if let Some(method) = extra_method {
+        others.push(string_literal(method));
+    }
+    format!(
+        "
+// Two routes that show a refusal keeping its CORS headers: /api/missing, which no route answers (Fastify's
+// own 404, after the plugin's hook), and a route that takes only {0}. Fastify has no 405 of its own (a method
+// no route takes is its 404), so a second route answers the other methods.
+fastify.{1}(\"{2}\", async () => \"Hello\");
+fastify.route({{
+  method: [{3}],
+  url: \"{2}\",
+  handler: async (request, reply) => reply.code(405).header(\"Allow\", \"{4}\").send(\"Method Not Allowed\"),
+}});
+",
+        route.method,
+        route.method.to_ascii_lowercase(),
+        route.path,
+        others.join(", "),
+        route.allow()
+    )
+}
+
 /// What the error routes send: the plugin's hook has set its headers before either handler runs.
 fn errors(
     sends: &Exchange,
     policy: &Policy,
+    one_method: OneMethod,
     body_status: Option<u16>,
     login_first: String,
 ) -> Vec<ErrorRoute> {
@@ -198,6 +233,17 @@ fn errors(
                 sends: Exchange { preflight: refused.clone(), actual: refused },
                 code: login_first,
             }),
+        ),
+        not_found(
+            actual_status(sends, body_status.unwrap_or(404)),
+            "Fastify's 404 for a path no route takes (\"Route PUT:/api/missing not found\") runs the plugin's onRequest hook first, which answers the preflight and sets the headers the 404 keeps: the browser shows the 404.".to_owned(),
+            None,
+        ),
+        wrong_method(
+            one_method,
+            actual_status(sends, body_status.unwrap_or(405)),
+            format!("Fastify has no 405 of its own (a method no route takes is its 404): the second route answers the other methods 405 (Allow: {}), after the plugin's hook has answered the preflight and set the headers the 405 keeps: the browser shows the 405.", one_method.allow()),
+            None,
         ),
     ]
 }

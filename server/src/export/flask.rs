@@ -19,7 +19,7 @@
 use crate::origin_matcher::OriginMatcher;
 use crate::policy::Policy;
 
-use super::errors::{ErrorRoute, Mistake, actual_status, fails, refuses};
+use super::errors::{ErrorRoute, Mistake, OneMethod, actual_status, fails, not_found, refuses, wrong_method};
 use super::python::{is_origin, py_escape, py_list};
 use super::regex::{Engine, translate};
 use super::{
@@ -131,7 +131,8 @@ pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
         route_methods.push(upper);
     }
     let vary = policy.vary.as_ref().filter(|v| !items(v.as_str()).is_empty()).map(|v| v.as_str().to_owned());
-    let code = |login_skips_preflights: bool| -> String {
+    let one_method = OneMethod::for_probe(probe);
+    let code = |login_skips_preflights: bool, answers_preflights: bool| -> String {
         let mut code = String::from(
             "# A server that sends the sandbox's CORS policy with Flask and Flask-CORS.\n# pip install flask flask-cors   then   python app.py\nimport os\nimport re\n\nfrom flask import Flask, request\nfrom flask_cors import CORS\n\napp = Flask(__name__)\nCORS(\n    app,\n",
         );
@@ -152,7 +153,15 @@ pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
         if login_skips_preflights {
             code.push_str("    # A preflight never carries credentials: let Flask answer it, or the browser gets a 401 instead.\n    if request.method == \"OPTIONS\":\n        return None\n");
         }
-        code.push_str("    if request.path == \"/api/private\":\n        # This example has no users: it refuses every request.\n        return \"Log in first\", 401\n    return None\n\n\nif __name__ == \"__main__\":\n    app.run(host=\"127.0.0.1\", port=int(os.environ.get(\"PORT\", \"8080\")))\n");
+        code.push_str("    if request.path == \"/api/private\":\n        # This example has no users: it refuses every request.\n        return \"Log in first\", 401\n    return None\n\n\n");
+        if answers_preflights {
+            code.push_str(ANSWER_PREFLIGHTS);
+        }
+        code.push_str(&format!(
+            "# A route that takes only {0}: Flask answers any other method 405, and a path no route takes\n# (/api/missing, say) 404.\n@app.route(\"{1}\", methods=[\"{0}\"])\ndef one_method():\n    return \"Hello\"\n\n\n",
+            one_method.method, one_method.path
+        ));
+        code.push_str("if __name__ == \"__main__\":\n    app.run(host=\"127.0.0.1\", port=int(os.environ.get(\"PORT\", \"8080\")))\n");
         code
     };
 
@@ -166,7 +175,13 @@ pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
     if policy.allow_methods.is_none() {
         notes.push("The policy allows no method by name; Flask-CORS's default is all of them, so the export allows GET, HEAD and POST, the three a browser sends without asking.".to_owned());
     }
-    Ok(Written { code: code(true), errors: errors(&sends, code(false)), sends, notes, why })
+    Ok(Written {
+        code: code(true, true),
+        errors: errors(&sends, one_method, code(false, true), code(true, false)),
+        sends,
+        notes,
+        why,
+    })
 }
 
 /// What Flask and Flask-CORS send the probe, as `get_cors_headers` decides.
@@ -247,9 +262,28 @@ fn sends(
     Exchange { preflight, actual }
 }
 
+/// Flask answers an `OPTIONS` itself only on a path one of its routes takes; this answers every preflight,
+/// so that the preflight for a path no route takes gets 200 (with Flask-CORS's headers) instead of 404.
+const ANSWER_PREFLIGHTS: &str = "# Flask answers an OPTIONS itself only on a path one of its routes takes: the preflight for any other path
+# (/api/missing, say) would get 404, which fails it, and the browser would report a CORS error instead of the
+# 404. This answers every preflight (after the login check), and Flask-CORS adds its headers.
+@app.before_request
+def answer_preflights():
+    if request.method == \"OPTIONS\" and \"Access-Control-Request-Method\" in request.headers:
+        return app.make_default_options_response()
+    return None
+
+
+";
+
 /// What the error routes send: Flask-CORS adds its headers to the 500 Flask's wrapped error handler makes
 /// and, through `after_request`, to the login check's 401; the preflight is Flask's automatic answer.
-fn errors(sends: &Exchange, login_on_preflights: String) -> Vec<ErrorRoute> {
+fn errors(
+    sends: &Exchange,
+    one_method: OneMethod,
+    login_on_preflights: String,
+    no_preflight_answer: String,
+) -> Vec<ErrorRoute> {
     let refused_preflight = Exchange {
         preflight: Sent { status: 401, ..sends.preflight.clone() },
         actual: Sent { status: 401, ..sends.actual.clone() },
@@ -268,6 +302,24 @@ fn errors(sends: &Exchange, login_on_preflights: String) -> Vec<ErrorRoute> {
                 sends: refused_preflight,
                 code: login_on_preflights,
             }),
+        ),
+        not_found(
+            actual_status(sends, 404),
+            "answer_preflights answers the preflight, Flask-CORS adds its headers to it, and to the 404 Flask makes for a path no route takes (after_request runs for Flask's own errors too): the browser shows the 404.".to_owned(),
+            Some(Mistake {
+                what: "Without answer_preflights, Flask answers the preflight for a path no route takes with 404: Flask-CORS adds its headers, but the browser fails every preflight that is not 2xx, and reports a CORS error instead of the 404.".to_owned(),
+                sends: Exchange {
+                    preflight: Sent { status: 404, ..sends.preflight.clone() },
+                    actual: Sent { status: 404, ..sends.actual.clone() },
+                },
+                code: no_preflight_answer,
+            }),
+        ),
+        wrong_method(
+            one_method,
+            actual_status(sends, 405),
+            format!("Flask answers the preflight itself (every route takes OPTIONS), and the 405 werkzeug makes for a method the route does not take passes through Flask-CORS's after_request, which adds its headers: the browser shows the 405 (its Allow: {}).", one_method.allow()),
+            None,
         ),
     ]
 }

@@ -20,7 +20,10 @@
 use crate::origin_matcher::OriginMatcher;
 use crate::policy::Policy;
 
-use super::errors::{ErrorRoute, Mistake, actual_status, fails, refuses};
+use super::errors::{
+    ErrorRoute, Mistake, OneMethod, actual_status, bare_but_vary, cors_on_some_paths, fails, not_found,
+    refuses, wrong_method,
+};
 use super::python::is_origin;
 use super::regex::{Engine, translate};
 use super::{
@@ -138,6 +141,7 @@ pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
     imports.sort();
     let vary = policy.vary.as_ref().filter(|v| !items(v.as_str()).is_empty());
 
+    let one_method = OneMethod::for_probe(probe);
     let code = |app: App| -> String {
         let mut code = String::from(
             "// A server that sends the sandbox's CORS policy with Go's net/http and rs/cors (this export follows\n// rs/cors 1.7.0: go mod init example && go get github.com/rs/cors@v1.7.0 && go run .).\npackage main\n\nimport (\n",
@@ -158,6 +162,17 @@ pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
         } else {
             code.push_str("\tmux.Handle(\"/api/fail\", answerPanics(fail))\n");
         }
+        code.push_str(&format!(
+            "\t// Two that show a refusal keeping them: a route that takes only {0}, which answers any other method\n\t// 405 (ServeMux routes by path alone), and any path no route takes (/api/missing, say), which\n\t// ServeMux answers 404; both inside the CORS handler.\n\tmux.HandleFunc(\"{1}\", func(w http.ResponseWriter, r *http.Request) {{\n\t\tif {2} {{\n\t\t\tw.Header().Set(\"Allow\", \"{3}\")\n\t\t\thttp.Error(w, \"Method Not Allowed\", http.StatusMethodNotAllowed)\n\t\t\treturn\n\t\t}}\n\t\tw.Write([]byte(\"Hello\"))\n\t}})\n",
+            one_method.method,
+            one_method.path,
+            if one_method.method == "GET" {
+                "r.Method != http.MethodGet && r.Method != http.MethodHead"
+            } else {
+                "r.Method != http.MethodPost"
+            },
+            one_method.allow()
+        ));
         let mut handler = "c.Handler(mux)".to_owned();
         if app == App::LoginOutside {
             code.push_str("\tmux.Handle(\"/api/private\", hello)\n\t// The mistake: the login check wraps the CORS handler.\n\tprivate := http.NewServeMux()\n\tprivate.Handle(\"/api/private\", requireLogin(nil))\n\tprivate.Handle(\"/\", c.Handler(mux))\n");
@@ -180,7 +195,7 @@ pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
     let sends = sends(policy, probe, &origins, credentials, &methods, &headers, &expose, max_age);
     Ok(Written {
         code: code(App::Exported),
-        errors: errors(&sends, policy, code(App::NoRecover), code(App::LoginOutside)),
+        errors: errors(&sends, policy, one_method, code(App::NoRecover), code(App::LoginOutside), cors_on_api_only(&code(App::Exported))),
         sends,
         notes: vec![
             "rs/cors answers a preflight itself with 200 whatever it decides, and adds its CORS headers only when the origin, the method and every requested header are allowed; its Access-Control-Allow-Methods names the requested method alone.".to_owned(),
@@ -191,6 +206,16 @@ pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
         ],
         why,
     })
+}
+
+/// The mistake: the CORS handler around the endpoint only, not around the mux.
+fn cors_on_api_only(code: &str) -> String {
+    code.replacen(
+        "\tmux.Handle(\"/api\", hello)\n",
+        "\t// The mistake: the CORS handler around the endpoint only.\n\tmux.Handle(\"/api\", c.Handler(hello))\n",
+        1,
+    )
+    .replacen("c.Handler(mux)", "mux", 1)
 }
 
 /// The app as exported, or with a mistake that takes the CORS headers off an error.
@@ -320,11 +345,25 @@ fn sends(
 }
 
 /// What the error routes send: rs/cors set its headers before the recovered 500 and the login check's 401.
-fn errors(sends: &Exchange, policy: &Policy, no_recover: String, login_outside: String) -> Vec<ErrorRoute> {
-    let mut refused = Sent::status(401);
-    if let Some(vary) = policy.vary.as_ref().filter(|v| !items(v.as_str()).is_empty()) {
-        refused.add("vary", vary.as_str());
-    }
+fn errors(
+    sends: &Exchange,
+    policy: &Policy,
+    one_method: OneMethod,
+    no_recover: String,
+    login_outside: String,
+    cors_on_api_only: String,
+) -> Vec<ErrorRoute> {
+    // The policy's Vary is set around everything, the CORS handler or not.
+    let vary = policy.vary.as_ref().map(|v| v.as_str());
+    let refused = bare_but_vary(401, vary);
+    let api_only = |status: u16| {
+        cors_on_some_paths(
+            "The CORS handler wrapped around one route (mux.Handle(\"/api\", c.Handler(hello))) instead of the whole mux leaves every other path without it: the preflight for one of them gets ServeMux's 404 (or the route's 405), bare, and the browser reports a CORS error.",
+            status,
+            vary,
+            &cors_on_api_only,
+        )
+    };
     vec![
         fails(
             actual_status(sends, 500),
@@ -343,6 +382,17 @@ fn errors(sends: &Exchange, policy: &Policy, no_recover: String, login_outside: 
                 sends: Exchange { preflight: refused.clone(), actual: refused },
                 code: login_outside,
             }),
+        ),
+        not_found(
+            actual_status(sends, 404),
+            "The CORS handler wraps the whole mux: it answers the preflight for any path, and sets its headers before ServeMux answers a path no route takes with 404, so the browser shows the 404.".to_owned(),
+            Some(api_only(404)),
+        ),
+        wrong_method(
+            one_method,
+            actual_status(sends, 405),
+            format!("ServeMux routes by path alone, so the handler answers a method other than {} with 405 itself, inside the CORS handler, which has answered the preflight and set its headers: the browser shows the 405.", one_method.allow().replace(", ", " or ")),
+            Some(api_only(405)),
         ),
     ]
 }

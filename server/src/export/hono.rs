@@ -17,7 +17,10 @@
 use crate::origin_matcher::OriginMatcher;
 use crate::policy::Policy;
 
-use super::errors::{ErrorRoute, Mistake, actual_status, fails, refuses};
+use super::errors::{
+    ErrorRoute, Mistake, OneMethod, actual_status, bare_but_vary, cors_on_some_paths, fails, not_found,
+    refuses, wrong_method,
+};
 use super::node::{node_accepts, regex_escape};
 use super::{
     Exchange, Probe, Sent, Written, credentials_flag, items, not_empty, not_options, on_every_answer,
@@ -93,6 +96,7 @@ pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
     }
     let vary = policy.vary.as_ref().filter(|v| !items(v.as_str()).is_empty());
 
+    let one_method = OneMethod::for_probe(probe);
     let code = |login_first: bool| -> String {
         let mut code = String::from(
             "// A server that sends the sandbox's CORS policy with Hono and its cors middleware, on Node.\n// npm install hono@4 @hono/node-server   then   node server.js\nconst { Hono } = require(\"hono\");\nconst { cors } = require(\"hono/cors\");\nconst { serve } = require(\"@hono/node-server\");\n\nconst app = new Hono();\n\n",
@@ -119,7 +123,9 @@ pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
             code.push_str(login);
             code.push_str("app.use(\"/api/private\", requireLogin);\n");
         }
-        code.push_str("app.all(\"/api/private\", (c) => c.text(\"Hello\"));\n\nserve({ fetch: app.fetch, port: Number(process.env.PORT) || 8080, hostname: \"127.0.0.1\" });\n");
+        code.push_str("app.all(\"/api/private\", (c) => c.text(\"Hello\"));\n");
+        code.push_str(&one_method_routes(one_method));
+        code.push_str("\nserve({ fetch: app.fetch, port: Number(process.env.PORT) || 8080, hostname: \"127.0.0.1\" });\n");
         code
     };
 
@@ -134,7 +140,7 @@ pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
     );
     Ok(Written {
         code: code(false),
-        errors: errors(&sends, policy, code(true)),
+        errors: errors(&sends, policy, one_method, code(true), cors_on_api_only(&code(false))),
         sends,
         notes: vec![
             "Hono's cors middleware answers every OPTIONS request as a preflight, with 204, without checking the origin, the method or the headers asked for (the browser checks them).".to_owned(),
@@ -201,13 +207,53 @@ fn sends(
     Exchange { preflight, actual }
 }
 
+/// The mistake: the cors middleware registered for the endpoint's path only.
+fn cors_on_api_only(code: &str) -> String {
+    code.replacen(
+        "app.use(\n  \"*\",\n  cors({",
+        "// The mistake: the cors middleware for /api only (a path, not a pattern).\napp.use(\n  \"/api\",\n  cors({",
+        1,
+    )
+}
+
+/// The route that takes one method only. Hono has no 405 of its own (a method no route takes is its 404), so
+/// an `app.all` after the route answers the other methods 405.
+fn one_method_routes(route: OneMethod) -> String {
+    format!(
+        "
+// Two routes that show a refusal keeping its CORS headers: /api/missing, which no route answers (Hono's own
+// 404), and a route that takes only {0}. Hono has no 405 of its own (a method no route takes is its 404), so
+// the route answers the other methods itself.
+app.{1}(\"{2}\", (c) => c.text(\"Hello\"));
+app.all(\"{2}\", (c) => c.text(\"Method Not Allowed\", 405, {{ Allow: \"{3}\" }}));
+",
+        route.method,
+        route.method.to_ascii_lowercase(),
+        route.path,
+        route.allow()
+    )
+}
+
 /// What the error routes send: the cors middleware's headers are copied onto the handler's 500 and the
 /// login check's 401, and it appends `Vary: Origin` after either.
-fn errors(sends: &Exchange, policy: &Policy, login_first: String) -> Vec<ErrorRoute> {
-    let mut refused = Sent::status(401);
-    if let Some(vary) = policy.vary.as_ref().filter(|v| !items(v.as_str()).is_empty()) {
-        refused.add("vary", vary.as_str());
-    }
+fn errors(
+    sends: &Exchange,
+    policy: &Policy,
+    one_method: OneMethod,
+    login_first: String,
+    cors_on_api_only: String,
+) -> Vec<ErrorRoute> {
+    // The policy's Vary middleware runs on every path, before the cors middleware or without it.
+    let vary = policy.vary.as_ref().map(|v| v.as_str());
+    let refused = bare_but_vary(401, vary);
+    let api_only = |status: u16| {
+        cors_on_some_paths(
+            "The cors middleware registered for \"/api\" (a path, where \"*\" or \"/api/*\" is a pattern) runs for that path alone: the preflight for any other gets Hono's 404 (or the route's 405), bare, and the browser reports a CORS error.",
+            status,
+            vary,
+            &cors_on_api_only,
+        )
+    };
     vec![
         fails(
             actual_status(sends, 500),
@@ -222,6 +268,17 @@ fn errors(sends: &Exchange, policy: &Policy, login_first: String) -> Vec<ErrorRo
                 sends: Exchange { preflight: refused.clone(), actual: refused },
                 code: login_first,
             }),
+        ),
+        not_found(
+            actual_status(sends, 404),
+            "The cors middleware is registered for \"*\", every path: it answers the preflight, and its headers are set on Hono's own 404 for a path no route takes: the browser shows the 404.".to_owned(),
+            Some(api_only(404)),
+        ),
+        wrong_method(
+            one_method,
+            actual_status(sends, 405),
+            format!("Hono has no 405 of its own (a method no route takes is its 404): app.all after the route answers the other methods 405 (Allow: {}), and the cors middleware, which has answered the preflight, sets its headers on it: the browser shows the 405.", one_method.allow()),
+            Some(api_only(405)),
         ),
     ]
 }

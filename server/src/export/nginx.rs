@@ -12,7 +12,9 @@ use crate::HeadersOn;
 use crate::origin_matcher::OriginMatcher;
 use crate::policy::Policy;
 
-use super::errors::{ErrorRoute, Mistake, actual_status, bare, fails, refuses};
+use super::errors::{
+    ErrorRoute, Mistake, OneMethod, actual_status, bare, fails, not_found, refuses, wrong_method,
+};
 use super::regex::{Engine, has_named_group, translate};
 use super::{Exchange, Probe, Sent, Written, method_accepted, sandbox_sends};
 
@@ -166,6 +168,7 @@ pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
         lines.push((name.to_owned(), variable));
     }
 
+    let one_method = OneMethod::for_probe(probe);
     let server = |always: &str| -> String {
         let mut code = String::from(
             "# The sandbox's CORS policy as nginx configuration: put this file in /etc/nginx/conf.d/ (it is read\n# inside nginx.conf's http block), then `nginx -t && nginx -s reload`.\n# `always` puts a header on every status: without it, nginx leaves it off 4xx and 5xx answers.\n",
@@ -180,12 +183,13 @@ pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
             policy.preflight_status
         ));
         code.push_str(LOCATIONS);
+        code.push_str(&one_method_locations(one_method));
         code
     };
     let sends = sandbox_sends(policy, probe);
     Ok(Written {
         code: server(" always"),
-        errors: errors(&sends, policy.preflight_status, server("")),
+        errors: errors(&sends, one_method, policy.preflight_status, server("")),
         // nginx sends the lines as written: exactly what the sandbox sends.
         sends,
         notes: vec![
@@ -213,15 +217,44 @@ const LOCATIONS: &str = "
     location = /api/private {
         return 401 \"Log in first\";
     }
-}
 ";
+
+/// The location that takes one method only, and the one every other path falls into: 404.
+fn one_method_locations(route: OneMethod) -> String {
+    let methods = route.allow().replace(", ", "|");
+    format!(
+        "
+    # Two more that show a refusal keeping its CORS headers: a route that takes only {0}, which answers any
+    # other method 405,
+    location = {1} {{
+        if ($request_method !~ ^({methods})$) {{
+            return 405;
+        }}
+        default_type text/plain;
+        return 200 \"Hello\";
+    }}
+    # and every path no location above takes (/api/missing, say): 404. Without this location nginx looks for
+    # a file under its root: a 404, or a 405 for a method other than GET, HEAD and POST.
+    location / {{
+        return 404;
+    }}
+}}
+",
+        route.method, route.path
+    )
+}
 
 /// The statuses nginx puts an add_header line without `always` on.
 const WITHOUT_ALWAYS: [u16; 10] = [200, 201, 204, 206, 301, 302, 303, 304, 307, 308];
 
 /// What the error routes send: the server's lines, `always`, on the 502 and the 401; the preflight is
 /// answered before any location, as on /api.
-fn errors(sends: &Exchange, preflight_status: u16, without_always: String) -> Vec<ErrorRoute> {
+fn errors(
+    sends: &Exchange,
+    one_method: OneMethod,
+    preflight_status: u16,
+    without_always: String,
+) -> Vec<ErrorRoute> {
     let mistake = |status: u16| {
         Mistake {
         what: "Without `always`, nginx puts add_header lines only on 200, 201, 204, 206, 301, 302, 303, 304, 307 and 308 answers: this error goes out with no CORS header, and the browser reports a CORS error instead of its status.".to_owned(),
@@ -246,6 +279,17 @@ fn errors(sends: &Exchange, preflight_status: u16, without_always: String) -> Ve
             actual_status(sends, 401),
             "nginx answers the preflight before any location, and `always` keeps the CORS lines on the 401, so the browser shows the 401.".to_owned(),
             Some(mistake(401)),
+        ),
+        not_found(
+            actual_status(sends, 404),
+            "nginx answers the preflight before any location, and `location /` answers every other path 404, with the server's CORS lines (`always`): the browser shows the 404.".to_owned(),
+            Some(mistake(404)),
+        ),
+        wrong_method(
+            one_method,
+            actual_status(sends, 405),
+            format!("nginx answers the preflight before any location, and the location answers a method other than {} with 405, with the server's CORS lines (`always`): the browser shows the 405.", one_method.allow().replace(", ", " or ")),
+            Some(mistake(405)),
         ),
     ]
 }

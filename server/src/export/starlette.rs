@@ -16,7 +16,9 @@
 use crate::origin_matcher::OriginMatcher;
 use crate::policy::Policy;
 
-use super::errors::{ErrorRoute, Mistake, actual_status, bare, fails, refuses};
+use super::errors::{
+    ErrorRoute, Mistake, OneMethod, actual_status, bare, fails, not_found, refuses, wrong_method,
+};
 use super::python::{is_origin, py_escape};
 use super::regex::{Engine, translate};
 use super::{
@@ -131,6 +133,7 @@ pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
         Some(vary) => format!(", headers={{\"Vary\": {}}}", string_literal(vary.as_str())),
         None => String::new(),
     };
+    let one_method = OneMethod::for_probe(probe);
     let code = |app: App| -> String {
         let mut code = String::from(
             "# A server that sends the sandbox's CORS policy with Starlette's CORSMiddleware (FastAPI's is the same class:\n# app.add_middleware(CORSMiddleware, ...) with the same arguments).\n# pip install starlette uvicorn   then   python app.py\nimport os\n\nimport uvicorn\nfrom starlette.applications import Starlette\nfrom starlette.middleware import Middleware\nfrom starlette.middleware.base import BaseHTTPMiddleware\nfrom starlette.middleware.cors import CORSMiddleware\nfrom starlette.responses import PlainTextResponse\nfrom starlette.routing import Route\n\n\n",
@@ -141,7 +144,9 @@ pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
         code.push_str(ERROR_ROUTES);
         let methods = list(&route_methods);
         code.push_str(&format!(
-            "app = Starlette(\n    routes=[\n        Route(\"/api\", hello, methods={methods}),\n        Route(\"/api/fail\", fail, methods={methods}),\n        Route(\"/api/private\", hello, methods={methods}),\n    ],\n    middleware=[\n"
+            "app = Starlette(\n    routes=[\n        Route(\"/api\", hello, methods={methods}),\n        Route(\"/api/fail\", fail, methods={methods}),\n        Route(\"/api/private\", hello, methods={methods}),\n        # A route that takes only {one}: Starlette answers any other method 405, and a path no route\n        # takes (/api/missing, say) 404, both inside CORSMiddleware.\n        Route(\"{path}\", hello, methods=[\"{one}\"]),\n    ],\n    middleware=[\n",
+            one = one_method.method,
+            path = one_method.path,
         ));
         if app == App::LoginFirst {
             code.push_str("        # The mistake: the login check outside CORSMiddleware.\n        Middleware(RequireLogin),\n");
@@ -176,7 +181,7 @@ pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
     let sends = sends(policy, probe, &origins, credentials, &methods, &headers, &expose, max_age.clone());
     Ok(Written {
         code: code(App::Exported),
-        errors: errors(&sends, code(App::NoCatch), code(App::LoginFirst)),
+        errors: errors(&sends, one_method, code(App::NoCatch), code(App::LoginFirst)),
         sends,
         notes,
         why,
@@ -226,7 +231,7 @@ class AnswerErrors(BaseHTTPMiddleware):
 /// What the error routes send. Their answers are made inside CORSMiddleware, which adds its actual-answer
 /// headers and `Vary: Origin` to them (the endpoint's own Vary is the endpoint's); the preflight never gets
 /// past CORSMiddleware.
-fn errors(sends: &Exchange, no_catch: String, login_first: String) -> Vec<ErrorRoute> {
+fn errors(sends: &Exchange, one_method: OneMethod, no_catch: String, login_first: String) -> Vec<ErrorRoute> {
     let mut on_error = sends.clone();
     on_error.actual.headers.insert("vary".to_owned(), "Origin".to_owned());
     vec![
@@ -247,6 +252,17 @@ fn errors(sends: &Exchange, no_catch: String, login_first: String) -> Vec<ErrorR
                 sends: Exchange { preflight: bare(401), actual: bare(401) },
                 code: login_first,
             }),
+        ),
+        not_found(
+            actual_status(&on_error, 404),
+            "CORSMiddleware answers the preflight before any route is looked for, and Starlette's 404 for a path no route takes is made inside it (its ExceptionMiddleware is the innermost), so it carries its headers: the browser shows the 404. Nothing to add.".to_owned(),
+            None,
+        ),
+        wrong_method(
+            one_method,
+            actual_status(&on_error, 405),
+            format!("CORSMiddleware answers the preflight; the route answers a method other than {} with 405 inside it, which adds its headers: the browser shows the 405. Nothing to add.", one_method.allow().replace(", ", " or ")),
+            None,
         ),
     ]
 }

@@ -230,19 +230,33 @@ fn an_unknown_stack_is_refused_with_the_names_of_the_known_ones() {
     assert_eq!(stack("django").map(|s| s.id), Ok("django"));
 }
 
-/// Every stack that can express a policy has the two error routes in its code, and predicts both.
+/// Every stack that can express a policy has the error routes in its code — one that throws, one a login
+/// check refuses, a path no route takes and a route that takes one method only, not the probe's — and
+/// predicts each.
 #[test]
-fn every_export_has_a_route_that_throws_and_one_that_refuses() {
-    let export = export(
-        &policy(json!({"allow_origin": "http://localhost:3000", "allow_methods": "PUT"})),
-        &probe("http://localhost:3000", "PUT", &[], false),
-        URL,
-    );
-    for s in &export.stacks {
+fn every_export_has_its_error_routes() {
+    for (method, one_method) in [("PUT", GET_ONLY_PATH), ("GET", POST_ONLY_PATH)] {
+        let export = export(
+            &policy(json!({"allow_origin": "http://localhost:3000", "allow_methods": "PUT"})),
+            &probe("http://localhost:3000", method, &[], false),
+            URL,
+        );
+        for s in &export.stacks {
+            every_error_route(s, one_method);
+        }
+    }
+}
+
+fn every_error_route(s: &StackExport, one_method: &str) {
+    {
         let code = s.code.as_deref().unwrap_or_else(|| panic!("{} expresses it", s.stack));
         let paths: Vec<&str> = s.errors.iter().map(|e| e.path).collect();
-        assert_eq!(paths, [FAIL_PATH, PRIVATE_PATH], "{}", s.stack);
+        assert_eq!(paths, [FAIL_PATH, PRIVATE_PATH, MISSING_PATH, one_method], "{}", s.stack);
         assert!(code.contains("api/fail") && code.contains("api/private"), "{}", s.stack);
+        // The route that takes one method is in the code; /api/missing is named in a comment at most.
+        assert!(code.contains(one_method.trim_start_matches('/')), "{}: {one_method}", s.stack);
+        assert_eq!(s.errors[2].sends.actual.status, 404, "{}", s.stack);
+        assert_eq!(s.errors[3].sends.actual.status, 405, "{}", s.stack);
         for route in &s.errors {
             assert!(!route.why.is_empty(), "{} {}", s.stack, route.path);
             if let Some(mistake) = &route.mistake {

@@ -13,7 +13,9 @@ use std::collections::BTreeSet;
 use crate::origin_matcher::OriginMatcher;
 use crate::policy::Policy;
 
-use super::errors::{ErrorRoute, Mistake, actual_status, bare, fails, refuses};
+use super::errors::{
+    ErrorRoute, Mistake, OneMethod, actual_status, bare, fails, not_found, refuses, wrong_method,
+};
 use super::{
     Exchange, Probe, Sent, Written, credentials_flag, items, not_options, on_every_answer,
     preflight_succeeds, whole_number,
@@ -49,6 +51,10 @@ async fn main() {
         .route(\"/api/fail\", any(fail))
         // and a route a login check refuses with 401.
         .route(\"/api/private\", any(private))
+        // Two more show a refusal keeping them: a route that takes only {METHOD}, which axum answers 405
+        // for any other method, and every path no route takes (/api/missing, say), which the router's
+        // fallback answers 404, both inside the CORS layer.
+        .route(\"{PATH}\", {ROUTING}(|| async { \"Hello\" }))
 {LAYERS};
     let port = std::env::var(\"PORT\").unwrap_or_else(|_| \"8080\".to_owned());
     let listener = tokio::net::TcpListener::bind(format!(\"127.0.0.1:{port}\")).await.expect(\"a free port\");
@@ -68,6 +74,11 @@ pub const PANIC_OUTSIDE: &str = "        // The mistake: CatchPanicLayer outside
         .layer(cors())
         .layer(CatchPanicLayer::new())";
 
+/// The mistake: the CORS layer on the routes only, not on the router's fallback (404).
+pub const ROUTE_LAYER: &str = "        .layer(CatchPanicLayer::new())
+        // The mistake: route_layer, which wraps only the routes above, not the fallback's 404.
+        .route_layer(cors())";
+
 pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
     not_options(probe, "tower-http's CorsLayer")?;
     let layer = layer(policy)?;
@@ -76,12 +87,20 @@ pub(super) fn write(policy: &Policy, probe: &Probe) -> Result<Written, String> {
         code.push_str("//!   regex-lite = \"0.1\"\n");
     }
     code.push('\n');
-    code.push_str("use axum::Router;\nuse axum::http::StatusCode;\nuse axum::routing::any;\nuse tower_http::catch_panic::CatchPanicLayer;\n");
+    let one_method = OneMethod::for_probe(probe);
+    let routing = one_method.method.to_ascii_lowercase();
+    code.push_str(&format!("use axum::Router;\nuse axum::http::StatusCode;\nuse axum::routing::{{any, {routing}}};\nuse tower_http::catch_panic::CatchPanicLayer;\n"));
     code.push_str(&layer.module);
+    let main = |layers: &str| {
+        MAIN.replace("{METHOD}", one_method.method)
+            .replace("{PATH}", one_method.path)
+            .replace("{ROUTING}", &routing)
+            .replace("{LAYERS}", layers)
+    };
     let sends = sends(policy, probe);
     Ok(Written {
-        errors: errors(&sends, code.clone() + &MAIN.replace("{LAYERS}", PANIC_OUTSIDE)),
-        code: code + &MAIN.replace("{LAYERS}", LAYERS),
+        errors: errors(&sends, one_method, code.clone() + &main(PANIC_OUTSIDE), code.clone() + &main(ROUTE_LAYER)),
+        code: code + &main(LAYERS),
         sends,
         notes: vec![
             "tower-http answers every OPTIONS request as a preflight, with 200 and an empty body (the sandbox answers 204); the browser accepts any 2xx.".to_owned(),
@@ -338,7 +357,12 @@ fn sends(policy: &Policy, probe: &Probe) -> Exchange {
 }
 
 /// What the error routes send: the CORS layer wraps both answers, and answers the preflight itself.
-fn errors(sends: &Exchange, panic_outside: String) -> Vec<ErrorRoute> {
+fn errors(
+    sends: &Exchange,
+    one_method: OneMethod,
+    panic_outside: String,
+    route_layer: String,
+) -> Vec<ErrorRoute> {
     vec![
         fails(
             actual_status(sends, 500),
@@ -352,6 +376,21 @@ fn errors(sends: &Exchange, panic_outside: String) -> Vec<ErrorRoute> {
         refuses(
             actual_status(sends, 401),
             "The CORS layer wraps the whole router: it answers the preflight itself and adds its headers to the handler's 401, so the browser shows the 401.".to_owned(),
+            None,
+        ),
+        not_found(
+            actual_status(sends, 404),
+            "A path no route takes goes to the router's fallback, which answers 404 inside the CORS layer: the layer answers its preflight and adds its headers to the 404, so the browser shows the 404.".to_owned(),
+            Some(Mistake {
+                what: "The CORS layer added with route_layer (or to each route) wraps only the routes, not the router's fallback: the 404 for a path no route takes, and the 404 its preflight gets, go out bare, and the browser reports a CORS error.".to_owned(),
+                sends: Exchange { preflight: bare(404), actual: bare(404) },
+                code: route_layer,
+            }),
+        ),
+        wrong_method(
+            one_method,
+            actual_status(sends, 405),
+            format!("axum answers a method the route does not take with 405 (and Allow: {}), inside the CORS layer, which has answered the preflight and adds its headers to the 405: the browser shows the 405.", one_method.allow()),
             None,
         ),
     ]

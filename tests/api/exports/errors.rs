@@ -1,6 +1,8 @@
 //! The mistakes that take the CORS headers off an error, each run for real: the export's code with the
 //! mistake made sends what the export says it sends, at the route it is about — and the browser then sees a
-//! CORS error where the code as exported shows the real status.
+//! CORS error where the code as exported shows the real status. The routes: a handler that throws, a login
+//! check's 401, a path no route takes (404: CORS on some routes only, Flask's preflight for it, Caddy's
+//! empty 200, nginx without `always`) and a route that takes one method only (405).
 
 use reqwest::Client;
 use server::export::{self, ErrorRoute};
@@ -37,7 +39,7 @@ async fn each_mistake_takes_the_headers_off_the_error_as_the_export_says() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    assert!(ran >= CASES.len() * 5, "only {ran} mistakes ran");
+    assert!(ran >= CASES.len() * 20, "only {ran} mistakes ran");
 }
 
 async fn run_mistake(

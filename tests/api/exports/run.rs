@@ -239,6 +239,8 @@ pub async fn run(stack: &str, case: &str, code: &str) -> Running {
             // The example's case is the exported layer; the code says which way round the layers go.
             if code.contains("The mistake: CatchPanicLayer outside") {
                 command.arg("panic-outside");
+            } else if code.contains("The mistake: route_layer") {
+                command.arg("route-layer");
             }
             start(command, port, "the tower-http example", None).await
         }
