@@ -10,15 +10,15 @@
 //! Exit status: 0 when a browser would let the page read the answer, 1 when it would block it, 2 when
 //! the command could not judge (bad arguments, an unreachable server, a timeout).
 //!
-//! `https://` URLs go over rustls, trusting Mozilla's roots (`webpki-roots`) and the certificates of
-//! `--cacert`. A page on `https:` cannot fetch an `http:` URL that is not this machine's: the browser
+//! `https://` URLs go through check's TLS client, a program of its own (`tls.rs`, tls-client/), trusting
+//! Mozilla's roots and the certificates of `--cacert`. A page on `https:` cannot fetch an `http:` URL that is not this machine's: the browser
 //! blocks it as mixed content before any CORS check, and `check` says so (status 2).
 
 pub mod har;
 mod head;
 mod scan;
+mod tls;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
@@ -29,8 +29,6 @@ use browser_model::{
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::client::conn::http1;
 use hyper_util::rt::TokioIo;
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName};
 use serde_json::{Value, json};
 use tokio::io::{AsyncRead, AsyncWrite};
 
@@ -68,37 +66,8 @@ pub struct CheckArgs {
     pub target_address_space: Option<AddressSpace>,
 }
 
-/// What every request of one run shares: the TLS configuration.
-struct Client {
-    tls: Arc<rustls::ClientConfig>,
-}
-
-impl Client {
-    /// A client that trusts Mozilla's roots and the certificates in `cacert`.
-    fn new(cacert: Option<&str>) -> Result<Client, String> {
-        let mut roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
-        if let Some(path) = cacert {
-            let certificates = CertificateDer::pem_file_iter(path)
-                .map_err(|e| format!("--cacert {path}: cannot read it ({e})"))?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| format!("--cacert {path}: not PEM certificates ({e})"))?;
-            if certificates.is_empty() {
-                return Err(format!(
-                    "--cacert {path}: no certificate in it (a PEM file starts with -----BEGIN CERTIFICATE-----)"
-                ));
-            }
-            for certificate in certificates {
-                roots
-                    .add(certificate)
-                    .map_err(|e| format!("--cacert {path}: a certificate rustls cannot use ({e})"))?;
-            }
-        }
-        let mut tls = rustls::ClientConfig::builder().with_root_certificates(roots).with_no_client_auth();
-        // The client speaks HTTP/1.1 only.
-        tls.alpn_protocols = vec![b"http/1.1".to_vec()];
-        Ok(Client { tls: Arc::new(tls) })
-    }
-}
+/// What every request of one run shares: the TLS client, for `https://`.
+type Client = tls::Tls;
 
 /// One request sent and the answer received.
 #[derive(Debug, Clone)]
@@ -113,7 +82,7 @@ struct Exchange {
 
 /// Runs the check; returns the exit status and what to print on standard output.
 pub async fn run(args: &CheckArgs) -> (u8, String) {
-    let judged = match Client::new(args.cacert.as_deref()) {
+    let judged = match tls::Tls::new(args.cacert.as_deref()) {
         Ok(client) => match judge(args, &client).await {
             Ok(judged) if args.scan => scan::scan(args, &client).await.map(|found| (judged, Some(found))),
             Ok(judged) => Ok((judged, None)),
@@ -238,25 +207,18 @@ async fn send(
     lines: &[(String, String)],
     body: Option<&str>,
 ) -> Result<Response, String> {
+    if url.is_secure() {
+        // Outside the timeout: the first https:// may build the TLS client.
+        client.program().await?;
+    }
     let exchange = async {
-        let host = url.host_for_socket();
-        let stream = tokio::net::TcpStream::connect((host, url.port()))
+        if url.is_secure() {
+            let connection = client.connect(url).await?;
+            return exchange_over(connection.stream, url, method, lines, body).await;
+        }
+        let stream = tokio::net::TcpStream::connect((url.host_for_socket(), url.port()))
             .await
             .map_err(|e| format!("cannot connect to {}: {e}", url.origin_text()))?;
-        if !url.is_secure() {
-            return exchange_over(stream, url, method, lines, body).await;
-        }
-        let name = ServerName::try_from(host.to_owned())
-            .map_err(|e| format!("{}: {host:?} is not a name TLS can check ({e})", url.origin_text()))?;
-        let stream = tokio_rustls::TlsConnector::from(Arc::clone(&client.tls))
-            .connect(name, stream)
-            .await
-            .map_err(|e| {
-                format!(
-                    "cannot make a TLS connection to {}: {e}. If its certificate is signed by your own authority, pass that certificate with --cacert FILE.",
-                    url.origin_text()
-                )
-            })?;
         exchange_over(stream, url, method, lines, body).await
     };
     tokio::time::timeout(TIMEOUT, exchange)
