@@ -98,7 +98,9 @@ fn sentence(url: &Url, cacert: &Option<String>, said: &str) -> String {
             "cannot make a TLS connection to {origin}: {why}. If its certificate is signed by your own authority, pass that certificate with --cacert FILE."
         ),
         Some(("cacert", why)) => format!("--cacert {}: {why}", cacert.as_deref().unwrap_or_default()),
-        _ if said.is_empty() => format!("cannot connect to {origin}: the TLS client stopped without saying why"),
+        _ if said.is_empty() => {
+            format!("cannot connect to {origin}: the TLS client stopped without saying why")
+        }
         _ => format!("cannot connect to {origin}: the TLS client said {said:?}"),
     }
 }
@@ -141,9 +143,18 @@ async fn build(here: &Path) -> Result<(), String> {
         return Err(how);
     }
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    eprintln!("cors-sandbox check: building the TLS client for https:// once (cargo build -p {PACKAGE}, about 20 s)…");
+    eprintln!(
+        "cors-sandbox check: building the TLS client for https:// once (cargo build -p {PACKAGE}, about 20 s)…"
+    );
     let mut command = Command::new(cargo);
-    command.arg("build").arg("-p").arg(PACKAGE).arg("--manifest-path").arg(&manifest).arg("--target-dir").arg(target);
+    command
+        .arg("build")
+        .arg("-p")
+        .arg(PACKAGE)
+        .arg("--manifest-path")
+        .arg(&manifest)
+        .arg("--target-dir")
+        .arg(target);
     if profile == "release" {
         command.arg("--release");
     }
@@ -164,8 +175,14 @@ mod tests {
         let url = Url::parse("https://api.example:8443/data").unwrap();
         let cacert = Some("ca.pem".to_string());
         for (said, expected) in [
-            ("connect: Connection refused (os error 111)", "cannot connect to https://api.example:8443: Connection refused (os error 111)"),
-            ("tls: invalid peer certificate: UnknownIssuer", "cannot make a TLS connection to https://api.example:8443: invalid peer certificate: UnknownIssuer. If its certificate is signed by your own authority, pass that certificate with --cacert FILE."),
+            (
+                "connect: Connection refused (os error 111)",
+                "cannot connect to https://api.example:8443: Connection refused (os error 111)",
+            ),
+            (
+                "tls: invalid peer certificate: UnknownIssuer",
+                "cannot make a TLS connection to https://api.example:8443: invalid peer certificate: UnknownIssuer. If its certificate is signed by your own authority, pass that certificate with --cacert FILE.",
+            ),
             ("cacert: not PEM certificates (x)", "--cacert ca.pem: not PEM certificates (x)"),
             ("", "cannot connect to https://api.example:8443: the TLS client stopped without saying why"),
             ("Killed", "cannot connect to https://api.example:8443: the TLS client said \"Killed\""),

@@ -111,7 +111,9 @@ fn config(cacert: Option<&str>) -> Result<rustls::ClientConfig, Failure> {
             ));
         }
         for certificate in certificates {
-            roots.add(certificate).map_err(|e| Failure("cacert", format!("a certificate rustls cannot use ({e})")))?;
+            roots
+                .add(certificate)
+                .map_err(|e| Failure("cacert", format!("a certificate rustls cannot use ({e})")))?;
         }
     }
     let mut config = rustls::ClientConfig::builder().with_root_certificates(roots).with_no_client_auth();

@@ -27,7 +27,8 @@ async fn server() -> u16 {
     let chain: Vec<CertificateDer<'static>> =
         CertificateDer::pem_file_iter(dir.join("localhost.pem")).unwrap().collect::<Result<_, _>>().unwrap();
     let key = PrivateKeyDer::from_pem_file(dir.join("localhost.key")).unwrap();
-    let mut config = rustls::ServerConfig::builder().with_no_client_auth().with_single_cert(chain, key).unwrap();
+    let mut config =
+        rustls::ServerConfig::builder().with_no_client_auth().with_single_cert(chain, key).unwrap();
     // A server that prefers HTTP/2 gets HTTP/1.1 all the same: the client offers nothing else.
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
@@ -49,7 +50,10 @@ async fn server() -> u16 {
                     head.push_str(&line);
                 }
                 let body = format!("alpn={alpn:?}\n{head}");
-                let answer = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+                let answer = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
                 let _ = tls.write_all(answer.as_bytes()).await;
                 let _ = tls.shutdown().await;
             });
@@ -73,12 +77,18 @@ async fn it_says_connected_then_carries_bytes_both_ways() {
     stdout.read_line(&mut first).await.unwrap();
     assert_eq!(first, "connected\n");
     let mut stdin = child.stdin.take().unwrap();
-    stdin.write_all(b"GET /data HTTP/1.1\r\nHost: localhost\r\nOrigin: https://app.example\r\n\r\n").await.unwrap();
+    stdin
+        .write_all(b"GET /data HTTP/1.1\r\nHost: localhost\r\nOrigin: https://app.example\r\n\r\n")
+        .await
+        .unwrap();
     let mut answer = String::new();
     stdout.read_to_string(&mut answer).await.unwrap();
     assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
     assert!(answer.contains("alpn=Some(\"http/1.1\")"), "it offers HTTP/1.1 only: {answer}");
-    assert!(answer.contains("GET /data HTTP/1.1\r\n") && answer.contains("Origin: https://app.example\r\n"), "{answer}");
+    assert!(
+        answer.contains("GET /data HTTP/1.1\r\n") && answer.contains("Origin: https://app.example\r\n"),
+        "{answer}"
+    );
     drop(stdin);
     assert!(child.wait().await.unwrap().success());
 }
@@ -116,6 +126,10 @@ async fn it_cannot_connect_with_one_line_and_status_2() {
 
     for args in [&[][..], &["localhost"], &["localhost", "https"], &["localhost", "443", "--cacert"]] {
         let (code, error) = refused(args).await;
-        assert_eq!((code, error.trim()), (Some(2), "usage: cors-sandbox-tls HOST PORT [--cacert FILE]"), "{args:?}");
+        assert_eq!(
+            (code, error.trim()),
+            (Some(2), "usage: cors-sandbox-tls HOST PORT [--cacert FILE]"),
+            "{args:?}"
+        );
     }
 }
