@@ -50,7 +50,7 @@ async fn asset(content_type: &'static str, body: &'static str) -> Response {
 
 /// `templates/attacker.html`.
 #[derive(Template)]
-#[template(path = "attacker.html")]
+#[template(path = "../../templates/attacker.html")]
 struct AttackerPage {
     /// Where the bank's API is, e.g. `http://localhost:8000`.
     api_origin: String,

@@ -62,7 +62,7 @@ pub fn routes() -> Router<Site> {
 
 /// `templates/local-network.html`.
 #[derive(Template)]
-#[template(path = "local-network.html")]
+#[template(path = "../../templates/local-network.html")]
 struct LocalNetworkPage {
     page_origin: String,
     api_origin: String,

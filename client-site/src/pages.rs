@@ -52,7 +52,7 @@ async fn not_found() -> Response {
 
 /// `templates/index.html`: the article's example and the tutorial.
 #[derive(Template)]
-#[template(path = "index.html")]
+#[template(path = "../../templates/index.html")]
 struct IndexPage {
     page_origin: String,
     api_origin: String,
@@ -147,7 +147,7 @@ async fn index(State(site): State<Site>, headers: HeaderMap) -> Response {
 
 /// `templates/lab.html`: the request lab.
 #[derive(Template)]
-#[template(path = "lab.html")]
+#[template(path = "../../templates/lab.html")]
 struct LabPage {
     page_origin: String,
     api_origin: String,
