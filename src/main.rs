@@ -10,6 +10,7 @@ use cors_sandbox::Stopped;
 use tokio::net::TcpListener;
 
 mod cli;
+mod log;
 
 /// `cors-sandbox check …`: prints the verdict; the exit status is the verdict's.
 async fn check(cli: CheckCli) -> ExitCode {
@@ -106,8 +107,9 @@ async fn main() -> ExitCode {
     }
     // `RUST_LOG=info` (or `debug`, `trace`, `error`) shows more; warnings and errors by default.
     let level = std::env::var("RUST_LOG").ok().and_then(|v| v.parse().ok()).unwrap_or(tracing::Level::WARN);
-    // Logs go to standard error: standard output is the banner and how the sandbox stopped.
-    tracing_subscriber::fmt().with_max_level(level).with_writer(std::io::stderr).init();
+    // Standard output is the banner and how the sandbox stopped.
+    // Logs go to standard error (src/log.rs); this is the only subscriber the process sets.
+    let _ = tracing::subscriber::set_global_default(log::Lines::new(level, std::io::stderr()));
     raise_open_files_limit();
 
     // Bind all three before serving any: a busy port must stop the program before anything starts.
