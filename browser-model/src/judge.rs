@@ -60,7 +60,7 @@ pub fn judge_as(
 /// let state = PageState { address_space: Some(AddressSpace::Public), permission: Permission::Denied, ..PageState::default() };
 /// let request = Request::get("http://localhost:8000/api");
 /// let verdict = judge_in(Engine::Chromium, "http://localhost:3000", &request, &state, Preflight::NotSent, &[]);
-/// assert!(verdict.chromium_message.unwrap().ends_with("Permission was denied for this request to access the `loopback` address space."));
+/// assert!(verdict.chromium_message.expect("Chromium prints a line").ends_with("Permission was denied for this request to access the `loopback` address space."));
 /// ```
 pub fn judge_in(
     engine: Engine,
@@ -126,7 +126,7 @@ pub fn judge_in(
 /// let stored = Response::new("http://localhost:8000/api/cacheable", 200)
 ///     .header("Access-Control-Allow-Origin", "http://localhost:4000");
 /// let verdict = judge_from_http_cache(Engine::Chromium, "http://localhost:3000", &request, Some(&stored));
-/// assert!(verdict.chromium_message.unwrap().contains("has a value 'http://localhost:4000'"));
+/// assert!(verdict.chromium_message.expect("Chromium prints a line").contains("has a value 'http://localhost:4000'"));
 /// let unknown = judge_from_http_cache(Engine::Chromium, "http://localhost:3000", &request, None);
 /// assert!(!unknown.allowed && unknown.chromium_message.is_none());
 /// ```
