@@ -46,7 +46,9 @@ fn a_line_given_as_an_argument_is_explained_for_a_person() {
     assert!(out.contains("The fix: Send exactly http://127.0.0.1:47180 "), "{out}");
     assert!(out.contains("http://localhost:3000/lab#share="), "{out}");
     assert!(
-        out.contains("cors-sandbox check 'http://127.0.0.1:47181/c/acao-trailing-slash' --origin 'http://127.0.0.1:47180'"),
+        out.contains(
+            "cors-sandbox check http://127.0.0.1:47181/c/acao-trailing-slash --origin http://127.0.0.1:47180"
+        ),
         "{out}"
     );
 }

@@ -45,7 +45,7 @@ pub async fn a_pasted_line_is_explained_and_printed_again(
             return Err(format!("the box says {heading:?} for {pasted}"));
         }
         let shown = browser.text("#explain-result").await?;
-        if !shown.contains("The fix: ") || !shown.contains("cors-sandbox check 'http://127.0.0.1:47181/c/") {
+        if !shown.contains("The fix: ") || !shown.contains("cors-sandbox check http://127.0.0.1:47181/c/") {
             return Err(format!("the explanation lacks the fix or the check command: {shown}"));
         }
         // Follow the link as a learner does: the lab offers the scenario and waits to be asked.

@@ -52,10 +52,32 @@ pub fn needs_preflight(probe: &Probe) -> bool {
     !matches!(probe.method.as_str(), "GET" | "HEAD" | "POST") || !probe.request_headers.is_empty()
 }
 
-/// `text` quoted for a POSIX shell: between single quotes, each of its own written `'\''`.
+/// `text` as one word of a POSIX shell: bare when every byte is a letter, a digit or one of `-_./:@=`, else
+/// between single quotes, each quote of its own written `'\''`. The one quoting of every command the sandbox prints.
 pub fn shell_quote(text: &str) -> String {
     if !text.is_empty() && text.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_./:@=".contains(&b)) {
         return text.to_owned();
     }
     format!("'{}'", text.replace('\'', "'\\''"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shell_quote;
+
+    #[test]
+    fn a_value_is_one_shell_word_whatever_it_holds() {
+        for (text, word) in [
+            ("http://127.0.0.1:8000/api", "http://127.0.0.1:8000/api"),
+            ("GET", "GET"),
+            ("", "''"),
+            ("http://a/x?y=1&z", "'http://a/x?y=1&z'"),
+            ("http://a/it's", r"'http://a/it'\''s'"),
+            ("$(rm -rf ~)`x`", "'$(rm -rf ~)`x`'"),
+            ("~", "'~'"),
+            ("a b\nc", "'a b\nc'"),
+        ] {
+            assert_eq!(shell_quote(text), word, "{text:?}");
+        }
+    }
 }
