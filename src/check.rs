@@ -17,7 +17,7 @@
 pub mod har;
 mod head;
 mod scan;
-mod tls;
+pub mod tls;
 
 use std::time::Duration;
 

@@ -2,8 +2,10 @@
 //! `check` speaks HTTP over that program's standard streams.
 //!
 //! Why a program: its crypto (rustls, ring, webpki) was a third of the first `cargo run`'s build, for one
-//! command that not every user runs (docs/first-build.md). `cargo test` builds it beside `cors-sandbox`;
-//! when it is missing, the first `check https://…` builds it once with cargo and says so.
+//! command that not every user runs (docs/first-build.md). It is not one of the workspace's default members,
+//! so `cargo build` and `cargo run` build exactly what the sandbox needs; when it is missing, the first
+//! `check https://…` builds it once beside `cors-sandbox` with cargo and says so (`cargo test`'s https tests
+//! build it that way too, [`build_beside`]).
 //!
 //! The program's side of the pipes: it connects, checks the certificate (Mozilla's roots and `--cacert`),
 //! writes `connected` and a newline, then carries bytes both ways. When it cannot, it writes one line,
@@ -119,15 +121,32 @@ async fn find_or_build() -> Result<PathBuf, String> {
         .ok()
         .and_then(|exe| exe.parent().map(Path::to_path_buf))
         .ok_or("cannot tell where this program is, to find its TLS client")?;
-    let program = here.join(format!("{PROGRAM}{}", std::env::consts::EXE_SUFFIX));
-    if !program.is_file() {
-        build(&here).await?;
+    let program = program_in(&here);
+    if program.is_file() {
+        return Ok(program);
     }
+    eprintln!(
+        "cors-sandbox check: building the TLS client for https:// once (cargo build -p {PACKAGE}, about 20 s)…"
+    );
+    build_beside(&here).await
+}
+
+/// Builds the TLS client into `dir` (a target directory's `debug` or `release`, where `cors-sandbox` is) with
+/// cargo, from this workspace, and returns its path. Cargo does nothing when it is up to date; the tests call
+/// this so that the program they run is the current source's.
+pub async fn build_beside(dir: &Path) -> Result<PathBuf, String> {
+    build(dir).await?;
+    let program = program_in(dir);
     if program.is_file() {
         Ok(program)
     } else {
         Err(format!("the TLS client is not at {} after building it", program.display()))
     }
+}
+
+/// Where the program is in `dir`.
+fn program_in(dir: &Path) -> PathBuf {
+    dir.join(format!("{PROGRAM}{}", std::env::consts::EXE_SUFFIX))
 }
 
 /// `cargo build -p cors-sandbox-tls` into the target directory `cors-sandbox` runs from, with its profile.
@@ -143,9 +162,6 @@ async fn build(here: &Path) -> Result<(), String> {
         return Err(how);
     }
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    eprintln!(
-        "cors-sandbox check: building the TLS client for https:// once (cargo build -p {PACKAGE}, about 20 s)…"
-    );
     let mut command = Command::new(cargo);
     command
         .arg("build")
@@ -158,7 +174,7 @@ async fn build(here: &Path) -> Result<(), String> {
     if profile == "release" {
         command.arg("--release");
     }
-    // Cargo's progress goes to standard error, beside the sentence above; standard output stays the verdict's.
+    // Cargo's progress goes to standard error, after find_or_build's sentence; standard output stays the verdict's.
     match command.stdout(Stdio::null()).status().await {
         Ok(status) if status.success() => Ok(()),
         Ok(status) => Err(format!("{how}. (cargo build -p {PACKAGE} ended with {status}.)")),

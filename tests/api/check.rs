@@ -132,6 +132,9 @@ async fn check_judges_a_server_it_does_not_control_as_a_browser_would() {
 /// content refused as the browser refuses it, before any CORS check.
 #[tokio::test]
 async fn check_judges_an_https_server_and_refuses_mixed_content() {
+    // The TLS client the binary finds beside it, built from the current source (the first `check https://`
+    // would build it when missing, but not rebuild an old one).
+    crate::tls_pipe::program().await;
     let (port, seen) = tls_server::server().await;
     let ca = tls_server::ca_file();
     let url = |path: &str| format!("https://localhost:{port}{path}");

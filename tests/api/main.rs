@@ -11,7 +11,8 @@
 //! - `engine_requests`: the measured fixtures of docs/requests.md, and the scripted server that replays them;
 //! - `slow_clients`: clients that send too slowly;
 //! - `check`, `scan`, `har`: `cors-sandbox check` against a fixed-answer server, its `--scan`, and `--har`;
-//! - `paste`: the lab's "Paste a request" endpoint, its refusals, and that nothing pasted is run.
+//! - `paste`: the lab's "Paste a request" endpoint, its refusals, and that nothing pasted is run;
+//! - `tls_pipe`: check's TLS client, `cors-sandbox-tls`, built beside the binary as `check https://` builds it.
 
 mod api_origin;
 mod check;
@@ -28,6 +29,7 @@ mod origin_matchers;
 mod paste;
 mod scan;
 mod slow_clients;
+mod tls_pipe;
 mod verdicts;
 
 use std::time::Duration;

@@ -1,6 +1,7 @@
-//! The TLS client as `check` runs it: a process, a loopback TLS server with the workspace's test
-//! certificate (tests/support/tls/: `localhost` signed by a test authority that is not one of Mozilla's),
-//! bytes both ways, and one line on standard error with status 2 when it cannot connect.
+//! check's TLS client (`cors-sandbox-tls`, tls-client/) as `check` runs it: a process, built beside the
+//! sandbox the way the first `check https://` builds it; a loopback TLS server with the test certificate
+//! (tests/support/tls/: `localhost` signed by a test authority that is not one of Mozilla's); bytes both ways,
+//! and one line on standard error with status 2 when it cannot connect.
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -13,7 +14,7 @@ use tokio::net::TcpListener;
 use tokio::process::Command;
 
 fn certificates() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/support/tls")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support/tls")
 }
 
 fn ca() -> String {
@@ -62,8 +63,16 @@ async fn server() -> u16 {
     port
 }
 
-fn client(args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_cors-sandbox-tls"));
+/// The program, built (or found up to date) in this target directory's profile folder, beside
+/// `cors-sandbox`: the test binary is `target/<profile>/deps/api-…`.
+pub async fn program() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let dir = exe.ancestors().nth(2).expect("target/<profile>/");
+    cors_sandbox::check::tls::build_beside(dir).await.expect("cargo builds the TLS client")
+}
+
+async fn client(args: &[&str]) -> Command {
+    let mut command = Command::new(program().await);
     command.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
     command
 }
@@ -71,7 +80,7 @@ fn client(args: &[&str]) -> Command {
 #[tokio::test]
 async fn it_says_connected_then_carries_bytes_both_ways() {
     let port = server().await;
-    let mut child = client(&["localhost", &port.to_string(), "--cacert", &ca()]).spawn().unwrap();
+    let mut child = client(&["localhost", &port.to_string(), "--cacert", &ca()]).await.spawn().unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut first = String::new();
     stdout.read_line(&mut first).await.unwrap();
@@ -95,7 +104,7 @@ async fn it_says_connected_then_carries_bytes_both_ways() {
 
 /// Runs the client to its end without writing anything; returns its status and standard error.
 async fn refused(args: &[&str]) -> (Option<i32>, String) {
-    let output = client(args).output().await.unwrap();
+    let output = client(args).await.output().await.unwrap();
     assert_eq!(String::from_utf8_lossy(&output.stdout), "", "nothing on standard output");
     (output.status.code(), String::from_utf8_lossy(&output.stderr).into_owned())
 }
