@@ -133,19 +133,42 @@ pub fn stacks_available() -> bool {
     false
 }
 
-/// A free loopback port, never one this test binary handed out before: the stacks of a case start side by
-/// side, and two of them given the same port would answer each other's requests (a race only with other
-/// programs binding in the same instant remains).
+/// A free loopback port for a stack, never one this test binary handed out before: the stacks of a case
+/// start side by side, and two of them given the same port would answer each other's requests.
+///
+/// The port is taken from just below the kernel's ephemeral range (`ip_local_port_range`), where `bind(0)`
+/// never lands: the other tests' servers bind port 0 while a stack starts, and one of them taking the
+/// port between this probe and the stack's own bind would answer the stack's requests (a fixed-answer
+/// server's 404 for every route was seen once). Where the range cannot be read, any free port.
 pub fn free_port() -> u16 {
     static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let below = ephemeral_low().map(|low| low.saturating_sub(8000).max(1025)..low);
+    let mut given = GIVEN.lock().unwrap();
+    if let Some(range) = below {
+        // A start that differs per process, so that two test binaries at once rarely try the same ports.
+        let span = u32::from(range.end - range.start);
+        let offset = std::process::id() % span;
+        for step in 0..span {
+            let port = range.start + ((offset + step) % span) as u16;
+            if !given.contains(&port) && std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+                given.push(port);
+                return port;
+            }
+        }
+    }
     loop {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let mut given = GIVEN.lock().unwrap();
         if !given.contains(&port) {
             given.push(port);
             return port;
         }
     }
+}
+
+/// The first port of the kernel's ephemeral range, on Linux.
+fn ephemeral_low() -> Option<u16> {
+    let range = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").ok()?;
+    range.split_whitespace().next()?.parse().ok().filter(|low| *low > 2048)
 }
 
 /// A running stack: killed when dropped.
