@@ -6,6 +6,7 @@
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+use thirtyfour::WindowHandle;
 
 use crate::harness::Browser;
 use crate::sandbox::SandboxProcess;
@@ -175,21 +176,7 @@ async fn visit_and_tick(
         return Err(format!("focus is on {focused}, not the page's link"));
     }
     let driver = browser.driver()?;
-    let lab = driver.window().await.map_err(|e| e.to_string())?;
-    let before = driver.windows().await.map_err(|e| e.to_string())?;
-    browser.click(&format!("{status} a")).await?;
-    let deadline = Instant::now() + WAIT;
-    let tab = loop {
-        let now = driver.windows().await.map_err(|e| e.to_string())?;
-        if let Some(tab) = now.into_iter().find(|w| !before.contains(w)) {
-            break tab;
-        }
-        if Instant::now() > deadline {
-            return Err("the link opened no tab".into());
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
-    driver.switch_to_window(tab).await.map_err(|e| e.to_string())?;
+    let lab = click_into_new_tab(browser, status).await?;
     let denied = json!({
         "permission": { "name": "loopback-network" }, "setting": "denied", "origin": sandbox.site,
     });
@@ -209,6 +196,21 @@ async fn open_in_a_new_tab(browser: &Browser, status: &str, url: &str) -> Result
         return Err(format!("the status links to {href}, not {url}"));
     }
     let driver = browser.driver()?;
+    let lab = click_into_new_tab(browser, status).await?;
+    browser
+        .wait_until(
+            "return document.readyState === 'complete' && document.body.innerText.includes('served_at_ms');",
+        )
+        .await
+        .map_err(|e| format!("the new tab: {e}"))?;
+    driver.close_window().await.map_err(|e| e.to_string())?;
+    driver.switch_to_window(lab).await.map_err(|e| e.to_string())
+}
+
+/// Clicks the status line's link, which opens a new tab, and switches to that tab; returns the lab's tab, to
+/// come back to.
+async fn click_into_new_tab(browser: &Browser, status: &str) -> Result<WindowHandle, String> {
+    let driver = browser.driver()?;
     let lab = driver.window().await.map_err(|e| e.to_string())?;
     let before = driver.windows().await.map_err(|e| e.to_string())?;
     browser.click(&format!("{status} a")).await?;
@@ -224,14 +226,7 @@ async fn open_in_a_new_tab(browser: &Browser, status: &str, url: &str) -> Result
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     driver.switch_to_window(tab).await.map_err(|e| e.to_string())?;
-    browser
-        .wait_until(
-            "return document.readyState === 'complete' && document.body.innerText.includes('served_at_ms');",
-        )
-        .await
-        .map_err(|e| format!("the new tab: {e}"))?;
-    driver.close_window().await.map_err(|e| e.to_string())?;
-    driver.switch_to_window(lab).await.map_err(|e| e.to_string())
+    Ok(lab)
 }
 
 /// The first field in which `policy` differs from what `wanted` names (the policy shows a matcher with
