@@ -10,6 +10,8 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::attacker::Engine;
+use crate::firefox::Firefox;
+use crate::harness::Browser;
 use crate::redirects::redirect_server::Received;
 
 /// How long after a `fetch()` settles the engine may still print its lines (Firefox's arrive a little later).
@@ -83,6 +85,29 @@ pub async fn run_in_browser(
         js,
         lines,
     })
+}
+
+/// Chromium and Firefox, both started; `None` when either is missing (each `start` has said why, or failed
+/// under CI), and the test passes having compared nothing.
+pub async fn start_both() -> Option<(Browser, Firefox)> {
+    let chromium = Browser::start().await.expect("start Chromium")?;
+    match Firefox::start().await.expect("start Firefox") {
+        Some(firefox) => Some((chromium, firefox)),
+        None => {
+            chromium.quit().await.expect("quit Chromium");
+            None
+        }
+    }
+}
+
+/// Opens the comparisons' page in each engine, with the browser's cookie jar holding one cookie for the host
+/// localhost (the page's, A's and D's), and reads the console so that later reads hold only the cases' lines.
+pub async fn open_page(engines: &[Engine<'_>], page: &str) {
+    for engine in engines {
+        engine.goto(page).await.expect("open the page");
+        engine.js("document.cookie = 'a_page=1; path=/'").await.expect("set the page's cookie");
+        engine_lines(engine).await.expect("read the console");
+    }
 }
 
 /// Every line the engine itself printed since the last call (Chromium: its `javascript` and `network`

@@ -31,8 +31,6 @@ pub(crate) mod redirect_server;
 
 use crate::attacker::Engine;
 use crate::compare::{self, BrowserRun, CheckRun, Recorder, Tally};
-use crate::firefox::Firefox;
-use crate::harness::Browser;
 use redirect_server::{Received, Script};
 
 impl Recorder for Script {
@@ -67,24 +65,11 @@ pub async fn run() {
         !cases.is_empty(),
         "REDIRECT_CASES names no comparable case of tests/fixtures/engine-requests.json"
     );
-    let Some(chromium) = Browser::start().await.expect("start Chromium") else { return };
-    let firefox = match Firefox::start().await.expect("start Firefox") {
-        Some(firefox) => firefox,
-        // Firefox::start already failed under CI, or said why it skips.
-        None => {
-            chromium.quit().await.expect("quit Chromium");
-            return;
-        }
-    };
+    let Some((chromium, firefox)) = compare::start_both().await else { return };
     let script = redirect_server::start().await;
     let page = format!("{}/page", script.origin("A"));
     let engines = [Engine::Chromium(&chromium), Engine::Firefox(&firefox)];
-    for engine in &engines {
-        engine.goto(&page).await.expect("open the page");
-        // The browser's cookie jar: one cookie for the host localhost (the page's, A, and D's).
-        engine.js("document.cookie = 'a_page=1; path=/'").await.expect("set the page's cookie");
-        compare::engine_lines(engine).await.expect("read the console");
-    }
+    compare::open_page(&engines, &page).await;
     let mut problems = Vec::new();
     let mut tally = Tally::default();
     for case in &cases {

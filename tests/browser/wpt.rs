@@ -30,8 +30,6 @@ mod wpt_server;
 
 use crate::attacker::Engine;
 use crate::compare::{self, Recorder, Tally};
-use crate::firefox::Firefox;
-use crate::harness::Browser;
 use crate::redirects::redirect_server::Received;
 use wpt_server::Handlers;
 
@@ -129,24 +127,11 @@ pub async fn run() {
     let table = table();
     let cases = chosen_cases(&table);
     assert!(!cases.is_empty(), "WPT_CASES names no case of tests/fixtures/wpt-cors.json");
-    let Some(chromium) = Browser::start().await.expect("start Chromium") else { return };
-    let firefox = match Firefox::start().await.expect("start Firefox") {
-        Some(firefox) => firefox,
-        // Firefox::start already failed under CI, or said why it skips.
-        None => {
-            chromium.quit().await.expect("quit Chromium");
-            return;
-        }
-    };
+    let Some((chromium, firefox)) = compare::start_both().await else { return };
     let handlers = wpt_server::start().await;
     let page = format!("{}/page", handlers.origin("A"));
     let engines = [Engine::Chromium(&chromium), Engine::Firefox(&firefox)];
-    for engine in &engines {
-        engine.goto(&page).await.expect("open the page");
-        // The browser's cookie jar: one cookie for the host localhost (the page's, A, and D's).
-        engine.js("document.cookie = 'a_page=1; path=/'").await.expect("set the page's cookie");
-        compare::engine_lines(engine).await.expect("read the console");
-    }
+    compare::open_page(&engines, &page).await;
     let mut problems = Vec::new();
     let mut tallies = [Tally::default(), Tally::default()];
     let mut as_wpt_expects = [0, 0];
